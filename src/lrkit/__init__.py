@@ -1,0 +1,37 @@
+"""lrkit: learning-rate schedules for PyTorch that are right, visible before training, and resumable.
+
+The schedule core (`lrkit.schedules`), configs and specs import only numpy; torch is imported the
+first time a torch-facing name (such as `lrkit.Scheduler`) is used.
+"""
+
+from lrkit.config import fingerprint, from_config, to_config
+from lrkit.schedules import (
+    Absolute,
+    Schedule,
+    absolute,
+    constant,
+    cosine,
+    linear,
+    sequence,
+    warmup,
+)
+from lrkit.spec import SpecError, parse
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Absolute",
+    "Schedule",
+    "SpecError",
+    "__version__",
+    "absolute",
+    "constant",
+    "cosine",
+    "fingerprint",
+    "from_config",
+    "linear",
+    "parse",
+    "sequence",
+    "to_config",
+    "warmup",
+]

@@ -1,0 +1,127 @@
+"""Sequence: phases one after another, each on its own window of steps."""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+import numpy as np
+
+from lrkit._validate import check_choice, check_lengths, fail
+from lrkit.schedules._base import FloatArray, Run, Schedule, schedule_class
+
+__all__ = ["Sequence", "sequence"]
+
+CLOCKS = ("local", "global")
+
+
+@schedule_class("sequence")
+class Sequence(Schedule):
+    """Phases one after another: phase ``i`` runs on ``[b[i-1], b[i])``, the last one forever.
+
+    With ``clock="local"`` (the default) each phase sees its own progress: phase ``i`` is
+    evaluated at ``t - b[i-1]``, so it starts at its own step 0 (optax's join_schedules, torch's
+    SequentialLR). With ``clock="global"`` every phase sees the global step ``t`` (fvcore's
+    "fixed" interval scaling). A phase whose length is "the rest of the run" gets its window;
+    the last phase gets what is left of the run after the last boundary.
+
+    Boundaries: at ``t = b[i]`` the value is phase ``i + 1``'s (a milestone acts at its step).
+
+    Args:
+        phases: the schedules, at least one.
+        boundaries: ``len(phases) - 1`` strictly increasing positions: int steps or float
+            fractions of the run.
+        clock: "local" or "global".
+
+    Example:
+        >>> from lrkit import constant, linear, sequence
+        >>> s = sequence([linear(0.0, 1.0, steps=2), constant(0.5)], boundaries=[2])
+        >>> [s(t) for t in range(4)]
+        [0.0, 0.5, 0.5, 0.5]
+    """
+
+    phases: tuple[Schedule, ...]
+    boundaries: tuple[int | float, ...] = ()
+    clock: str = "local"
+
+    lengths = ("boundaries",)
+    positional = ("phases", "boundaries")
+
+    def __post_init__(self) -> None:
+        phases = self.phases
+        if isinstance(phases, Schedule) or not isinstance(phases, (list, tuple)):
+            raise fail("sequence", "phases", phases, "a list of schedules", kind=TypeError)
+        phases = tuple(phases)
+        if not phases:
+            raise fail("sequence", "phases", list(phases), "a list of at least one schedule")
+        for phase in phases:
+            if not isinstance(phase, Schedule):
+                raise fail("sequence", "phases", list(phases), "a list of schedules", kind=TypeError)
+        boundaries = check_lengths("sequence", "boundaries", self.boundaries)
+        if len(boundaries) != len(phases) - 1:
+            raise fail(
+                "sequence",
+                "boundaries",
+                list(boundaries),
+                f"one position between each two phases ({len(phases) - 1} for {len(phases)} phases)",
+            )
+        object.__setattr__(self, "phases", phases)
+        object.__setattr__(self, "boundaries", boundaries)
+        check_choice("sequence", "clock", self.clock, CLOCKS)
+
+    def _resolve(self, run: Run) -> Schedule:
+        bounds: tuple[int, ...] = run.length("sequence", "boundaries", self.boundaries)
+        if any(b <= a for a, b in zip(bounds, bounds[1:])):
+            raise ValueError(
+                f"Argument `boundaries` of sequence() must be strictly increasing once resolved. "
+                f"Received: boundaries={list(self.boundaries)!r} -> {list(bounds)!r} steps"
+            )
+        if run.span is not None and bounds and bounds[-1] > run.span:
+            raise ValueError(
+                f"Argument `boundaries` of sequence() must lie inside the run. Received: "
+                f"boundaries={list(self.boundaries)!r} with {run.span} steps in the run"
+            )
+        phases = []
+        starts = (0, *bounds)
+        for i, phase in enumerate(self.phases):
+            if self.clock == "global":
+                span = run.span
+            elif i < len(bounds):
+                span = bounds[i] - starts[i]
+            else:
+                span = None if run.span is None else run.span - starts[i]
+            phases.append(phase._resolve(run.within(span)))
+        return Sequence(tuple(phases), bounds, self.clock)
+
+    @property
+    def horizon(self) -> float | None:
+        last = self.phases[-1].horizon
+        if last is None or not all(isinstance(b, int) for b in self.boundaries):
+            return None
+        start = float(self.boundaries[-1]) if self.boundaries else 0.0
+        return start + last if self.clock == "local" else max(start, last)
+
+    def _at(self, t: float) -> float:
+        i = bisect.bisect_right(self.boundaries, t)
+        if self.clock == "local" and i:
+            return self.phases[i]._at(t - self.boundaries[i - 1])
+        return self.phases[i]._at(t)
+
+    def _over(self, t: FloatArray) -> FloatArray:
+        if len(self.phases) == 1:
+            return self.phases[0]._over(t)
+        index = np.searchsorted(np.asarray(self.boundaries, dtype=np.float64), t, side="right")
+        out = np.empty(t.shape, dtype=np.float64)
+        for i, phase in enumerate(self.phases):
+            mask = index == i
+            if not mask.any():
+                continue
+            local = t[mask]
+            if self.clock == "local" and i:
+                local = local - self.boundaries[i - 1]
+            out[mask] = phase._over(local)
+        return out
+
+
+
+sequence = Sequence
