@@ -5,6 +5,7 @@ Messages read: "Argument `steps` of cosine() must be ... Received: steps=-3".
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Iterable
@@ -103,7 +104,7 @@ def check_lengths(owner: str, name: str, values: Any, *, increasing: bool = True
     kinds = {isinstance(item, int) for item in checked}
     if len(kinds) > 1:
         raise fail(owner, name, list(items), "all steps (ints) or all fractions (floats), not a mix")
-    if increasing and any(b <= a for a, b in zip(checked, checked[1:])):
+    if increasing and any(b <= a for a, b in itertools.pairwise(checked)):
         raise fail(owner, name, list(items), "strictly increasing")
     return tuple(checked)
 

@@ -60,7 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lrkit: error: {error}", file=sys.stderr)
         return 2
     except (ValueError, TypeError) as error:
-        print(f"lrkit: error: {str(error).splitlines()[0] if str(error) else type(error).__name__}", file=sys.stderr)
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"lrkit: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("lrkit: interrupted", file=sys.stderr)

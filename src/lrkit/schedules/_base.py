@@ -33,6 +33,7 @@ __all__ = [
     "REGISTRY",
     "Absolute",
     "FloatArray",
+    "Path",
     "Run",
     "Schedule",
     "check_value",
@@ -41,6 +42,9 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+
+#: Where a node sits in a schedule tree: field names, and (field, index) for tuple fields.
+Path = tuple[str | tuple[str, int], ...]
 
 #: Every name the spec language and `from_config` know, mapped to the callable that builds it.
 REGISTRY: dict[str, Callable[..., Any]] = {}
@@ -66,10 +70,10 @@ def schedule_class(name: str) -> Callable[[_C], _C]:
     """Turn a class into a frozen schedule dataclass registered under `name`."""
 
     def decorate(cls: _C) -> _C:
-        cls = dataclasses.dataclass(frozen=True, repr=False)(cls)
-        cls.name = name  # type: ignore[attr-defined]
-        register(name)(cls)
-        return cls
+        made: _C = dataclasses.dataclass(frozen=True, repr=False)(cls)  # type: ignore[assignment]
+        made.name = name  # type: ignore[attr-defined]
+        register(name)(made)
+        return made
 
     return decorate
 
@@ -316,6 +320,46 @@ class Schedule:
                 yield value
             elif isinstance(value, tuple):
                 yield from (item for item in value if isinstance(item, Schedule))
+
+    def walk(self, path: Path = ()) -> Iterator[tuple[Path, Schedule]]:
+        """Every node of the tree with its path (field names, and indices into tuple fields)."""
+        yield path, self
+        for key, child in self._child_items():
+            yield from child.walk((*path, key))
+
+    def _child_items(self) -> Iterator[tuple[str | tuple[str, int], Schedule]]:
+        for field in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, field.name)
+            if isinstance(value, Schedule):
+                yield field.name, value
+            elif isinstance(value, tuple):
+                for i, item in enumerate(value):
+                    if isinstance(item, Schedule):
+                        yield (field.name, i), item
+
+    def active(self, t: float, path: Path = ()) -> Iterator[tuple[Path, Schedule]]:
+        """The nodes whose value matters at step `t` (the phase in effect, not the others)."""
+        yield path, self
+        for key, child, child_t in self._active_children(t):
+            yield from child.active(child_t, (*path, key))
+
+    def _active_children(self, t: float) -> Iterator[tuple[str | tuple[str, int], Schedule, float]]:
+        """Children in effect at `t`, with the step each of them sees; combinators override."""
+        for key, child in self._child_items():
+            yield key, child, t
+
+    def replace_at(self, path: Path, node: Schedule) -> Schedule:
+        """A copy of this tree with the node at `path` replaced by `node`."""
+        if not path:
+            return node
+        key, rest = path[0], path[1:]
+        if isinstance(key, tuple):
+            name, index = key
+            items = list(getattr(self, name))
+            items[index] = items[index].replace_at(rest, node)
+            return dataclasses.replace(self, **{name: tuple(items)})  # type: ignore[type-var]
+        child = getattr(self, key)
+        return dataclasses.replace(self, **{key: child.replace_at(rest, node)})  # type: ignore[type-var]
 
     def to_config(self) -> dict[str, Any]:
         """Plain JSON data (dicts, lists, numbers, strings) that `lrkit.from_config` rebuilds."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import bisect
-from typing import Any
+import itertools
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -71,7 +72,7 @@ class Sequence(Schedule):
 
     def _resolve(self, run: Run) -> Schedule:
         bounds: tuple[int, ...] = run.length("sequence", "boundaries", self.boundaries)
-        if any(b <= a for a, b in zip(bounds, bounds[1:])):
+        if any(b <= a for a, b in itertools.pairwise(bounds)):
             raise ValueError(
                 f"Argument `boundaries` of sequence() must be strictly increasing once resolved. "
                 f"Received: boundaries={list(self.boundaries)!r} -> {list(bounds)!r} steps"
@@ -106,6 +107,11 @@ class Sequence(Schedule):
         if self.clock == "local" and i:
             return self.phases[i]._at(t - self.boundaries[i - 1])
         return self.phases[i]._at(t)
+
+    def _active_children(self, t: float) -> Iterator[tuple[str | tuple[str, int], Schedule, float]]:
+        i = bisect.bisect_right(self.boundaries, t)
+        local = t - self.boundaries[i - 1] if self.clock == "local" and i else t
+        yield ("phases", i), self.phases[i], local
 
     def _over(self, t: FloatArray) -> FloatArray:
         if len(self.phases) == 1:

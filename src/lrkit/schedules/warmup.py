@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -98,6 +99,11 @@ class Warmup(Schedule):
         if inner is None or not isinstance(self.steps, int):
             return None
         return self.steps + inner if self.clock == "local" else max(float(self.steps), inner)
+
+    def _active_children(self, t: float) -> Iterator[tuple[str | tuple[str, int], Schedule, float]]:
+        n = float(self.steps)
+        if t >= n:
+            yield "schedule", self.schedule, t - n if self.clock == "local" else t
 
     def _target(self) -> float:
         cached = self.__dict__.get("_cached_target")
