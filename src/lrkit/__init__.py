@@ -19,9 +19,24 @@ from lrkit.spec import SpecError, parse
 
 __version__ = "0.1.0"
 
+#: Torch-facing names, imported on first use so that the core and the previews never import torch.
+_LAZY = {
+    "Scheduler": "lrkit.scheduler",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'lrkit' has no attribute {name!r}")
+
+
 __all__ = [
     "Absolute",
     "Schedule",
+    "Scheduler",
     "SpecError",
     "__version__",
     "absolute",
