@@ -70,7 +70,10 @@ def schedule_class(name: str) -> Callable[[_C], _C]:
     """Turn a class into a frozen schedule dataclass registered under `name`."""
 
     def decorate(cls: _C) -> _C:
-        made: _C = dataclasses.dataclass(frozen=True, repr=False)(cls)  # type: ignore[assignment]
+        # Schedules compare with `Schedule.__eq__`, which tells the int 1 (one step) from the float
+        # 1.0 (the whole run); dataclass equality would not.
+        typed_eq = hasattr(cls, "_key")
+        made: _C = dataclasses.dataclass(frozen=True, repr=False, eq=not typed_eq)(cls)  # type: ignore[assignment]
         made.name = name  # type: ignore[attr-defined]
         register(name)(made)
         return made
@@ -178,6 +181,15 @@ def _plain(value: Any) -> Any:
         return value.to_config()
     if isinstance(value, (tuple, list)):
         return [_plain(item) for item in value]
+    return value
+
+
+def _typed(value: Any) -> Any:
+    """A comparison key that keeps the type of numbers: 1 (steps) differs from 1.0 (a fraction)."""
+    if isinstance(value, tuple):
+        return tuple(_typed(item) for item in value)
+    if isinstance(value, (bool, int, float)):
+        return (type(value).__name__, value)
     return value
 
 
@@ -296,7 +308,7 @@ class Schedule:
                     what = "the rest of the run" if item is None else "a fraction of the run"
                     return f"`{field.name}` of {self.name}() is {what}"
                 if isinstance(item, Absolute):
-                    return f"`{field.name}` of {self.name}() is {item!r}"
+                    return f"`{field.name}` of {self.name}() is {item!r}, which needs the base value"
                 if isinstance(item, Schedule):
                     reason = item._unresolved_reason()
                     if reason:
@@ -360,6 +372,17 @@ class Schedule:
             return dataclasses.replace(self, **{name: tuple(items)})  # type: ignore[type-var]
         child = getattr(self, key)
         return dataclasses.replace(self, **{key: child.replace_at(rest, node)})  # type: ignore[type-var]
+
+    def _key(self) -> tuple[Any, ...]:
+        return tuple(_typed(getattr(self, f.name)) for f in dataclasses.fields(self))  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._key() == other._key()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._key()))
 
     def to_config(self) -> dict[str, Any]:
         """Plain JSON data (dicts, lists, numbers, strings) that `lrkit.from_config` rebuilds."""
