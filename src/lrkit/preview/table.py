@@ -1,0 +1,184 @@
+"""The rows of a preview: the rate in effect at each step, for each base rate; text, CSV and JSON.
+
+Pure functions over the schedule core (numpy only): no torch, no plotting library.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from lrkit._validate import check_choice, check_int, check_number, fail
+from lrkit.schedules import Schedule
+from lrkit.schedules._base import FloatArray
+
+__all__ = ["FORMATS", "MAX_STEPS", "format_rows", "rows", "to_csv", "to_json", "to_text"]
+
+#: Output formats of `format_rows` (and of ``lrkit table --format``).
+FORMATS = ("text", "csv", "json")
+
+#: The longest preview: 10 million steps (80 MB per base rate).
+MAX_STEPS = 10_000_000
+
+
+def _schedule(owner: str, schedule: Schedule | str) -> Schedule:
+    if isinstance(schedule, Schedule):
+        return schedule
+    if isinstance(schedule, str):
+        from lrkit.spec import parse
+
+        return parse(schedule)
+    raise fail(owner, "schedule", schedule, "a schedule or a spec string", kind=TypeError)
+
+
+def _check_lrs(owner: str, lrs: float | Sequence[float]) -> tuple[float, ...]:
+    """Base rates as a tuple of finite floats >= 0 (one per parameter group), or raise."""
+    if isinstance(lrs, (str, bytes)):
+        raise fail(owner, "lrs", lrs, "a number or a list of numbers", kind=TypeError)
+    items = (lrs,) if not isinstance(lrs, Sequence) and not isinstance(lrs, np.ndarray) else tuple(lrs)
+    if not items:
+        raise fail(owner, "lrs", list(items), "at least one base rate")
+    return tuple(check_number(owner, "lrs", item, low=0.0) for item in items)
+
+
+def rows(
+    schedule: Schedule | str,
+    *,
+    steps: int,
+    lrs: float | Sequence[float] = 1.0,
+    total: int | None = None,
+) -> FloatArray:
+    """The rate in effect at each step ``0 .. steps - 1`` for each base rate, as a (steps, groups) array.
+
+    ``rows[t, g] = lrs[g] * schedule.resolve(total, base=lrs[g])(t)``: the schedule is resolved
+    once per base rate (so ``absolute(v)`` values come out as ``v``), and row 0 is the rate before
+    the first scheduler step (torch's rate right after the scheduler is built).
+
+    Args:
+        schedule: a schedule, or a spec string (``"warmup(cosine(end=0.1), steps=2)"``).
+        steps: how many rows, an int in [1, 10_000_000].
+        lrs: one base rate (a finite float >= 0) or a list of them, one per parameter group.
+            Default 1.0: the rows are then the schedule's factors, or its own absolute values.
+        total: the run's length the schedule's fractions and open lengths are resolved against,
+            an int >= 1. Default: `steps`.
+
+    Raises:
+        ValueError: a bad spec, steps or total out of range, a negative or infinite rate, or a
+            schedule that does not fit in `total` (for example a warmup longer than the run).
+        TypeError: an argument of the wrong type.
+
+    Example:
+        >>> from lrkit import cosine, warmup
+        >>> from lrkit.preview import rows
+        >>> rows(warmup(cosine(end=0.1), steps=2), steps=11, total=10).round(5)[:, 0].tolist()
+        [0.0, 0.5, 1.0, 0.96575, 0.8682, 0.72221, 0.55, 0.37779, 0.2318, 0.13425, 0.1]
+        >>> rows("linear(steps=2)", steps=3, lrs=[0.1, 0.01]).tolist()
+        [[0.1, 0.01], [0.05, 0.005], [0.0, 0.0]]
+    """
+    node = _schedule("rows", schedule)
+    steps = check_int("rows", "steps", steps, low=1)
+    if steps > MAX_STEPS:
+        raise fail("rows", "steps", steps, f"an int in [1, {MAX_STEPS}]")
+    total = steps if total is None else check_int("rows", "total", total, low=1)
+    bases = _check_lrs("rows", lrs)
+    positions = np.arange(steps, dtype=np.float64)
+    out = np.empty((steps, len(bases)), dtype=np.float64)
+    for g, base in enumerate(bases):
+        out[:, g] = base * node.resolve(total, base=base)(positions)
+    return out
+
+
+def _header(groups: int) -> list[str]:
+    return ["step", "lr"] if groups == 1 else ["step", *(f"lr{g}" for g in range(groups))]
+
+
+def _number(value: float) -> str:
+    """A rate for people: 10 significant digits (hides float noise such as 0.010000000000000002)."""
+    return f"{value:.10g}"
+
+
+def to_text(values: FloatArray) -> str:
+    """Aligned columns: ``step`` then ``lr`` (or ``lr0``, ``lr1``, ... for several groups).
+
+    Rates are written with 10 significant digits; use `to_csv` or `to_json` for every digit.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.preview import to_text
+        >>> print(to_text(np.array([[0.1], [0.05]])))
+        step  lr
+           0  0.1
+           1  0.05
+    """
+    table = [_header(values.shape[1])]
+    table += [[str(t), *(_number(float(v)) for v in row)] for t, row in enumerate(values)]
+    widths = [max(len(line[c]) for line in table) for c in range(len(table[0]))]
+    lines = []
+    for line in table:
+        rest = (cell.ljust(w) for cell, w in zip(line[1:], widths[1:], strict=True))
+        cells = [line[0].rjust(widths[0]), *rest]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def to_csv(values: FloatArray) -> str:
+    """CSV with a header row (``step,lr`` or ``step,lr0,lr1,...``) and every digit of each rate.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.preview import to_csv
+        >>> print(to_csv(np.array([[0.1, 0.01]])))
+        step,lr0,lr1
+        0,0.1,0.01
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_header(values.shape[1]))
+    for t, row in enumerate(values.tolist()):
+        writer.writerow([t, *(repr(v) for v in row)])
+    return buffer.getvalue().rstrip("\n")
+
+
+def to_json(values: FloatArray, spec: str) -> str:
+    """JSON ``{"spec": spec, "lr": [[rate of each group] for each step]}``, every digit kept.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.preview import to_json
+        >>> to_json(np.array([[0.1], [0.05]]), "StepLR(step_size=1, gamma=0.5)")
+        '{"spec": "StepLR(step_size=1, gamma=0.5)", "lr": [[0.1], [0.05]]}'
+    """
+    data: dict[str, Any] = {"spec": spec, "lr": values.tolist()}
+    return json.dumps(data)
+
+
+def format_rows(values: FloatArray, fmt: str = "text", *, spec: str = "") -> str:
+    """`values` (from `rows`) as text, CSV or JSON; `spec` is written into the JSON.
+
+    Args:
+        values: a (steps, groups) array of rates.
+        fmt: one of "text", "csv", "json".
+        spec: the spec the rows come from (JSON only).
+
+    Raises:
+        ValueError: an unknown format.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.preview import format_rows
+        >>> print(format_rows(np.array([[1.0], [0.5]]), "csv"))
+        step,lr
+        0,1.0
+        1,0.5
+    """
+    check_choice("format_rows", "fmt", fmt, FORMATS)
+    if fmt == "csv":
+        return to_csv(values)
+    if fmt == "json":
+        return to_json(values, spec)
+    return to_text(values)
