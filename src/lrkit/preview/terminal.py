@@ -71,17 +71,18 @@ def render(
     dot_rows = np.rint((high - data) / (high - low) * (rows - 1)).astype(np.int64)
     np.clip(dot_rows, 0, rows - 1, out=dot_rows)
     cells = np.zeros((height, width), dtype=np.int64)
-    previous = dot_rows[0]
-    for c in range(columns):
-        start = c * n // columns
-        end = max(start + 1, (c + 1) * n // columns)
-        span = dot_rows[start:end]
-        # Reach back to where the previous column ended, so the curve is joined.
-        top = int(min(span.min(), previous.min()))
-        bottom = int(max(span.max(), previous.max()))
-        previous = dot_rows[end - 1]
-        for r in range(top, bottom + 1):
-            cells[r // 4, c // 2] |= _DOTS[r % 4][c % 2]
+    for curve in dot_rows.T:
+        previous = int(curve[0])
+        for c in range(columns):
+            start = c * n // columns
+            end = max(start + 1, (c + 1) * n // columns)
+            span = curve[start:end]
+            # Reach back to where the previous column ended, so the curve is joined.
+            top = min(int(span.min()), previous)
+            bottom = max(int(span.max()), previous)
+            previous = int(curve[end - 1])
+            for r in range(top, bottom + 1):
+                cells[r // 4, c // 2] |= _DOTS[r % 4][c % 2]
     labels = {0: _label(high), height - 1: _label(low)}
     if height >= 5:
         middle = height // 2
