@@ -55,7 +55,7 @@ def test_inner_resolution_and_horizon():
 
 @given(st.lists(st.floats(0, 1e4, allow_nan=False), min_size=1, max_size=20))
 def test_vectorized_close_to_scalar(steps):
-    s = extrapolate(cosine(end=0.05, steps=13, exponent=1.5))
+    s = extrapolate(cosine(end=0.05, steps=13))
     vec = s(np.array(steps))
     sca = np.array([s(t) for t in steps])
     assert np.all(np.abs(vec - sca) <= np.spacing(np.maximum(vec, sca)))
