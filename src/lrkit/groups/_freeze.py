@@ -1,0 +1,245 @@
+"""Freezing parts of a model, and unfreezing them gradually on a schedule."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import nn
+
+from lrkit._validate import check_choice, check_int, fail
+from lrkit.groups._select import select, tensors
+from lrkit.schedules import Schedule, constant, sequence
+
+__all__ = ["GradualUnfreezing", "freeze", "unfreeze"]
+
+
+def freeze(model: nn.Module, *selectors: Any, optimizer: torch.optim.Optimizer | None = None) -> list[str]:
+    """Freeze parameters: ``requires_grad=False``, gradients dropped, and lr 0 in the optimizer.
+
+    With `optimizer`, every group whose parameters are now all frozen gets ``lr = 0`` (a tensor lr
+    is filled in place) and the frozen parameters' optimizer state is dropped. A group that mixes
+    frozen and trainable parameters is an error: split it first (`param_groups(frozen=...)`).
+
+    Args:
+        model: the model.
+        *selectors: modules, name patterns or lists of those; none freezes the whole model.
+        optimizer: the optimizer over the model, optional.
+
+    Returns:
+        The qualified names of the frozen parameters.
+
+    Raises:
+        ValueError: a selector that selects nothing (an ``nn.ReLU``, a pattern matching nothing),
+            or an optimizer group that would hold frozen and trainable parameters.
+
+    Example:
+        >>> from torch import nn
+        >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> freeze(net, net[0])
+        ['0.weight', '0.bias']
+        >>> [p.requires_grad for p in net.parameters()]
+        [False, False, True, True]
+    """
+    names = select(model, list(selectors) if selectors else model, owner="freeze", argument="selectors")
+    params = tensors(model, names)
+    if optimizer is not None:
+        chosen = {id(p) for p in params}
+        for i, group in enumerate(optimizer.param_groups):
+            inside = [p for p in group["params"] if id(p) in chosen]
+            if inside and len(inside) != len(group["params"]):
+                raise ValueError(
+                    f"freeze() would leave optimizer group {i} ({group.get('name', 'no name')!r}) with "
+                    f"{len(inside)} frozen and {len(group['params']) - len(inside)} trainable parameters, "
+                    f"and one rate for both. Fix: build the groups so that the frozen part has its own "
+                    f"group (lrkit.groups.param_groups(..., frozen=...))"
+                )
+    for p in params:
+        p.requires_grad_(False)
+        p.grad = None
+    if optimizer is not None:
+        chosen = {id(p) for p in params}
+        for group in optimizer.param_groups:
+            if group["params"] and all(id(p) in chosen for p in group["params"]):
+                _set_lr(group, 0.0)
+        for p in params:
+            optimizer.state.pop(p, None)
+    return names
+
+
+def unfreeze(model: nn.Module, *selectors: Any, optimizer: torch.optim.Optimizer | None = None) -> list[str]:
+    """Unfreeze parameters: ``requires_grad=True``, with fresh optimizer state.
+
+    With `optimizer`, the parameters' optimizer state (momentum, Adam's moments and step count)
+    is dropped, so their first update starts from a clean state, as for a new parameter. Their
+    rate is not changed: set it, or let a schedule do it (`GradualUnfreezing`).
+
+    Args:
+        model: the model.
+        *selectors: modules, name patterns or lists of those; none unfreezes the whole model.
+        optimizer: the optimizer over the model, optional.
+
+    Returns:
+        The qualified names of the unfrozen parameters.
+
+    Raises:
+        ValueError: a selector that selects nothing.
+
+    Example:
+        >>> from torch import nn
+        >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> _ = freeze(net)
+        >>> unfreeze(net, "2")
+        ['2.weight', '2.bias']
+    """
+    names = select(model, list(selectors) if selectors else model, owner="unfreeze", argument="selectors")
+    for p in tensors(model, names):
+        p.requires_grad_(True)
+        if optimizer is not None:
+            optimizer.state.pop(p, None)
+    return names
+
+
+def _set_lr(group: dict[str, Any], value: float) -> None:
+    if isinstance(group["lr"], torch.Tensor):
+        group["lr"].fill_(value)
+    else:
+        group["lr"] = value
+
+
+class GradualUnfreezing:
+    """Parts of a model join training on a schedule: part ``k`` is frozen until step ``s_k``.
+
+    Each part is a named parameter group of the optimizer. Before its step, a part is frozen
+    (``requires_grad=False``, so it gets no gradient and no optimizer state) and its rate is 0;
+    from its step on it trains, with a fresh optimizer state (no moments from before), at
+    ``base * schedule(t)``. The rates come from `lrkit.Scheduler`: give it `schedules(...)`, which
+    wraps the schedule of each part as ``sequence([constant(0.0), schedule], [s_k])``; the
+    flags come from `step`, called after ``scheduler.step()`` with the index of the next update.
+
+    Update ``i`` (counted from 0) uses the rate ``base * f(i)``: a part that joins at ``s_k`` is
+    updated by updates ``s_k, s_k + 1, ...``.
+
+    Args:
+        optimizer: the optimizer; its groups must carry names.
+        plan: ``{group name: step at which it joins}``, steps >= 0 (0: trained from the start).
+            Groups not in the plan train from the start.
+        clock: "global" (the default): a part joins the schedule where the run is (it sees the
+            global step); "local": its schedule starts from its own step 0 when it joins (a fresh
+            warmup for each part).
+
+    Raises:
+        ValueError: a name that is no group of the optimizer, a negative step.
+
+    Example:
+        >>> import torch
+        >>> from torch import nn
+        >>> from lrkit import cosine
+        >>> from lrkit.groups import GradualUnfreezing, param_groups
+        >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> opt = torch.optim.SGD(param_groups(net, {"2": 0.1, "0": 0.01}), lr=0.1)
+        >>> plan = GradualUnfreezing(opt, {"0": 100})
+        >>> net[0].weight.requires_grad
+        False
+        >>> plan.schedules(cosine())["0"]
+        sequence([constant(0.0), cosine()], [100], clock='global')
+        >>> plan.step(100)
+        ['0']
+        >>> net[0].weight.requires_grad
+        True
+
+    Reference: Howard & Ruder, "Universal Language Model Fine-tuning for Text Classification", 2018.
+    """
+
+    def __init__(
+        self, optimizer: torch.optim.Optimizer, plan: Mapping[str, int], *, clock: str = "global"
+    ) -> None:
+        owner = "GradualUnfreezing"
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise fail(owner, "optimizer", type(optimizer).__name__, "a torch optimizer", kind=TypeError)
+        if not isinstance(plan, Mapping):
+            raise fail(owner, "plan", plan, "a dict {group name: step}", kind=TypeError)
+        self.clock = check_choice(owner, "clock", clock, ("global", "local"))
+        self.optimizer = optimizer
+        by_name = {g.get("name"): g for g in optimizer.param_groups}
+        self.plan: dict[str, int] = {}
+        for name, step in plan.items():
+            if name not in by_name:
+                known = [n for n in by_name if n is not None]
+                raise ValueError(
+                    f"Argument `plan` of {owner}() names the group {name!r}, which the optimizer does not "
+                    f"have. Its groups are {known!r}. Fix: use a group's `name` (lrkit.groups.param_groups "
+                    f"names every group)"
+                )
+            self.plan[name] = check_int(owner, f"plan[{name!r}]", step, low=0)
+        self._joined: set[str] = set()
+        for name, step in self.plan.items():
+            if step > 0:
+                self._freeze(by_name[name])
+            else:
+                self._joined.add(name)
+
+    def _group(self, name: str) -> dict[str, Any]:
+        for group in self.optimizer.param_groups:
+            if group.get("name") == name:
+                return group
+        raise ValueError(f"the optimizer lost its group {name!r}")  # pragma: no cover
+
+    def _freeze(self, group: dict[str, Any]) -> None:
+        for p in group["params"]:
+            p.requires_grad_(False)
+            p.grad = None
+            self.optimizer.state.pop(p, None)
+
+    def schedules(self, schedule: Schedule) -> dict[str, Schedule]:
+        """A schedule for every named group: `schedule`, held at 0 before the group joins.
+
+        Args:
+            schedule: the schedule every part follows once it trains.
+
+        Returns:
+            ``{group name: schedule}`` for `lrkit.Scheduler`'s per-group ``schedule`` dict.
+
+        Raises:
+            TypeError: `schedule` is not a schedule.
+        """
+        if not isinstance(schedule, Schedule):
+            raise fail("GradualUnfreezing.schedules", "schedule", schedule, "a schedule", kind=TypeError)
+        out: dict[str, Schedule] = {}
+        for group in self.optimizer.param_groups:
+            name = group.get("name")
+            if name is None:
+                continue
+            step = self.plan.get(name, 0)
+            out[name] = (
+                schedule if step == 0 else sequence((constant(0.0), schedule), (step,), clock=self.clock)
+            )
+        return out
+
+    def step(self, position: int) -> list[str]:
+        """Unfreeze the parts whose step has come: call after ``scheduler.step()``.
+
+        Args:
+            position: the index of the next update (the scheduler's position), an int >= 0.
+
+        Returns:
+            The names of the groups unfrozen by this call (their optimizer state is fresh).
+        """
+        if isinstance(position, bool) or not isinstance(position, numbers.Integral):
+            raise fail("GradualUnfreezing.step", "position", position, "an int >= 0", kind=TypeError)
+        joined = []
+        for name, step in self.plan.items():
+            if name not in self._joined and int(position) >= step:
+                for p in self._group(name)["params"]:
+                    p.requires_grad_(True)
+                    self.optimizer.state.pop(p, None)
+                self._joined.add(name)
+                joined.append(name)
+        return joined
+
+    @property
+    def frozen(self) -> list[str]:
+        """The names of the parts that have not joined yet."""
+        return [name for name in self.plan if name not in self._joined]
