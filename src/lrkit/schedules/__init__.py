@@ -7,11 +7,28 @@ from lrkit.schedules._base import REGISTRY, Absolute, Schedule
 from lrkit.schedules.bounds import Ceiling, Floor, Scale, ceiling, floor, scale
 from lrkit.schedules.constant import Constant, constant
 from lrkit.schedules.cosine import Cosine, cosine
+from lrkit.schedules.cyclic import Cyclic, cyclic
+from lrkit.schedules.exponential import Exponential, exponential
 from lrkit.schedules.extrapolate import Extrapolate, extrapolate
+from lrkit.schedules.inverse_sqrt import InverseSqrt, inverse_sqrt
 from lrkit.schedules.linear import Linear, linear
+from lrkit.schedules.one_cycle import OneCycle, one_cycle
+from lrkit.schedules.piecewise_linear import PiecewiseLinear, piecewise_linear
 from lrkit.schedules.plateau import Plateau, plateau
+from lrkit.schedules.polynomial import Polynomial, polynomial
+from lrkit.schedules.power_decay import PowerDecay, power_decay
 from lrkit.schedules.product import Product, product
+from lrkit.schedules.restarts import Restarts, restarts
 from lrkit.schedules.sequence import Sequence, sequence
+from lrkit.schedules.steps import (
+    MultiStep,
+    PiecewiseConstant,
+    StepDecay,
+    multi_step,
+    piecewise_constant,
+    step_decay,
+)
+from lrkit.schedules.tanh import TanhDecay, tanh_decay
 from lrkit.schedules.warmup import Warmup, warmup
 
 absolute = Absolute
@@ -22,25 +39,49 @@ __all__ = [
     "Ceiling",
     "Constant",
     "Cosine",
+    "Cyclic",
+    "Exponential",
     "Extrapolate",
     "Floor",
+    "InverseSqrt",
     "Linear",
+    "MultiStep",
+    "OneCycle",
+    "PiecewiseConstant",
+    "PiecewiseLinear",
     "Plateau",
+    "Polynomial",
+    "PowerDecay",
     "Product",
+    "Restarts",
     "Scale",
     "Schedule",
     "Sequence",
+    "StepDecay",
+    "TanhDecay",
     "Warmup",
     "absolute",
     "ceiling",
     "constant",
     "cosine",
+    "cyclic",
+    "exponential",
     "extrapolate",
     "floor",
+    "inverse_sqrt",
     "linear",
+    "multi_step",
+    "one_cycle",
+    "piecewise_constant",
+    "piecewise_linear",
     "plateau",
+    "polynomial",
+    "power_decay",
     "product",
+    "restarts",
     "scale",
     "sequence",
+    "step_decay",
+    "tanh_decay",
     "warmup",
 ]

@@ -1,0 +1,201 @@
+"""The exponential schedule: a rate per step (open-ended), or from `start` to `end` over a length."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lrkit._validate import check_length, check_number, fail
+from lrkit.schedules._base import Absolute, FloatArray, Run, Schedule, check_value, schedule_class
+
+__all__ = ["Exponential", "exponential"]
+
+
+def _is_zero(value: Any) -> bool:
+    """True for a value that is the factor 0 whatever the base (0 or `absolute(0)`)."""
+    return bool(value.value == 0.0) if isinstance(value, Absolute) else bool(value == 0.0)
+
+
+@schedule_class("exponential")
+class Exponential(Schedule):
+    """Exponential decay (or growth): a constant rate per step, or from `start` to `end` over `steps`.
+
+    Exactly one of two modes:
+
+    * **rate** (open-ended, needs no total): ``f(t) = rate ** (t / every)``
+      (torch's ExponentialLR, optax's ``exponential_decay``, Keras' ExponentialDecay).
+    * **length**: from `start` at ``t = 0`` to `end` at ``t = T = steps``, then `end`. With
+      ``p = min(t, T) / T``:
+
+      - geometric (no `base`): ``f(t) = start * (end / start) ** p`` (needs ``start, end > 0``);
+      - normalized (with `base`): ``f(t) = end + (start - end) * (base ** p - base) / (1 - base)``,
+        which also reaches ``end = 0``. ``base=0.5`` gives Megatron-LM's WSD "exponential"
+        cooldown ``2 * 0.5 ** p - 1``; timm's WSD ``exp`` decay is the same family.
+
+    ``staircase=True`` replaces ``t`` by ``every * floor(t / every)``: the value changes only at
+    multiples of `every` (``rate ** floor(t / every)`` in the rate mode). In the length mode the
+    value still becomes `end` at ``t = T``.
+
+    Boundaries: ``f(0) = 1`` (rate) or `start` (length); ``f(T) = end`` exactly and for every
+    ``t > T`` (length mode). The horizon is ``steps`` (length mode) or None (rate mode).
+
+    Args:
+        rate: the factor per `every` steps, in (0, 1] (a rate above 1 would grow without bound;
+            write growth as a start-to-end length instead). Selects the rate mode.
+        every: the length the rate applies to, or the stair width with `staircase`: int steps or a
+            float fraction of the run. Default 1.
+        start: the factor at step 0, >= 0 (or `absolute(v)`); length mode only. Default 1.
+        end: the factor at `steps` and after, >= 0 (or `absolute(v)`). Selects the length mode.
+        steps: the length: int steps, a float fraction of the run, or None for the rest of the run.
+        base: the curvature of the normalized form, a finite number > 0 and != 1; length mode only.
+        staircase: hold each value for `every` steps (optax's and Keras' `staircase`).
+
+    Raises:
+        ValueError: both modes or neither, a rate outside (0, 1], `every` set without staircase in
+            the length mode, a geometric decay from or to 0, a bad `base`.
+
+    Example:
+        >>> from lrkit import exponential
+        >>> s = exponential(rate=0.5)
+        >>> [s(t) for t in range(4)]
+        [1.0, 0.5, 0.25, 0.125]
+        >>> s = exponential(rate=0.5, every=2, staircase=True)
+        >>> [s(t) for t in range(6)]
+        [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+        >>> s = exponential(start=1.0, end=0.1, steps=4, base=0.5)
+        >>> [round(s(t), 5) for t in range(6)]
+        [1.0, 0.71361, 0.47279, 0.27029, 0.1, 0.1]
+    """
+
+    rate: float | None = None
+    every: int | float = 1
+    start: Any = None
+    end: Any = None
+    steps: int | float | None = None
+    base: float | None = None
+    staircase: bool = False
+
+    lengths = ("every", "steps")
+    values = ("start", "end")
+
+    def __post_init__(self) -> None:
+        owner = "exponential"
+        object.__setattr__(self, "every", check_length(owner, "every", self.every, allow_none=False))
+        if not isinstance(self.staircase, bool):
+            raise fail(owner, "staircase", self.staircase, "True or False", kind=TypeError)
+        if self.rate is not None:
+            others = {"start": self.start, "end": self.end, "steps": self.steps, "base": self.base}
+            for name, value in others.items():
+                if value is not None:
+                    raise fail(
+                        owner,
+                        name,
+                        value,
+                        "None when `rate` is given (rate mode: rate ** (t / every); "
+                        "for a start-to-end decay give start, end and steps, not rate)",
+                    )
+            rate = check_number(owner, "rate", self.rate, low=0.0, high=1.0, low_open=True)
+            object.__setattr__(self, "rate", rate)
+            return
+        if self.end is None:
+            raise fail(
+                owner,
+                "end",
+                self.end,
+                "given (length mode: from start to end over steps) unless `rate` is given (rate mode)",
+                kind=TypeError,
+            )
+        start = check_value(owner, "start", 1.0 if self.start is None else self.start)
+        end = check_value(owner, "end", self.end)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "steps", check_length(owner, "steps", self.steps))
+        if self.every != 1 and not self.staircase:
+            raise fail(
+                owner, "every", self.every, "1 in the length mode unless staircase=True (it sets the stairs)"
+            )
+        if self.base is None:
+            for name, value in (("start", start), ("end", end)):
+                if _is_zero(value):
+                    raise fail(
+                        owner, name, value, "> 0 for a geometric decay (give `base` to decay to or from 0)"
+                    )
+        else:
+            base = check_number(owner, "base", self.base, low=0.0, low_open=True)
+            if base == 1.0:
+                raise fail(
+                    owner, "base", self.base, "a finite number > 0 other than 1 (1 is a straight line)"
+                )
+            object.__setattr__(self, "base", base)
+
+    @property
+    def horizon(self) -> float | None:
+        if self.rate is not None:
+            return None
+        return float(self.steps) if isinstance(self.steps, int) else None
+
+    def _resolve(self, run: Run) -> Schedule:
+        if self.rate is not None:
+            # The rate mode is open-ended: `steps` stays None instead of meaning "the rest of the run".
+            every = run.length("exponential", "every", self.every)
+            return (
+                self
+                if every == self.every and type(every) is type(self.every)
+                else Exponential(rate=self.rate, every=every, staircase=self.staircase)
+            )
+        return super()._resolve(run)
+
+    def _unresolved_reason(self) -> str | None:
+        if self.rate is not None:
+            if isinstance(self.every, float):
+                return "`every` of exponential() is a fraction of the run"
+            return None
+        return super()._unresolved_reason()
+
+    # NOTE: the normalized form is computed as expm1((p - 1) * ln(base)) / expm1(-ln(base)), which is
+    # (base ** p - base) / (1 - base) without the cancellation near p = 1 (a decay to 0 keeps its
+    # relative precision at the last steps), and exactly 1 at p = 0 and exactly 0 at p = 1.
+    def _log_base(self) -> tuple[float, float]:
+        log = math.log(self.base)  # type: ignore[arg-type]
+        return log, math.expm1(-log)
+
+    def _at(self, t: float) -> float:
+        every = float(self.every)
+        if self.rate is not None:
+            if self.staircase:
+                return float(self.rate ** math.floor(t / every))
+            return float(self.rate ** (t / every))
+        n = float(self.steps)  # type: ignore[arg-type]
+        if t >= n:
+            return float(self.end)
+        if self.staircase:
+            t = every * math.floor(t / every)
+        p = t / n
+        start, end = float(self.start), float(self.end)
+        if self.base is None:
+            return float(start * (end / start) ** p)
+        log, scale = self._log_base()
+        return end + (start - end) * (math.expm1((p - 1.0) * log) / scale)
+
+    def _over(self, t: FloatArray) -> FloatArray:
+        every = float(self.every)
+        if self.rate is not None:
+            x = np.floor(t / every) if self.staircase else t / every
+            return np.asarray(np.power(self.rate, x), dtype=np.float64)
+        n = float(self.steps)  # type: ignore[arg-type]
+        u = np.minimum(t, n)
+        if self.staircase:
+            u = every * np.floor(u / every)
+        p = u / n
+        start, end = float(self.start), float(self.end)
+        if self.base is None:
+            curve = start * np.power(end / start, p)
+        else:
+            log, scale = self._log_base()
+            curve = end + (start - end) * (np.expm1((p - 1.0) * log) / scale)
+        return np.asarray(np.where(t >= n, end, curve), dtype=np.float64)
+
+
+exponential = Exponential

@@ -1,0 +1,73 @@
+"""The polynomial decay schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lrkit._validate import check_length, check_number
+from lrkit.schedules._base import FloatArray, Schedule, check_value, schedule_class
+
+__all__ = ["Polynomial", "polynomial"]
+
+
+@schedule_class("polynomial")
+class Polynomial(Schedule):
+    """Polynomial decay from `start` to `end` over `steps`, then `end`.
+
+    ``f(t) = end + (start - end) * (1 - min(t, T) / T) ** power`` with ``T = steps``.
+
+    torch's PolynomialLR is ``polynomial(end=0, power=power, steps=total_iters)``; transformers'
+    ``polynomial`` (``lr_end``) and timm's PolyLRScheduler (``lr_min``) are the same curve with an
+    end above 0. ``power=1`` is a straight line.
+
+    Boundaries: ``f(0) = start``, ``f(T) = end`` exactly, and `end` for every ``t > T``.
+
+    Args:
+        start: the factor at step 0, >= 0 (or `absolute(v)`). Default 1.
+        end: the factor from step `steps` on, >= 0 (or `absolute(v)`). Default 0.
+        power: the exponent, a finite number > 0. Default 1.
+        steps: the length: int steps, a float fraction of the run, or None for the rest of the run.
+
+    Raises:
+        ValueError: `power` <= 0, a negative value, a length that is not a positive int or a
+            fraction in (0, 1].
+
+    Example:
+        >>> from lrkit import polynomial
+        >>> s = polynomial(power=2.0, steps=4)
+        >>> [s(t) for t in range(6)]
+        [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
+    """
+
+    start: Any = 1.0
+    end: Any = 0.0
+    power: float = 1.0
+    steps: int | float | None = None
+
+    lengths = ("steps",)
+    values = ("start", "end")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", check_value("polynomial", "start", self.start))
+        object.__setattr__(self, "end", check_value("polynomial", "end", self.end))
+        power = check_number("polynomial", "power", self.power, low=0.0, low_open=True)
+        object.__setattr__(self, "power", power)
+        object.__setattr__(self, "steps", check_length("polynomial", "steps", self.steps))
+
+    @property
+    def horizon(self) -> float | None:
+        return float(self.steps) if isinstance(self.steps, int) else None
+
+    def _at(self, t: float) -> float:
+        n = float(self.steps)  # type: ignore[arg-type]
+        return float(self.end + (self.start - self.end) * (1.0 - min(t, n) / n) ** self.power)
+
+    def _over(self, t: FloatArray) -> FloatArray:
+        n = float(self.steps)  # type: ignore[arg-type]
+        wave = np.power(1.0 - np.minimum(t, n) / n, self.power)
+        return np.asarray(self.end + (self.start - self.end) * wave, dtype=np.float64)
+
+
+polynomial = Polynomial
