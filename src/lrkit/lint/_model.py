@@ -1,0 +1,552 @@
+"""The model of a training script that the rules read: bindings, call sites, loops, functions.
+
+One walk over the AST records, in source order:
+
+* bindings: ``sched = torch.optim.lr_scheduler.StepLR(opt, ...)`` (a scheduler of a known class
+  on the optimizer ``opt``), optimizers, ``nn.Sequential`` models, instances of classes defined in
+  the file, and aliases (``self.scheduler = scheduler``, ``a, b = accelerator.prepare(a, b)``);
+* call sites ``receiver.method(...)`` (``step``, ``get_lr``, ``load_state_dict``), each with the
+  function and the loops it sits in and the ``if`` branches on the way;
+* the loops of each function: their header, their literal iteration count, the loops nested in
+  them, and whether they call anything that could step an optimizer;
+* ``torch.save`` calls and the dictionaries they save, Lightning's ``configure_optimizers``.
+
+The file is never imported or run.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+from lrkit.lint._names import Names, dotted, is_optimizer_name, is_scheduler_name, tokens
+
+__all__ = ["Binding", "Func", "Loop", "Model", "Site", "build"]
+
+#: Calls that never step an optimizer (a loop made only of these cannot train anything).
+_SAFE_FUNCTIONS = frozenset(
+    [
+        "print",
+        "len",
+        "range",
+        "enumerate",
+        "zip",
+        "str",
+        "int",
+        "float",
+        "round",
+        "min",
+        "max",
+        "sum",
+        "abs",
+        "format",
+        "list",
+        "dict",
+        "tuple",
+        "set",
+        "sorted",
+        "isinstance",
+        "repr",
+        "bool",
+        "iter",
+        "next",
+        "any",
+        "all",
+        "map",
+        "filter",
+    ]
+)
+_SAFE_METHODS = frozenset(
+    [
+        "append",
+        "extend",
+        "item",
+        "format",
+        "get_last_lr",
+        "info",
+        "debug",
+        "warning",
+        "write",
+        "add_scalar",
+        "add_scalars",
+        "log",
+        "keys",
+        "values",
+        "items",
+        "get",
+        "tolist",
+        "numpy",
+        "cpu",
+        "detach",
+    ]
+)
+
+SCHEDULER_FAMILIES = frozenset({"torch", "compat", "lrkit", "hf", "timm", "unknown-scheduler"})
+
+_HF_SCHEDULES = frozenset(
+    {
+        "get_scheduler",
+        "get_linear_schedule_with_warmup",
+        "get_cosine_schedule_with_warmup",
+        "get_cosine_with_hard_restarts_schedule_with_warmup",
+        "get_polynomial_decay_schedule_with_warmup",
+        "get_constant_schedule_with_warmup",
+        "get_constant_schedule",
+        "get_inverse_sqrt_schedule",
+        "get_wsd_schedule",
+        "get_cosine_with_min_lr_schedule_with_warmup",
+    }
+)
+
+
+def classify(qualname: str | None) -> tuple[str, str] | None:
+    """(family, class) of a constructor's qualified name, for schedulers, optimizers and models.
+
+    >>> classify("torch.optim.lr_scheduler.OneCycleLR")
+    ('torch', 'OneCycleLR')
+    >>> classify("torch.optim.AdamW")
+    ('optimizer', 'AdamW')
+    """
+    if qualname is None:
+        return None
+    module, _, last = qualname.rpartition(".")
+    if module == "torch.optim.lr_scheduler" or qualname == "torch.optim.swa_utils.SWALR":
+        return ("torch", last)
+    if module.startswith("lrkit.compat"):
+        return ("compat", last)
+    if qualname in ("lrkit.Scheduler", "lrkit.scheduler.Scheduler"):
+        return ("lrkit", "Scheduler")
+    if last in _HF_SCHEDULES and (module.startswith(("transformers", "diffusers")) or not module):
+        return ("hf", last)
+    if module.startswith("timm.scheduler"):
+        return ("timm", last)
+    if last == "GradScaler":
+        return ("scaler", last)
+    if last == "Sequential" and module in ("torch.nn", "nn", "torch.nn.modules.container"):
+        return ("sequential", last)
+    if (
+        module.startswith("torch.optim") or module in ("optim", "transformers", "bitsandbytes.optim")
+    ) and last[:1].isupper():
+        return ("optimizer", last)
+    return None
+
+
+@dataclasses.dataclass(eq=False)
+class Func:
+    """A function (or the module body, `node` None) and what the rules need to know about it."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef | None
+    name: str
+    cls: str | None
+    loops: list[Loop] = dataclasses.field(default_factory=list)
+    returns: list[ast.expr] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(eq=False)
+class Loop:
+    """A ``for`` or ``while`` loop inside one function."""
+
+    node: ast.For | ast.AsyncFor | ast.While
+    parent: Loop | None
+    func: Func
+    header: set[str]
+    range_args: list[ast.expr] | None
+    children: list[Loop] = dataclasses.field(default_factory=list)
+    called: set[str] = dataclasses.field(default_factory=set)
+    opaque: bool = False
+    exits: bool = False
+    sites: list[Site] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(eq=False)
+class Site:
+    """A call ``receiver.method(...)`` with its place: function, loops (outer first), branches."""
+
+    key: str
+    method: str
+    call: ast.Call
+    func: Func
+    loops: tuple[Loop, ...]
+    branches: tuple[tuple[int, int], ...]
+    conditional: bool
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """(line, column) for ordering."""
+        return (self.call.lineno, self.call.col_offset)
+
+
+@dataclasses.dataclass(eq=False)
+class Binding:
+    """``key = <call>`` where the call builds a scheduler, optimizer, model or scaler."""
+
+    key: str
+    call: ast.Call
+    family: str
+    cls: str
+    func: Func
+    branches: tuple[tuple[int, int], ...]
+    optimizer: str | None = None
+
+    @property
+    def is_scheduler(self) -> bool:
+        """True for every kind of learning-rate scheduler."""
+        return self.family in SCHEDULER_FAMILIES
+
+    def argument(self, index: int, name: str) -> ast.expr | None:
+        """The constructor argument at position `index` or keyword `name`."""
+        for keyword in self.call.keywords:
+            if keyword.arg == name:
+                return keyword.value
+        if index < len(self.call.args) and not any(
+            isinstance(a, ast.Starred) for a in self.call.args[: index + 1]
+        ):
+            return self.call.args[index]
+        return None
+
+
+def exclusive(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> bool:
+    """True if two branch paths are in different branches of one ``if`` (never both run)."""
+    first = dict(a)
+    return any(node in first and first[node] != side for node, side in b)
+
+
+class Model:
+    """Everything one walk learns about a file; the rules query it."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.names = Names()
+        self.module = Func(None, "<module>", None)
+        self.funcs: list[Func] = [self.module]
+        self.func_by_name: dict[str, Func] = {}
+        self.sites: list[Site] = []
+        self.bindings: list[Binding] = []
+        self._scoped: dict[tuple[int, str], Binding] = {}
+        self._global: dict[str, Binding] = {}
+        self._aliases: dict[tuple[int, str], str] = {}
+        self._global_aliases: dict[str, str] = {}
+        self.literals: dict[tuple[int, str], list[ast.expr]] = {}
+        self.saves: list[tuple[ast.Call, Func]] = []
+        self.class_attrs: dict[str, dict[str, ast.Call]] = {}
+        self.composed: set[str] = set()
+        self.composed_calls: set[int] = set()
+        self._func = self.module
+        self._cls: str | None = None
+        self._loops: tuple[Loop, ...] = ()
+        self._branches: tuple[tuple[int, int], ...] = ()
+        self._if_depth_in_loop = 0
+        self._kinds: dict[int, str | None] = {}
+        self._body(tree.body)
+
+    # -- queries -----------------------------------------------------------------------------------
+
+    def canonical(self, key: str, func: Func) -> str:
+        """Follow aliases (``self.sched = sched``) to the key the object was first bound to."""
+        for _ in range(6):
+            nxt = self._aliases.get((id(func), key))
+            if nxt is None and (id(func), key) not in self._scoped:
+                nxt = self._global_aliases.get(key)
+            if nxt is None or nxt == key:
+                return key
+            key = nxt
+        return key
+
+    def lookup(self, key: str, func: Func) -> Binding | None:
+        """The binding of `key` seen from `func`: its own scope first, then the whole file."""
+        key = self.canonical(key, func)
+        found = self._scoped.get((id(func), key))
+        return found if found is not None else self._global.get(key)
+
+    def kind(self, key: str, func: Func) -> str | None:
+        """'scheduler', 'optimizer', 'scaler', 'other' or None (unknown) for a receiver."""
+        binding = self.lookup(key, func)
+        if binding is not None:
+            if binding.is_scheduler:
+                return "scheduler"
+            return binding.family if binding.family in ("optimizer", "scaler") else "other"
+        key = self.canonical(key, func)
+        if is_scheduler_name(key):
+            return "scheduler"
+        if is_optimizer_name(key):
+            return "optimizer"
+        if "scaler" in key.rpartition(".")[2].lower():
+            return "scaler"
+        return None
+
+    def optimizer_steps(self) -> list[tuple[Site, str]]:
+        """Every call that performs an optimizer update, with the optimizer's key."""
+        found: list[tuple[Site, str]] = []
+        for site in self.sites:
+            if site.method == "optimizer_step" and site.call.args:
+                key = dotted(site.call.args[0])
+                if key is not None:
+                    found.append((site, self.canonical(key, site.func)))
+            if site.method != "step":
+                continue
+            kind = self.kind(site.key, site.func)
+            if kind == "optimizer":
+                found.append((site, self.canonical(site.key, site.func)))
+            elif kind == "scaler" and site.call.args:
+                key = dotted(site.call.args[0])
+                if key is not None:
+                    found.append((site, self.canonical(key, site.func)))
+        return found
+
+    def scheduler_sites(self, method: str) -> list[tuple[Site, Binding | None]]:
+        """Calls of `method` on a scheduler, with the scheduler's binding when it is known."""
+        found: list[tuple[Site, Binding | None]] = []
+        for site in self.sites:
+            if site.method == method and self.kind(site.key, site.func) == "scheduler":
+                found.append((site, self.lookup(site.key, site.func)))
+        return found
+
+    def loop_count(self, loop: Loop) -> int | None:
+        """How many times a ``for ... in range(<literals>)`` loop runs; None if not known."""
+        if loop.exits or loop.range_args is None:
+            return None
+        values = [self.names.number(arg) for arg in loop.range_args]
+        if any(not isinstance(v, int) for v in values) or not values:
+            return None
+        ints = [int(v) for v in values if v is not None]
+        if len(ints) == 1:
+            return max(ints[0], 0)
+        step = ints[2] if len(ints) == 3 else 1
+        return len(range(ints[0], ints[1], step)) if step else None
+
+    # -- the walk ----------------------------------------------------------------------------------
+
+    def _body(self, statements: list[ast.stmt]) -> None:
+        for statement in statements:
+            self._stmt(statement)
+
+    def _stmt(self, node: ast.stmt) -> None:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            self.names.add_import(node)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self._function(node)
+        elif isinstance(node, ast.ClassDef):
+            for expr in node.bases:
+                self._expr(expr)
+            outer, self._cls = self._cls, node.name
+            self._body(node.body)
+            self._cls = outer
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self._expr(node.iter)
+            self._bind_target(node.target, None)
+            self._loop(node, tokens(node.target) | tokens(node.iter), _range_args(node.iter))
+            self._body(node.orelse)
+        elif isinstance(node, ast.While):
+            self._loop(node, tokens(node.test), None)
+            self._body(node.orelse)
+        elif isinstance(node, ast.If):
+            self._expr(node.test)
+            self._branch(node, 0, node.body)
+            self._branch(node, 1, node.orelse)
+        elif isinstance(node, ast.Assign):
+            self._expr(node.value)
+            for target in node.targets:
+                self._assign(target, node.value)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self._expr(node.value)
+                self._assign(node.target, node.value)
+        elif isinstance(node, ast.AugAssign):
+            self._expr(node.value)
+            self._bind_target(node.target, None)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                self._expr(item.context_expr)
+                if item.optional_vars is not None:
+                    self._bind_target(item.optional_vars, None)
+            self._body(node.body)
+        elif isinstance(node, ast.Try):
+            self._body(node.body)
+            for handler in node.handlers:
+                self._body(handler.body)
+            self._body(node.orelse)
+            self._body(node.finalbody)
+        elif isinstance(node, ast.Return):
+            for loop in self._loops:
+                loop.exits = True
+            if node.value is not None:
+                self._expr(node.value)
+                self._func.returns.append(node.value)
+        elif isinstance(node, ast.Break):
+            if self._loops:
+                self._loops[-1].exits = True
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    self._stmt(child)
+                elif isinstance(child, ast.expr):
+                    self._expr(child)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for expr in node.decorator_list:
+            self._expr(expr)
+        arguments = node.args
+        for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs):
+            self.names.bind(arg.arg, None)
+        func = Func(node, node.name, self._cls)
+        self.funcs.append(func)
+        self.func_by_name.setdefault(node.name, func)
+        saved = (self._func, self._loops, self._branches, self._if_depth_in_loop)
+        self._func, self._loops, self._branches, self._if_depth_in_loop = func, (), (), 0
+        self._body(node.body)
+        self._func, self._loops, self._branches, self._if_depth_in_loop = saved
+
+    def _loop(
+        self, node: ast.For | ast.AsyncFor | ast.While, header: set[str], args: list[ast.expr] | None
+    ) -> None:
+        parent = self._loops[-1] if self._loops else None
+        loop = Loop(node, parent, self._func, header, args)
+        (parent.children if parent else self._func.loops).append(loop)
+        saved = (self._loops, self._if_depth_in_loop)
+        self._loops, self._if_depth_in_loop = (*self._loops, loop), 0
+        if isinstance(node, ast.While):
+            self._expr(node.test)
+        else:
+            self._expr(node.target)
+        self._body(node.body)
+        self._loops, self._if_depth_in_loop = saved
+
+    def _branch(self, node: ast.If, side: int, body: list[ast.stmt]) -> None:
+        saved = self._branches
+        self._branches = (*self._branches, (id(node), side))
+        self._if_depth_in_loop += 1
+        self._body(body)
+        self._if_depth_in_loop -= 1
+        self._branches = saved
+
+    def _expr(self, node: ast.expr) -> None:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                self._call(sub)
+            elif isinstance(sub, ast.NamedExpr):
+                self._bind_target(sub.target, sub.value)
+
+    def _call(self, call: ast.Call) -> None:
+        func = call.func
+        name: str | None = None
+        if isinstance(func, ast.Attribute):
+            name = func.attr
+            receiver = dotted(func.value)
+            if receiver is not None:
+                site = Site(
+                    receiver,
+                    func.attr,
+                    call,
+                    self._func,
+                    self._loops,
+                    self._branches,
+                    self._if_depth_in_loop > 0 or (not self._loops and bool(self._branches)),
+                )
+                self.sites.append(site)
+                if self._loops:
+                    self._loops[-1].sites.append(site)
+            safe = func.attr in _SAFE_METHODS or (receiver is not None and is_scheduler_name(receiver))
+        elif isinstance(func, ast.Name):
+            name = func.id
+            safe = func.id in _SAFE_FUNCTIONS
+        else:
+            safe = False
+        if self._loops:
+            if name is not None:
+                self._loops[-1].called.add(name)
+            if not safe:
+                for loop in self._loops:
+                    loop.opaque = True
+        qualname = self.names.qualify(func)
+        if qualname == "torch.save":
+            self.saves.append((call, self._func))
+        if qualname is not None and qualname.rpartition(".")[2] in ("SequentialLR", "ChainedScheduler"):
+            for arg in [*call.args, *(k.value for k in call.keywords)]:
+                if isinstance(arg, (ast.List, ast.Tuple)):
+                    for item in arg.elts:
+                        key = dotted(item)
+                        if key is not None:
+                            self.composed.add(self.canonical(key, self._func))
+                        elif isinstance(item, ast.Call):
+                            self.composed_calls.add(id(item))
+
+    # -- bindings ----------------------------------------------------------------------------------
+
+    def _bind_target(self, target: ast.expr, value: ast.expr | None) -> None:
+        if isinstance(target, ast.Name):
+            self.names.bind(target.id, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for item in target.elts:
+                self._bind_target(item, None)
+        elif isinstance(target, ast.Starred):
+            self._bind_target(target.value, None)
+
+    def _assign(self, target: ast.expr, value: ast.expr) -> None:
+        self._bind_target(target, value if isinstance(target, ast.Name) else None)
+        scope = id(self._func)
+        if isinstance(target, ast.Subscript):
+            owner = dotted(target.value)
+            if owner is not None:
+                self.literals.setdefault((scope, owner), []).append(value)
+            return
+        key = dotted(target)
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if (
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute)
+                and value.func.attr == "prepare"
+            ):
+                for item, arg in zip(target.elts, value.args, strict=False):
+                    item_key, arg_key = dotted(item), dotted(arg)
+                    if item_key is not None and arg_key is not None and item_key != arg_key:
+                        self._alias(item_key, arg_key)
+            return
+        if key is None:
+            return
+        self.literals.setdefault((scope, key), []).append(value)
+        source = dotted(value)
+        if source is not None:
+            if source != key:
+                self._alias(key, source)
+            return
+        if not isinstance(value, ast.Call):
+            return
+        if self._cls is not None and key.startswith("self.") and key.count(".") == 1:
+            self.class_attrs.setdefault(self._cls, {})[key[5:]] = value
+        qualname = self.names.qualify(value.func)
+        found = classify(qualname)
+        if found is None and isinstance(value.func, ast.Attribute):
+            if value.func.attr == "lr_schedulers":
+                found = ("unknown-scheduler", "lr_schedulers")
+            elif value.func.attr == "optimizers":
+                found = ("optimizer", "optimizers")
+        if found is None and isinstance(value.func, ast.Name) and value.func.id in self.class_attrs:
+            found = ("instance", value.func.id)
+        if found is None:
+            found = ("other", qualname or "")
+        family, cls = found
+        binding = Binding(key, value, family, cls, self._func, self._branches)
+        if binding.is_scheduler:
+            first = binding.argument(0, "optimizer")
+            opt_key = dotted(first) if first is not None else None
+            binding.optimizer = None if opt_key is None else self.canonical(opt_key, self._func)
+        self.bindings.append(binding)
+        self._scoped[(scope, key)] = binding
+        self._global[key] = binding
+        self._aliases.pop((scope, key), None)
+
+    def _alias(self, key: str, source: str) -> None:
+        self._aliases[(id(self._func), key)] = source
+        self._global_aliases.setdefault(key, source)
+
+
+def _range_args(node: ast.expr) -> list[ast.expr] | None:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range":
+        if node.keywords or not 1 <= len(node.args) <= 3:
+            return None
+        return list(node.args)
+    return None
+
+
+def build(tree: ast.Module) -> Model:
+    """Walk a parsed file once and return its model."""
+    return Model(tree)

@@ -1,0 +1,155 @@
+"""The rule catalogue of `lrkit lint` and the finding record every check produces.
+
+Each rule has a code (``LR001``), a short name, the consequence of the mistake and its fix (one
+line each), and an anchor in ``docs/lint.md``. Checks build findings with `Rule.at`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+__all__ = ["DOCS", "RULES", "Finding", "Rule"]
+
+#: Where the rules are documented (the page in lrkit's source tree; the project has no docs site
+#: yet); each finding links to ``DOCS#<code in lowercase>``.
+DOCS = "docs/lint.md"
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """One lint rule: its code, name, and what to tell the user about it."""
+
+    code: str
+    name: str
+    consequence: str
+    fix: str
+
+    @property
+    def url(self) -> str:
+        """The link to the rule's section of the docs."""
+        return f"{DOCS}#{self.code.lower()}"
+
+    def at(self, path: str, node: Any, message: str) -> Finding:
+        """A finding of this rule at an AST node (or anything with `lineno` and `col_offset`)."""
+        return Finding(path, node.lineno, node.col_offset + 1, self.code, message, self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One problem found in a file: where (1-based line and column), which rule, and what."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    rule: Rule
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for ``--format json``."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "name": self.rule.name,
+            "message": self.message,
+            "consequence": self.rule.consequence,
+            "fix": self.rule.fix,
+            "url": self.rule.url,
+        }
+
+
+_CATALOGUE = (
+    Rule(
+        "LR000",
+        "syntax-error",
+        "The file cannot be parsed, so none of the other rules could check it.",
+        "Fix the syntax error (python -m py_compile FILE shows it too).",
+    ),
+    Rule(
+        "LR001",
+        "scheduler-step-before-optimizer-step",
+        "The schedule advances before the update it is meant for: every update uses the next "
+        "step's rate, the first rate of the schedule is skipped, and torch warns at run time.",
+        "Call optimizer.step() first, then scheduler.step(), in the same loop body.",
+    ),
+    Rule(
+        "LR002",
+        "per-batch-scheduler-stepped-per-epoch",
+        "A schedule sized in updates (OneCycleLR, CyclicLR, a transformers or lrkit schedule) "
+        "advances once per epoch, so the run ends before it leaves its warmup or first cycle.",
+        "Call scheduler.step() inside the batch loop, after optimizer.step() (Lightning: "
+        "'interval': 'step').",
+    ),
+    Rule(
+        "LR003",
+        "epoch-scheduler-stepped-per-batch",
+        "A schedule sized in epochs advances at every batch, so it runs through all its epochs "
+        "within the first one or two and sits at its floor (or cycles) for the rest of the run.",
+        "Step it once per epoch, outside the batch loop, or size it in updates (epochs * len(loader)).",
+    ),
+    Rule(
+        "LR004",
+        "schedule-shorter-than-loop",
+        "The schedule is shorter than the loop that steps it: torch's CosineAnnealingLR climbs back "
+        "up after T_max (a restart nobody asked for); a finite lrkit schedule sits at its end value.",
+        "Size the schedule by the number of steps the loop runs (T_max = that number).",
+    ),
+    Rule(
+        "LR005",
+        "plateau-step-without-metric",
+        "ReduceLROnPlateau.step() needs the monitored metric; without it the call raises "
+        "TypeError, at the end of the first epoch of a run.",
+        "Pass the metric: scheduler.step(val_loss).",
+    ),
+    Rule(
+        "LR006",
+        "step-with-epoch",
+        "step(epoch) is deprecated: it switches torch to a closed form that ignores other "
+        "schedulers' changes, and repeated calls with the same epoch keep decaying in some classes.",
+        "Call scheduler.step() without arguments, once per update (or per epoch).",
+    ),
+    Rule(
+        "LR007",
+        "get-lr-to-read-rate",
+        "get_lr() is the internal formula of the next step, not the current rate: outside step() it "
+        "returns a wrong value for chainable schedulers and warns.",
+        "Read the rate with scheduler.get_last_lr() (or optimizer.param_groups[i]['lr']).",
+    ),
+    Rule(
+        "LR008",
+        "scheduler-created-after-optimizer-load",
+        "A torch scheduler's constructor writes the learning rate into the optimizer, overwriting "
+        "the rates optimizer.load_state_dict() just restored: the resumed run restarts its schedule.",
+        "Create the scheduler before optimizer.load_state_dict(), then load the scheduler's state "
+        "too (lrkit.Scheduler and lrkit.compat do not depend on the order).",
+    ),
+    Rule(
+        "LR009",
+        "checkpoint-without-scheduler",
+        "The checkpoint keeps the optimizer's state but not the scheduler's: a resumed run starts "
+        "its schedule from the beginning (warmup again, rate back at the peak).",
+        "Save scheduler.state_dict() next to optimizer.state_dict() and load both on resume.",
+    ),
+    Rule(
+        "LR010",
+        "param-group-without-parameters",
+        "The parameter group is built from a module that has no parameters (an activation, dropout "
+        "or pooling layer): the group is empty and its learning rate applies to nothing.",
+        "Index the layer that holds the weights (model[0], model[2], ...), or print "
+        "[len(g['params']) for g in optimizer.param_groups].",
+    ),
+    Rule(
+        "LR011",
+        "uncomposed-schedulers",
+        "Two schedulers step the same optimizer: each step() overwrites the rate the other one "
+        "set, so the rate follows neither schedule.",
+        "Compose them into one scheduler (SequentialLR / ChainedScheduler, or one lrkit schedule "
+        "such as warmup(cosine()) or a plateau phase), or step only one of them.",
+    ),
+)
+
+#: Every rule by its code, in code order.
+RULES: dict[str, Rule] = {rule.code: rule for rule in _CATALOGUE}

@@ -1,0 +1,277 @@
+"""Rules on when and how long a schedule runs: LR002, LR003 (cadence) and LR004 (length)."""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Iterator
+
+from lrkit.lint._cadence import BATCH, EPOCH, Cadence
+from lrkit.lint._model import Binding, Func, Model, Site, classify
+from lrkit.lint._names import dotted, tokens
+from lrkit.lint._rules import RULES, Finding
+
+__all__ = ["check_cadence", "check_length", "epoch_sized", "per_batch"]
+
+#: Where the length argument of the epoch-sized torch schedulers is.
+_SIZE_ARGUMENT = {
+    "StepLR": (1, "step_size"),
+    "MultiStepLR": (1, "milestones"),
+    "CosineAnnealingLR": (1, "T_max"),
+}
+
+
+def _unit(binding: Binding) -> str | None:
+    unit = binding.argument(99, "unit")
+    if isinstance(unit, ast.Constant) and isinstance(unit.value, str):
+        return unit.value.lower()
+    return None
+
+
+def _sized_in_epochs(node: ast.AST | None) -> bool:
+    """True if an expression counts epochs only (``num_epochs``, ``[EPOCHS // 2]``), not steps."""
+    if node is None:
+        return False
+    found = tokens(node)
+    epochs = any("epoch" in t and "per_epoch" not in t for t in found)
+    steps = any(
+        t == "len" or "loader" in t or "batch" in t or "step" in t or "iter" in t or "update" in t
+        for t in found
+    )
+    return epochs and not steps
+
+
+def per_batch(binding: Binding, model: Model) -> bool:
+    """True for a scheduler whose schedule is declared in updates (stepped once per batch)."""
+    if binding.family in ("torch", "compat"):
+        if binding.cls == "CyclicLR":
+            return True
+        if binding.cls == "OneCycleLR":
+            if model.names.number(binding.argument(99, "steps_per_epoch")) == 1:
+                return False
+            return not _sized_in_epochs(binding.argument(2, "total_steps"))
+        return False
+    if binding.family == "hf":
+        sizing = binding.argument(2, "num_training_steps")
+        return not _sized_in_epochs(sizing)
+    if binding.family == "lrkit":
+        unit = _unit(binding)
+        return unit is None or unit.startswith(("update", "step"))
+    return False
+
+
+def epoch_sized(binding: Binding, model: Model, site: Site | None = None) -> bool:
+    """True for StepLR/MultiStepLR/CosineAnnealingLR sized by the epoch count (or an lrkit
+    scheduler declared in epochs)."""
+    if binding.family == "lrkit":
+        unit = _unit(binding)
+        return unit is not None and unit.startswith("epoch")
+    if binding.family not in ("torch", "compat") or binding.cls not in _SIZE_ARGUMENT:
+        return False
+    index, name = _SIZE_ARGUMENT[binding.cls]
+    size = binding.argument(index, name)
+    if _sized_in_epochs(size):
+        return True
+    if site is not None and binding.cls != "MultiStepLR":
+        value = model.names.number(size)
+        outer = site.loops[:-1]
+        return value is not None and any(
+            "epoch" in " ".join(loop.header) and model.loop_count(loop) == value for loop in outer
+        )
+    return False
+
+
+def _lightning(model: Model, func: Func) -> Iterator[tuple[ast.expr, str, ast.AST]]:
+    """(scheduler expression, interval, where) for each scheduler configure_optimizers returns."""
+
+    def resolve(node: ast.expr) -> ast.expr:
+        key = dotted(node)
+        if key is not None:
+            values = model.literals.get((id(func), key))
+            if values:
+                return values[-1]
+        return node
+
+    def config(node: ast.expr) -> Iterator[tuple[ast.expr, str, ast.AST]]:
+        node = resolve(node)
+        if isinstance(node, ast.Dict):
+            entries = {
+                k.value: v for k, v in zip(node.keys, node.values, strict=True) if isinstance(k, ast.Constant)
+            }
+            if "scheduler" in entries:
+                interval = entries.get("interval")
+                text = interval.value if isinstance(interval, ast.Constant) else "epoch"
+                yield entries["scheduler"], str(text), interval if interval is not None else node
+                return
+            if "lr_scheduler" in entries:
+                yield from config(entries["lr_scheduler"])
+                return
+        elif not isinstance(node, (ast.Constant, ast.List, ast.Tuple)):
+            yield node, "epoch", node
+
+    for value in func.returns:
+        value = resolve(value)
+        if isinstance(value, ast.Dict):
+            yield from config(value)
+        elif isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == 2:
+            second = resolve(value.elts[1])
+            if isinstance(second, (ast.List, ast.Tuple)):
+                for item in second.elts:
+                    yield from config(item)
+
+
+def _binding_of(model: Model, func: Func, node: ast.expr) -> Binding | None:
+    if isinstance(node, ast.Call):
+        found = classify(model.names.qualify(node.func))
+        if found is None:
+            return None
+        binding = Binding("<inline>", node, found[0], found[1], func, ())
+        return binding if binding.is_scheduler else None
+    key = dotted(node)
+    return None if key is None else model.lookup(key, func)
+
+
+def check_cadence(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
+    """LR002 (per-batch schedule stepped per epoch) and LR003 (epoch schedule stepped per batch)."""
+    per_epoch_rule, per_batch_rule = RULES["LR002"], RULES["LR003"]
+    for site, binding in model.scheduler_sites("step"):
+        if binding is None:
+            continue
+        how = cadence.of(site)
+        if how == EPOCH and per_batch(binding, model):
+            yield per_epoch_rule.at(
+                path,
+                site.call,
+                f"{binding.cls} is sized in updates but {site.key}.step() runs once per epoch here",
+            )
+        elif how == BATCH and epoch_sized(binding, model, site):
+            yield per_batch_rule.at(
+                path,
+                site.call,
+                f"{binding.cls} is sized in epochs but {site.key}.step() runs once per batch here",
+            )
+    for func in model.funcs:
+        if func.name != "configure_optimizers":
+            continue
+        for node, interval, where in _lightning(model, func):
+            binding = _binding_of(model, func, node)
+            if binding is None:
+                continue
+            if interval == "epoch" and per_batch(binding, model):
+                yield per_epoch_rule.at(
+                    path,
+                    where,
+                    f"{binding.cls} is sized in updates but Lightning steps it once per epoch "
+                    "(the default 'interval': 'epoch')",
+                )
+            elif interval == "step" and epoch_sized(binding, model):
+                yield per_batch_rule.at(
+                    path,
+                    where,
+                    f"{binding.cls} is sized in epochs but Lightning steps it per batch ('interval': 'step')",
+                )
+
+
+def _steps(model: Model, site: Site) -> int | None:
+    """A lower bound on how many times a call runs, from the literal counts of its loops."""
+    if site.conditional or not site.loops or any(loop.exits for loop in site.loops):
+        return None
+    counts = [model.loop_count(loop) for loop in site.loops]
+    known = [c for c in counts if c is not None]
+    if not known:
+        return None
+    return math.prod(known)
+
+
+def _lrkit_length(model: Model, binding: Binding) -> tuple[str, int] | None:
+    """('restart' | 'hold', length) for an lrkit scheduler's schedule, when it can be read."""
+    schedule = binding.argument(1, "schedule")
+    if schedule is None:
+        return None
+    schedule = model.names.literal_node(schedule)
+    total = model.names.number(binding.argument(99, "total"))
+    if isinstance(schedule, ast.Call) and dotted(schedule.func) is not None:
+        if (dotted(schedule.func) or "").rpartition(".")[2] == "CosineAnnealingLR":
+            for keyword in schedule.keywords:
+                if keyword.arg == "T_max":
+                    value = model.names.number(keyword.value)
+                    return ("restart", int(value)) if isinstance(value, int) else None
+            return None
+        text = _spec_text(model, schedule)
+    elif isinstance(schedule, ast.Constant) and isinstance(schedule.value, str):
+        text = schedule.value
+    else:
+        return None
+    if text is None:
+        return None
+    from lrkit.spec import parse
+
+    try:
+        parsed = parse(text)
+        if text.lstrip().startswith("CosineAnnealingLR"):
+            return None
+        resolved = parsed.resolve(int(total)) if isinstance(total, int) and total >= 1 else parsed.resolve()
+        horizon = resolved.horizon
+    except (ValueError, TypeError, RecursionError):
+        return None
+    if horizon is None or not math.isfinite(horizon):
+        return None
+    return ("hold", math.ceil(horizon))
+
+
+def _spec_text(model: Model, node: ast.Call) -> str | None:
+    """An lrkit call written in the script (``lrkit.cosine(steps=EPOCHS)``) as a spec string."""
+
+    class Rewrite(ast.NodeTransformer):
+        ok = True
+
+        def visit_Call(self, call: ast.Call) -> ast.AST:
+            self.generic_visit(call)
+            qualname = model.names.qualify(call.func) or ""
+            if not qualname.startswith("lrkit."):
+                self.ok = False
+                return call
+            call.func = ast.Name(id=qualname.rpartition(".")[2], ctx=ast.Load())
+            return call
+
+        def visit_Name(self, name: ast.Name) -> ast.AST:
+            value = model.names.number(name)
+            return name if value is None else ast.Constant(value)
+
+    import copy
+
+    rewrite = Rewrite()
+    tree = rewrite.visit(copy.deepcopy(node))
+    return ast.unparse(tree) if rewrite.ok else None
+
+
+def check_length(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
+    """LR004: a cosine (or finite lrkit schedule) shorter than the loop that steps it."""
+    rule = RULES["LR004"]
+    for site, binding in model.scheduler_sites("step"):
+        if binding is None:
+            continue
+        steps = _steps(model, site)
+        if steps is None:
+            continue
+        if binding.family in ("torch", "compat") and binding.cls == "CosineAnnealingLR":
+            t_max = model.names.number(binding.argument(1, "T_max"))
+            if isinstance(t_max, int) and 0 < t_max < steps:
+                yield rule.at(
+                    path,
+                    site.call,
+                    f"CosineAnnealingLR(T_max={t_max}) is stepped {steps} times here: after {t_max} steps "
+                    f"the rate climbs back up; use T_max={steps}",
+                )
+        elif binding.family == "lrkit":
+            found = _lrkit_length(model, binding)
+            if found is None:
+                continue
+            how, length = found
+            if 0 < length < steps:
+                what = (
+                    f"climbs back up after T_max={length}"
+                    if how == "restart"
+                    else f"ends after {length} steps and holds its end value for the last {steps - length}"
+                )
+                yield rule.at(path, site.call, f"the schedule is stepped {steps} times here but {what}")

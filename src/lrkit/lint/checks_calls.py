@@ -1,0 +1,76 @@
+"""Rules on how a scheduler's methods are called: LR005, LR006 and LR007."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from lrkit.lint._cadence import Cadence
+from lrkit.lint._model import Model
+from lrkit.lint._names import dotted
+from lrkit.lint._rules import RULES, Finding
+
+__all__ = ["check_get_lr", "check_plateau_metric", "check_step_epoch"]
+
+_EPOCH_NAME = re.compile(r"(^|_)epoch(s|_?(idx|id|num|index|no))?$", re.IGNORECASE)
+
+
+def _is_plateau(cls: str) -> bool:
+    return cls == "ReduceLROnPlateau"
+
+
+def check_plateau_metric(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
+    """LR005: ``ReduceLROnPlateau.step()`` called without the metric it monitors."""
+    rule = RULES["LR005"]
+    for site, binding in model.scheduler_sites("step"):
+        if binding is None or binding.family not in ("torch", "compat") or not _is_plateau(binding.cls):
+            continue
+        has_metric = bool(site.call.args) or any(k.arg in ("metrics", None) for k in site.call.keywords)
+        if not has_metric:
+            yield rule.at(path, site.call, f"{site.key}.step() is ReduceLROnPlateau's and gets no metric")
+
+
+def _mentions_epoch(node: ast.expr) -> bool:
+    for sub in ast.walk(node):
+        key = dotted(sub) if isinstance(sub, (ast.Name, ast.Attribute)) else None
+        if key is not None and _EPOCH_NAME.search(key.rpartition(".")[2]):
+            return True
+    return False
+
+
+def check_step_epoch(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
+    """LR006: the deprecated ``scheduler.step(epoch)``.
+
+    For torch (and lrkit.compat) schedulers of a known class, any positional argument (the second
+    one for ReduceLROnPlateau, whose first is the metric) or an ``epoch=`` keyword. For a scheduler
+    whose class is not known, only an argument named like an epoch (``epoch``, ``epoch_idx``), and
+    never in a file that imports timm (whose schedulers take the epoch on purpose).
+    """
+    rule = RULES["LR006"]
+    for site, binding in model.scheduler_sites("step"):
+        call = site.call
+        keyword = any(k.arg == "epoch" for k in call.keywords)
+        if binding is not None and binding.family in ("torch", "compat"):
+            if binding.cls == "CosineAnnealingWarmRestarts":
+                continue  # its documented per-batch use is step(epoch + i / iters)
+            positional = len(call.args) > (1 if _is_plateau(binding.cls) else 0)
+            if not (keyword or positional):
+                continue
+        elif binding is None and not model.names.imports_timm:
+            if not (keyword or (len(call.args) == 1 and _mentions_epoch(call.args[0]))):
+                continue
+        else:
+            continue
+        yield rule.at(path, call, f"{site.key}.step() is given the epoch; that form is deprecated")
+
+
+def check_get_lr(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
+    """LR007: ``scheduler.get_lr()`` used to read the current rate."""
+    rule = RULES["LR007"]
+    for site, binding in model.scheduler_sites("get_lr"):
+        if site.key == "self" or (binding is not None and binding.family == "timm"):
+            continue
+        yield rule.at(
+            path, site.call, f"{site.key}.get_lr() does not return the current rate; use get_last_lr()"
+        )

@@ -1,0 +1,85 @@
+"""Rules on the order and number of schedulers stepped in a loop: LR001 and LR011."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lrkit.lint._cadence import Cadence
+from lrkit.lint._model import Binding, Model, Site, exclusive
+from lrkit.lint._rules import RULES, Finding
+
+__all__ = ["check_step_order", "check_uncomposed"]
+
+
+def _name(site: Site) -> str:
+    return f"{site.key}.step()"
+
+
+def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
+    """LR001: ``scheduler.step()`` before ``optimizer.step()`` in one loop body, or with none.
+
+    Within the innermost loop around ``scheduler.step()``, every update of its optimizer comes
+    later in the body (the schedule advances first), or the loop never updates the optimizer and
+    calls nothing that could.
+    """
+    rule = RULES["LR001"]
+    updates = model.optimizer_steps()
+    stepped_keys = {key for _, key in updates}
+    for site, binding in model.scheduler_sites("step"):
+        if not site.loops:
+            continue
+        loop = site.loops[-1]
+        wanted = binding.optimizer if binding is not None else None
+        inside = [
+            update
+            for update, key in updates
+            if loop in update.loops and (wanted is None or wanted not in stepped_keys or key == wanted)
+        ]
+        if inside:
+            if all(update.position > site.position for update in inside) and not all(
+                exclusive(site.branches, update.branches) for update in inside
+            ):
+                optimizer = inside[0].key if inside[0].method == "step" else "optimizer"
+                yield rule.at(
+                    path,
+                    site.call,
+                    f"{_name(site)} is called before {optimizer}.step() in the same loop body",
+                )
+        elif not loop.opaque and not cadence.updates_directly(loop):
+            yield rule.at(
+                path,
+                site.call,
+                f"{_name(site)} is called in a loop that never calls optimizer.step(): the schedule "
+                "advances without any update",
+            )
+
+
+def check_uncomposed(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
+    """LR011: two schedulers stepped on one optimizer, neither inside SequentialLR/ChainedScheduler."""
+    rule = RULES["LR011"]
+    by_optimizer: dict[str, dict[int, tuple[Binding, list[Site]]]] = {}
+    for site, binding in model.scheduler_sites("step"):
+        if binding is None or binding.optimizer is None:
+            continue
+        if model.canonical(binding.key, binding.func) in model.composed:
+            continue
+        if id(binding.call) in model.composed_calls:
+            continue
+        entry = by_optimizer.setdefault(binding.optimizer, {}).setdefault(id(binding), (binding, []))
+        entry[1].append(site)
+    for optimizer, entries in by_optimizer.items():
+        ordered = sorted(entries.values(), key=lambda item: (item[0].call.lineno, item[0].call.col_offset))
+        for index, (later, later_sites) in enumerate(ordered):
+            for earlier, earlier_sites in ordered[:index]:
+                if exclusive(earlier.branches, later.branches):
+                    continue
+                if all(exclusive(a.branches, b.branches) for a in earlier_sites for b in later_sites):
+                    continue
+                first = min(later_sites, key=lambda s: s.position)
+                yield rule.at(
+                    path,
+                    first.call,
+                    f"`{later.key}` (line {later.call.lineno}) and `{earlier.key}` (line "
+                    f"{earlier.call.lineno}) both step the optimizer `{optimizer}` without being composed",
+                )
+                break

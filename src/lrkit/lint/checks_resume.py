@@ -1,0 +1,109 @@
+"""Rules on checkpoints and resuming: LR008 and LR009."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from lrkit.lint._cadence import Cadence
+from lrkit.lint._model import Func, Model, exclusive
+from lrkit.lint._names import dotted
+from lrkit.lint._rules import RULES, Finding
+
+__all__ = ["check_checkpoint", "check_created_after_load"]
+
+#: Scheduler families whose constructor writes the rate into the optimizer.
+_WRITES_ON_CONSTRUCTION = ("torch", "hf")
+
+
+def check_created_after_load(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
+    """LR008: a torch scheduler built after ``optimizer.load_state_dict(...)`` in the same function."""
+    rule = RULES["LR008"]
+    loads = [
+        site
+        for site in model.sites
+        if site.method == "load_state_dict" and model.kind(site.key, site.func) == "optimizer"
+    ]
+    for binding in model.bindings:
+        if (
+            not binding.is_scheduler
+            or binding.family not in _WRITES_ON_CONSTRUCTION
+            or binding.optimizer is None
+        ):
+            continue
+        where = (binding.call.lineno, binding.call.col_offset)
+        for load in loads:
+            if (
+                load.func is binding.func
+                and model.canonical(load.key, load.func) == binding.optimizer
+                and load.position < where
+                and not exclusive(load.branches, binding.branches)
+            ):
+                yield rule.at(
+                    path,
+                    binding.call,
+                    f"{binding.cls} is created after {load.key}.load_state_dict() (line {load.call.lineno}) "
+                    "and overwrites the restored learning rates",
+                )
+                break
+
+
+def _payload(model: Model, func: Func, node: ast.expr, depth: int = 0) -> list[ast.expr]:
+    """The expressions a saved object is made of: the object, and what was assigned into it."""
+    found = [node]
+    key = dotted(node)
+    if key is not None and depth < 3:
+        for value in model.literals.get((id(func), key), []):
+            found.extend(_payload(model, func, value, depth + 1))
+        for site in model.sites:
+            if site.func is func and site.key == key and site.method in ("update", "setdefault"):
+                for arg in site.call.args:
+                    found.extend(_payload(model, func, arg, depth + 1))
+    if depth < 3:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and sub is not node:
+                for value in model.literals.get((id(func), sub.id), []):
+                    found.extend(_payload(model, func, value, depth + 1))
+    return found
+
+
+def _contents(model: Model, func: Func, call: ast.Call) -> tuple[ast.AST | None, bool]:
+    """(the optimizer's state_dict() call if saved, whether a scheduler is saved) for torch.save."""
+    if not call.args:
+        return None, False
+    optimizer: ast.AST | None = None
+    scheduler = False
+    for part in _payload(model, func, call.args[0]):
+        for sub in ast.walk(part):
+            key = dotted(sub) if isinstance(sub, (ast.Name, ast.Attribute)) else None
+            if key is None:
+                continue
+            if model.kind(key, func) == "scheduler":
+                scheduler = True
+            if isinstance(sub, ast.Attribute) and sub.attr == "state_dict":
+                owner = dotted(sub.value)
+                if owner is not None and model.kind(owner, func) == "optimizer" and optimizer is None:
+                    optimizer = sub
+                if owner is not None and model.kind(owner, func) == "scheduler":
+                    scheduler = True
+    return optimizer, scheduler
+
+
+def check_checkpoint(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
+    """LR009: ``torch.save`` of the optimizer's state without the scheduler's, in one function."""
+    rule = RULES["LR009"]
+    has_scheduler = any(b.is_scheduler for b in model.bindings) or bool(model.scheduler_sites("step"))
+    if not has_scheduler:
+        return
+    by_func: dict[int, list[tuple[ast.Call, ast.AST | None, bool]]] = {}
+    for call, func in model.saves:
+        optimizer, scheduler = _contents(model, func, call)
+        by_func.setdefault(id(func), []).append((call, optimizer, scheduler))
+    for saves in by_func.values():
+        if any(scheduler for _, _, scheduler in saves):
+            continue
+        for call, optimizer, _ in saves:
+            if optimizer is not None:
+                yield rule.at(
+                    path, call, "this checkpoint saves the optimizer's state_dict() but not the scheduler's"
+                )
