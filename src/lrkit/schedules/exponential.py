@@ -154,12 +154,14 @@ class Exponential(Schedule):
             return None
         return super()._unresolved_reason()
 
-    # NOTE: the normalized form is computed as expm1((p - 1) * ln(base)) / expm1(-ln(base)), which is
-    # (base ** p - base) / (1 - base) without the cancellation near p = 1 (a decay to 0 keeps its
-    # relative precision at the last steps), and exactly 1 at p = 0 and exactly 0 at p = 1.
-    def _log_base(self) -> tuple[float, float]:
+    # NOTE: the normalized form is computed as ``start * w + end * v`` with
+    # ``w = (base ** p - base) / (1 - base) = expm1((p - 1) * L) / expm1(-L)`` and
+    # ``v = 1 - w = expm1(p * L) / expm1(L)``, ``L = ln(base)``: no cancellation near either end (a
+    # decay to 0 keeps its relative precision at the last steps), `start` at p = 0 and `end` at p = 1
+    # to the last bit.
+    def _log_base(self) -> tuple[float, float, float]:
         log = math.log(self.base)  # type: ignore[arg-type]
-        return log, math.expm1(-log)
+        return log, math.expm1(-log), math.expm1(log)
 
     def _at(self, t: float) -> float:
         every = float(self.every)
@@ -176,8 +178,8 @@ class Exponential(Schedule):
         start, end = float(self.start), float(self.end)
         if self.base is None:
             return float(start * (end / start) ** p)
-        log, scale = self._log_base()
-        return end + (start - end) * (math.expm1((p - 1.0) * log) / scale)
+        log, low, high = self._log_base()
+        return start * (math.expm1((p - 1.0) * log) / low) + end * (math.expm1(p * log) / high)
 
     def _over(self, t: FloatArray) -> FloatArray:
         every = float(self.every)
@@ -193,8 +195,8 @@ class Exponential(Schedule):
         if self.base is None:
             curve = start * np.power(end / start, p)
         else:
-            log, scale = self._log_base()
-            curve = end + (start - end) * (np.expm1((p - 1.0) * log) / scale)
+            log, low, high = self._log_base()
+            curve = start * (np.expm1((p - 1.0) * log) / low) + end * (np.expm1(p * log) / high)
         return np.asarray(np.where(t >= n, end, curve), dtype=np.float64)
 
 

@@ -60,14 +60,18 @@ class Polynomial(Schedule):
     def horizon(self) -> float | None:
         return float(self.steps) if isinstance(self.steps, int) else None
 
+    # NOTE: written as the weighted sum ``start * w + end * (1 - w)``, ``w = (1 - p) ** power``: it is
+    # `start` at p = 0 and `end` at p = 1 to the last bit, and keeps its relative precision when a
+    # decay approaches 0.
     def _at(self, t: float) -> float:
         n = float(self.steps)  # type: ignore[arg-type]
-        return float(self.end + (self.start - self.end) * (1.0 - min(t, n) / n) ** self.power)
+        w = (1.0 - min(t, n) / n) ** self.power
+        return float(self.start * w + self.end * (1.0 - w))
 
     def _over(self, t: FloatArray) -> FloatArray:
         n = float(self.steps)  # type: ignore[arg-type]
-        wave = np.power(1.0 - np.minimum(t, n) / n, self.power)
-        return np.asarray(self.end + (self.start - self.end) * wave, dtype=np.float64)
+        w = np.power(1.0 - np.minimum(t, n) / n, self.power)
+        return np.asarray(self.start * w + self.end * (1.0 - w), dtype=np.float64)
 
 
 polynomial = Polynomial

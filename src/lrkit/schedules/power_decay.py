@@ -64,19 +64,22 @@ class PowerDecay(Schedule):
     def horizon(self) -> float | None:
         return float(self.steps) if isinstance(self.steps, int) else None
 
-    # NOTE: ``1 - p ** power`` is computed as ``-expm1(power * log(p))``: the same number without
-    # the cancellation near p = 1, so a decay to 0 keeps its relative precision at the last steps.
+    # NOTE: written as ``start * w + end * v`` with ``w = 1 - p ** power = -expm1(power * log(p))``
+    # and ``v = p ** power``, each computed without cancellation: `start` at p = 0 and `end` at
+    # p = 1 to the last bit, and a decay to 0 keeps its relative precision at the last steps.
     def _at(self, t: float) -> float:
         n = float(self.steps)  # type: ignore[arg-type]
         p = min(t, n) / n
-        wave = -math.expm1(self.power * math.log(p)) if p > 0.0 else 1.0
-        return float(self.end + (self.start - self.end) * wave)
+        if p == 0.0:
+            return float(self.start)
+        x = self.power * math.log(p)
+        return float(self.start * -math.expm1(x) + self.end * math.exp(x))
 
     def _over(self, t: FloatArray) -> FloatArray:
         n = float(self.steps)  # type: ignore[arg-type]
-        with np.errstate(divide="ignore"):  # log(0) = -inf gives the exact 1 - 0 ** power = 1
-            wave = -np.expm1(self.power * np.log(np.minimum(t, n) / n))
-        return np.asarray(self.end + (self.start - self.end) * wave, dtype=np.float64)
+        with np.errstate(divide="ignore"):  # log(0) = -inf gives w = 1, v = 0 exactly
+            x = self.power * np.log(np.minimum(t, n) / n)
+        return np.asarray(self.start * -np.expm1(x) + self.end * np.exp(x), dtype=np.float64)
 
 
 power_decay = PowerDecay

@@ -30,8 +30,9 @@ class TanhDecay(Schedule):
     not pass exactly through `start` and `end`: ``f(0) = end + (start - end) * 0.5 * (1 - tanh(lower))``
     (0.9999983 of the way for the defaults), and the last step before `T` is still
     ``0.5 * (1 - tanh(upper))`` (0.25% for the defaults) above `end`; at ``t = T`` the value is
-    `end`, as in timm. It is computed as ``end + (start - end) / (1 + exp(2 * z))``, the same number
-    without the cancellation of ``1 - tanh(z)`` near ``z = upper``.
+    `end`, as in timm. It is computed as ``start * w + end * (1 - w)`` with
+    ``w = 0.5 * (1 - tanh(z)) = 1 / (1 + exp(2 * z))`` and ``1 - w = exp(2 * z) / (1 + exp(2 * z))``:
+    the same numbers without the cancellation of ``1 - tanh(z)`` near ``z = upper``.
 
     Args:
         start: the scale at the start, >= 0 (or `absolute(v)`). Default 1.
@@ -83,13 +84,15 @@ class TanhDecay(Schedule):
             return float(self.end)
         p = t / n
         z = self.lower * (1.0 - p) + self.upper * p
-        return float(self.end + (self.start - self.end) / (1.0 + math.exp(2.0 * z)))
+        e = math.exp(2.0 * z)
+        return float(self.start * (1.0 / (1.0 + e)) + self.end * (e / (1.0 + e)))
 
     def _over(self, t: FloatArray) -> FloatArray:
         n = float(self.steps)  # type: ignore[arg-type]
         p = np.minimum(t, n) / n
         z = self.lower * (1.0 - p) + self.upper * p
-        curve = self.end + (self.start - self.end) / (1.0 + np.exp(2.0 * z))
+        e = np.exp(2.0 * z)
+        curve = self.start * (1.0 / (1.0 + e)) + self.end * (e / (1.0 + e))
         return np.asarray(np.where(t >= n, float(self.end), curve), dtype=np.float64)
 
 
