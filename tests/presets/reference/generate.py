@@ -113,9 +113,7 @@ def transformers_cases() -> tuple[str, list[Case]]:
         n = min(t + 4, 60) if t < 100 else 1010
         cases.append(run("linear", n, num_warmup_steps=w, num_training_steps=t))
         cases.append(run("cosine", n, num_warmup_steps=w, num_training_steps=t))
-        cases.append(
-            run("cosine_with_min_lr", n, num_warmup_steps=w, num_training_steps=t, min_lr_rate=0.1)
-        )
+        cases.append(run("cosine_with_min_lr", n, num_warmup_steps=w, num_training_steps=t, min_lr_rate=0.1))
     cases += [
         run("cosine", 30, lr=0.3, num_warmup_steps=4, num_training_steps=20),
         run("cosine", 14, num_warmup_steps=2, num_training_steps=10, num_cycles=1.0),
@@ -230,7 +228,9 @@ def timm_cases() -> tuple[str, list[Case]]:
     ts = _timm_scheduler_package()
     version = importlib.metadata.version("timm")
 
-    def run(cls_name: str, n: int, lr: float = 1.0, metrics: list[float] | None = None, **kwargs: Any) -> Case:
+    def run(
+        cls_name: str, n: int, lr: float = 1.0, metrics: list[float] | None = None, **kwargs: Any
+    ) -> Case:
         cls = getattr(ts, cls_name)
         opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
         with warnings.catch_warnings():
@@ -272,7 +272,16 @@ def timm_cases() -> tuple[str, list[Case]]:
             run(cls_name, 16, t_initial=10, warmup_t=3, warmup_lr_init=0.1, warmup_prefix=True, **extra),
             run(cls_name, 30, t_initial=5, cycle_limit=3, cycle_decay=0.5, lr_min=0.1, **extra),
             run(cls_name, 32, t_initial=4, cycle_mul=2.0, cycle_decay=0.5, cycle_limit=3, **extra),
-            run(cls_name, 40, t_initial=4, cycle_mul=1.5, cycle_limit=4, warmup_t=2, warmup_prefix=True, **extra),
+            run(
+                cls_name,
+                40,
+                t_initial=4,
+                cycle_mul=1.5,
+                cycle_limit=4,
+                warmup_t=2,
+                warmup_prefix=True,
+                **extra,
+            ),
             run(cls_name, 12, t_initial=8, t_in_epochs=False, **extra),
             run(cls_name, 20, t_initial=6, warmup_t=2, warmup_lr_init=0.01, noise_range_t=[3, 15], **extra),
         ]
@@ -284,7 +293,16 @@ def timm_cases() -> tuple[str, list[Case]]:
         run("StepLRScheduler", 14, decay_t=2, decay_rate=0.1, warmup_t=3, warmup_lr_init=0.01),
         run("StepLRScheduler", 14, decay_t=2, decay_rate=0.1, warmup_t=3, warmup_prefix=False),
         run("StepLRScheduler", 12, decay_t=3),
-        run("StepLRScheduler", 14, lr=0.1, decay_t=4, decay_rate=0.5, noise_range_t=2, noise_std=0.5, noise_pct=0.3),
+        run(
+            "StepLRScheduler",
+            14,
+            lr=0.1,
+            decay_t=4,
+            decay_rate=0.5,
+            noise_range_t=2,
+            noise_std=0.5,
+            noise_pct=0.3,
+        ),
         run("MultiStepLRScheduler", 10, decay_t=[3, 6], decay_rate=0.1),
         run("MultiStepLRScheduler", 12, decay_t=[1, 4, 5], decay_rate=0.5, warmup_t=2),
         run("MultiStepLRScheduler", 12, decay_t=[3, 6], decay_rate=0.5, warmup_t=2, warmup_prefix=False),
@@ -365,7 +383,15 @@ def optax_cases() -> tuple[str, list[Case]]:
         run("linear_schedule", 10, init_value=1.0, end_value=0.1, transition_steps=6),
         run("linear_schedule", 10, init_value=0.0, end_value=1.0, transition_steps=4, transition_begin=3),
         run("linear_schedule", 6, init_value=0.5, end_value=0.5, transition_steps=3),
-        run("polynomial_schedule", 8, init_value=1.0, end_value=0.1, power=2, transition_steps=4, transition_begin=2),
+        run(
+            "polynomial_schedule",
+            8,
+            init_value=1.0,
+            end_value=0.1,
+            power=2,
+            transition_steps=4,
+            transition_begin=2,
+        ),
         run("polynomial_schedule", 10, init_value=1.0, end_value=0.0, power=0.5, transition_steps=8),
         run("polynomial_schedule", 10, init_value=0.1, end_value=1.0, power=3.0, transition_steps=5),
         run("exponential_decay", 7, init_value=1.0, transition_steps=2, decay_rate=0.5, staircase=True),
@@ -393,33 +419,101 @@ def optax_cases() -> tuple[str, list[Case]]:
         run("cosine_decay_schedule", 10, init_value=1.0, decay_steps=8),
         run("cosine_decay_schedule", 10, init_value=1.0, decay_steps=8, alpha=0.1, exponent=2.0),
         run("cosine_decay_schedule", 10, init_value=0.5, decay_steps=5, alpha=0.2, exponent=0.5),
-        run("warmup_cosine_decay_schedule", 12, init_value=0.0, peak_value=1.0, warmup_steps=2, decay_steps=10,
-            end_value=0.1),
-        run("warmup_cosine_decay_schedule", 12, init_value=0.1, peak_value=2.0, warmup_steps=3, decay_steps=9,
-            exponent=2.0),
-        run("warmup_cosine_decay_schedule", 12, init_value=0.0, peak_value=1.0, warmup_steps=0, decay_steps=10,
-            end_value=0.1),
-        run("warmup_exponential_decay_schedule", 12, init_value=0.0, peak_value=1.0, warmup_steps=2,
-            transition_steps=2, decay_rate=0.5),
-        run("warmup_exponential_decay_schedule", 14, init_value=0.1, peak_value=1.0, warmup_steps=3,
-            transition_steps=2, decay_rate=0.5, transition_begin=2, staircase=True, end_value=0.2),
+        run(
+            "warmup_cosine_decay_schedule",
+            12,
+            init_value=0.0,
+            peak_value=1.0,
+            warmup_steps=2,
+            decay_steps=10,
+            end_value=0.1,
+        ),
+        run(
+            "warmup_cosine_decay_schedule",
+            12,
+            init_value=0.1,
+            peak_value=2.0,
+            warmup_steps=3,
+            decay_steps=9,
+            exponent=2.0,
+        ),
+        run(
+            "warmup_cosine_decay_schedule",
+            12,
+            init_value=0.0,
+            peak_value=1.0,
+            warmup_steps=0,
+            decay_steps=10,
+            end_value=0.1,
+        ),
+        run(
+            "warmup_exponential_decay_schedule",
+            12,
+            init_value=0.0,
+            peak_value=1.0,
+            warmup_steps=2,
+            transition_steps=2,
+            decay_rate=0.5,
+        ),
+        run(
+            "warmup_exponential_decay_schedule",
+            14,
+            init_value=0.1,
+            peak_value=1.0,
+            warmup_steps=3,
+            transition_steps=2,
+            decay_rate=0.5,
+            transition_begin=2,
+            staircase=True,
+            end_value=0.2,
+        ),
         run("warmup_constant_schedule", 6, init_value=0.0, peak_value=1.0, warmup_steps=3),
         run("warmup_constant_schedule", 6, init_value=0.2, peak_value=0.5, warmup_steps=1),
         run("piecewise_constant_schedule", 8, init_value=1.0, boundaries_and_scales=[[3, 0.1], [6, 0.1]]),
         run("piecewise_constant_schedule", 8, init_value=0.5, boundaries_and_scales=[[1, 2.0], [4, 0.25]]),
         run("piecewise_constant_schedule", 4, init_value=0.5),
-        run("piecewise_interpolate_schedule", 10, interpolate_type="linear", init_value=1.0,
-            boundaries_and_scales=[[4, 0.1], [8, 0.1]]),
-        run("piecewise_interpolate_schedule", 12, interpolate_type="cosine", init_value=1.0,
-            boundaries_and_scales=[[2, 0.5], [5, 0.2], [10, 3.0]]),
-        run("piecewise_interpolate_schedule", 8, interpolate_type="linear", init_value=0.5,
-            boundaries_and_scales=[[0, 2.0], [4, 0.5]]),
+        run(
+            "piecewise_interpolate_schedule",
+            10,
+            interpolate_type="linear",
+            init_value=1.0,
+            boundaries_and_scales=[[4, 0.1], [8, 0.1]],
+        ),
+        run(
+            "piecewise_interpolate_schedule",
+            12,
+            interpolate_type="cosine",
+            init_value=1.0,
+            boundaries_and_scales=[[2, 0.5], [5, 0.2], [10, 3.0]],
+        ),
+        run(
+            "piecewise_interpolate_schedule",
+            8,
+            interpolate_type="linear",
+            init_value=0.5,
+            boundaries_and_scales=[[0, 2.0], [4, 0.5]],
+        ),
         run("linear_onecycle_schedule", 12, transition_steps=10, peak_value=1.0),
-        run("linear_onecycle_schedule", 24, transition_steps=20, peak_value=0.1, pct_start=0.25, pct_final=0.9,
-            div_factor=10.0, final_div_factor=100.0),
+        run(
+            "linear_onecycle_schedule",
+            24,
+            transition_steps=20,
+            peak_value=0.1,
+            pct_start=0.25,
+            pct_final=0.9,
+            div_factor=10.0,
+            final_div_factor=100.0,
+        ),
         run("cosine_onecycle_schedule", 12, transition_steps=10, peak_value=1.0),
-        run("cosine_onecycle_schedule", 24, transition_steps=20, peak_value=0.1, pct_start=0.25, div_factor=10.0,
-            final_div_factor=100.0),
+        run(
+            "cosine_onecycle_schedule",
+            24,
+            transition_steps=20,
+            peak_value=0.1,
+            pct_start=0.25,
+            div_factor=10.0,
+            final_div_factor=100.0,
+        ),
     ]
     # join_schedules and sgdr_schedule take schedules (callables): the case stores the inner
     # calls as [name, kwargs] pairs.
@@ -457,8 +551,10 @@ def optax_cases() -> tuple[str, list[Case]]:
     for kwargs, losses in [
         ({"factor": 0.5, "patience": 2}, [1.0] * 10),
         ({"factor": 0.1, "patience": 1, "cooldown": 1, "min_scale": 0.005}, [1.0] * 10),
-        ({"factor": 0.5, "patience": 2, "rtol": 0.1, "atol": 0.0},
-         [5.0, 4.0, 3.9, 3.8, 3.0, 3.0, 2.9, 2.9, 2.9, 1.0, 1.0]),
+        (
+            {"factor": 0.5, "patience": 2, "rtol": 0.1, "atol": 0.0},
+            [5.0, 4.0, 3.9, 3.8, 3.0, 3.0, 2.9, 2.9, 2.9, 1.0, 1.0],
+        ),
     ]:
         tx = optax.contrib.reduce_on_plateau(**kwargs)
         params = {"w": jnp.zeros(1)}
@@ -495,32 +591,65 @@ def keras_cases() -> tuple[str, list[Case]]:
         run("PiecewiseConstantDecay", 7, boundaries=[2, 4], values=[1.0, 0.1, 0.01]),
         run("PiecewiseConstantDecay", 7, boundaries=[3], values=[0.5, 0.05]),
         run("PiecewiseConstantDecay", 9, boundaries=[0, 5], values=[1.0, 0.5, 2.0]),
-        run("PolynomialDecay", 9, initial_learning_rate=1.0, decay_steps=3, end_learning_rate=0.1, cycle=True),
+        run(
+            "PolynomialDecay", 9, initial_learning_rate=1.0, decay_steps=3, end_learning_rate=0.1, cycle=True
+        ),
         run("PolynomialDecay", 9, initial_learning_rate=1.0, decay_steps=5),
         run("PolynomialDecay", 9, initial_learning_rate=1.0, decay_steps=5, end_learning_rate=0.2, power=2.0),
-        run("PolynomialDecay", 14, initial_learning_rate=1.0, decay_steps=4, end_learning_rate=0.0, power=0.5,
-            cycle=True),
+        run(
+            "PolynomialDecay",
+            14,
+            initial_learning_rate=1.0,
+            decay_steps=4,
+            end_learning_rate=0.0,
+            power=0.5,
+            cycle=True,
+        ),
         run("InverseTimeDecay", 6, initial_learning_rate=1.0, decay_steps=1, decay_rate=0.5),
         run("InverseTimeDecay", 10, initial_learning_rate=0.1, decay_steps=3, decay_rate=2.0, staircase=True),
         run("InverseTimeDecay", 10, initial_learning_rate=0.5, decay_steps=4, decay_rate=0.3),
         run("CosineDecay", 10, initial_learning_rate=1.0, decay_steps=8),
-        run("CosineDecay", 12, initial_learning_rate=0.0, decay_steps=8, alpha=0.1, warmup_target=1.0,
-            warmup_steps=2),
+        run(
+            "CosineDecay",
+            12,
+            initial_learning_rate=0.0,
+            decay_steps=8,
+            alpha=0.1,
+            warmup_target=1.0,
+            warmup_steps=2,
+        ),
         run("CosineDecay", 12, initial_learning_rate=0.5, decay_steps=6, alpha=0.2),
         run("CosineDecay", 12, initial_learning_rate=0.1, decay_steps=6, warmup_target=0.5, warmup_steps=4),
         run("CosineDecayRestarts", 11, initial_learning_rate=1.0, first_decay_steps=2, t_mul=2.0, m_mul=0.5),
-        run("CosineDecayRestarts", 16, initial_learning_rate=1.0, first_decay_steps=3, t_mul=1.0, m_mul=1.0,
-            alpha=0.1),
+        run(
+            "CosineDecayRestarts",
+            16,
+            initial_learning_rate=1.0,
+            first_decay_steps=3,
+            t_mul=1.0,
+            m_mul=1.0,
+            alpha=0.1,
+        ),
         run("CosineDecayRestarts", 30, initial_learning_rate=0.5, first_decay_steps=4),
-        run("CosineDecayRestarts", 30, initial_learning_rate=1.0, first_decay_steps=4, t_mul=1.5, m_mul=0.8,
-            alpha=0.05),
+        run(
+            "CosineDecayRestarts",
+            30,
+            initial_learning_rate=1.0,
+            first_decay_steps=4,
+            t_mul=1.5,
+            m_mul=0.8,
+            alpha=0.05,
+        ),
     ]
     # ReduceLROnPlateau: the learning rate after each epoch's metric.
     for kwargs, metrics, lr in [
         ({"factor": 0.5, "patience": 2}, [1.0] * 10, 1.0),
         ({"factor": 0.1, "patience": 1, "cooldown": 1, "min_lr": 0.005}, [1.0] * 10, 1.0),
-        ({"factor": 0.5, "patience": 1, "mode": "max", "min_delta": 0.05},
-         [0.1, 0.2, 0.22, 0.3, 0.3, 0.31, 0.4, 0.4, 0.4], 0.1),
+        (
+            {"factor": 0.5, "patience": 1, "mode": "max", "min_delta": 0.05},
+            [0.1, 0.2, 0.22, 0.3, 0.3, 0.31, 0.4, 0.4, 0.4],
+            0.1,
+        ),
     ]:
         callback = keras.callbacks.ReduceLROnPlateau(monitor="loss", **kwargs)
         optimizer = types.SimpleNamespace(learning_rate=lr)
@@ -530,8 +659,9 @@ def keras_cases() -> tuple[str, list[Case]]:
         for epoch, m in enumerate(metrics):
             callback.on_epoch_end(epoch, {"loss": m})
             values.append(float(optimizer.learning_rate))
-        cases.append({"name": "ReduceLROnPlateau", "kwargs": kwargs, "lr": lr, "metrics": metrics,
-                      "values": values})
+        cases.append(
+            {"name": "ReduceLROnPlateau", "kwargs": kwargs, "lr": lr, "metrics": metrics, "values": values}
+        )
     return keras.__version__, cases
 
 
@@ -546,10 +676,13 @@ def fvcore_cases() -> tuple[str, list[Case]]:
     def build(name: str, kwargs: dict[str, Any]) -> Any:
         if name == "CompositeParamScheduler":
             children = [build(n, kw) for n, kw in kwargs["schedulers"]]
-            return ps.CompositeParamScheduler(children, list(kwargs["lengths"]), list(kwargs["interval_scaling"]))
+            return ps.CompositeParamScheduler(
+                children, list(kwargs["lengths"]), list(kwargs["interval_scaling"])
+            )
         if name == "WarmupParamScheduler":
-            return _d2_warmup(ps, build(*kwargs["scheduler"]), **{k: v for k, v in kwargs.items()
-                                                                   if k != "scheduler"})
+            return _d2_warmup(
+                ps, build(*kwargs["scheduler"]), **{k: v for k, v in kwargs.items() if k != "scheduler"}
+            )
         return getattr(ps, name)(**kwargs)
 
     def run(name: str, total: int, **kwargs: Any) -> Case:
@@ -569,34 +702,71 @@ def fvcore_cases() -> tuple[str, list[Case]]:
         run("MultiStepParamScheduler", 90, values=[1.0, 0.1, 0.01], num_updates=90, milestones=[30, 60]),
         run("MultiStepParamScheduler", 90, values=[1.0, 0.1, 0.01], num_updates=90),
         run("MultiStepParamScheduler", 9, values=[1.0, 0.1, 0.01], milestones=[3, 6, 9]),
-        run("MultiStepParamScheduler", 12, values=[0.5, 0.25, 0.125, 0.0625], num_updates=12,
-            milestones=[2, 7, 8]),
+        run(
+            "MultiStepParamScheduler",
+            12,
+            values=[0.5, 0.25, 0.125, 0.0625],
+            num_updates=12,
+            milestones=[2, 7, 8],
+        ),
         run("PolynomialDecayParamScheduler", 10, base_value=0.1, power=0.9),
         run("PolynomialDecayParamScheduler", 6, base_value=1.0, power=2.0),
         run("StepParamScheduler", 12, num_updates=12, values=[0.1, 0.01, 0.001, 0.0001]),
         run("StepParamScheduler", 10, num_updates=120, values=[1.0, 0.5]),
         run("StepWithFixedGammaParamScheduler", 12, base_value=0.1, gamma=0.1, num_decays=3, num_updates=12),
         run("StepWithFixedGammaParamScheduler", 20, base_value=1.0, gamma=0.5, num_decays=4, num_updates=5),
-        run("CompositeParamScheduler", 10,
-            schedulers=[["ConstantParamScheduler", {"value": 0.42}],
-                        ["CosineParamScheduler", {"start_value": 0.42, "end_value": 1e-4}]],
-            lengths=[0.3, 0.7], interval_scaling=["rescaled", "rescaled"]),
-        run("CompositeParamScheduler", 20,
+        run(
+            "CompositeParamScheduler",
+            10,
+            schedulers=[
+                ["ConstantParamScheduler", {"value": 0.42}],
+                ["CosineParamScheduler", {"start_value": 0.42, "end_value": 1e-4}],
+            ],
+            lengths=[0.3, 0.7],
+            interval_scaling=["rescaled", "rescaled"],
+        ),
+        run(
+            "CompositeParamScheduler",
+            20,
             schedulers=[["LinearParamScheduler", {"start_value": 0.001, "end_value": 1.0}], cos],
-            lengths=[0.25, 0.75], interval_scaling=["rescaled", "fixed"]),
-        run("CompositeParamScheduler", 20,
-            schedulers=[["LinearParamScheduler", {"start_value": 0.0, "end_value": 1.0}],
-                        ["ConstantParamScheduler", {"value": 1.0}],
-                        ["CosineParamScheduler", {"start_value": 1.0, "end_value": 0.1}]],
-            lengths=[0.1, 0.5, 0.4], interval_scaling=["rescaled", "fixed", "rescaled"]),
+            lengths=[0.25, 0.75],
+            interval_scaling=["rescaled", "fixed"],
+        ),
+        run(
+            "CompositeParamScheduler",
+            20,
+            schedulers=[
+                ["LinearParamScheduler", {"start_value": 0.0, "end_value": 1.0}],
+                ["ConstantParamScheduler", {"value": 1.0}],
+                ["CosineParamScheduler", {"start_value": 1.0, "end_value": 0.1}],
+            ],
+            lengths=[0.1, 0.5, 0.4],
+            interval_scaling=["rescaled", "fixed", "rescaled"],
+        ),
         run("WarmupParamScheduler", 20, scheduler=cos, warmup_factor=0.001, warmup_length=0.1),
-        run("WarmupParamScheduler", 20, scheduler=cos, warmup_factor=0.001, warmup_length=0.1,
-            warmup_method="constant"),
-        run("WarmupParamScheduler", 20, scheduler=cos, warmup_factor=0.01, warmup_length=0.25,
-            rescale_interval=True),
-        run("WarmupParamScheduler", 30,
+        run(
+            "WarmupParamScheduler",
+            20,
+            scheduler=cos,
+            warmup_factor=0.001,
+            warmup_length=0.1,
+            warmup_method="constant",
+        ),
+        run(
+            "WarmupParamScheduler",
+            20,
+            scheduler=cos,
+            warmup_factor=0.01,
+            warmup_length=0.25,
+            rescale_interval=True,
+        ),
+        run(
+            "WarmupParamScheduler",
+            30,
             scheduler=["MultiStepParamScheduler", {"values": [1.0, 0.1, 0.01], "milestones": [10, 20, 30]}],
-            warmup_factor=0.1, warmup_length=0.2),
+            warmup_factor=0.1,
+            warmup_length=0.2,
+        ),
     ]
     return version, cases
 
@@ -664,16 +834,54 @@ def megatron_cases() -> tuple[str, list[Case]]:
     cases = []
     for style in ("constant", "linear", "cosine", "inverse-square-root"):
         cases.append(run(style, 13, lr_decay_style=style, **base))
-        cases.append(run(style, 14, lr_decay_style=style, init_lr=0.01, max_lr=0.5, min_lr=0.0,
-                         lr_warmup_steps=0, lr_decay_steps=12))
-        cases.append(run(style, 30, lr_decay_style=style, init_lr=0.1, max_lr=2.0, min_lr=0.2,
-                         lr_warmup_steps=5, lr_decay_steps=25))
+        cases.append(
+            run(
+                style,
+                14,
+                lr_decay_style=style,
+                init_lr=0.01,
+                max_lr=0.5,
+                min_lr=0.0,
+                lr_warmup_steps=0,
+                lr_decay_steps=12,
+            )
+        )
+        cases.append(
+            run(
+                style,
+                30,
+                lr_decay_style=style,
+                init_lr=0.1,
+                max_lr=2.0,
+                min_lr=0.2,
+                lr_warmup_steps=5,
+                lr_decay_steps=25,
+            )
+        )
     for cooldown in ("exponential", "linear", "cosine", "minus_sqrt"):
-        cases.append(run("WSD", 13, lr_decay_style="WSD", wsd_decay_steps=4, lr_wsd_decay_style=cooldown, **base))
-        cases.append(run("WSD", 22, lr_decay_style="WSD", wsd_decay_steps=8, lr_wsd_decay_style=cooldown,
-                         init_lr=0.0, max_lr=0.5, min_lr=0.0, lr_warmup_steps=3, lr_decay_steps=20))
-    for style, start, end in (("linear", 0.0, 0.1), ("cosine", 0.0, 0.1), ("cosine", 0.02, 0.05),
-                              ("constant", 0.05, 0.05)):
+        cases.append(
+            run("WSD", 13, lr_decay_style="WSD", wsd_decay_steps=4, lr_wsd_decay_style=cooldown, **base)
+        )
+        cases.append(
+            run(
+                "WSD",
+                22,
+                lr_decay_style="WSD",
+                wsd_decay_steps=8,
+                lr_wsd_decay_style=cooldown,
+                init_lr=0.0,
+                max_lr=0.5,
+                min_lr=0.0,
+                lr_warmup_steps=3,
+                lr_decay_steps=20,
+            )
+        )
+    for style, start, end in (
+        ("linear", 0.0, 0.1),
+        ("cosine", 0.0, 0.1),
+        ("cosine", 0.02, 0.05),
+        ("constant", 0.05, 0.05),
+    ):
         cases.append(run("wd", 12, start_wd=start, end_wd=end, wd_incr_steps=10, wd_incr_style=style))
     return version, cases
 

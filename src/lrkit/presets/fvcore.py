@@ -1,0 +1,3 @@
+"""fvcore presets (in progress)."""
+
+__all__: list[str] = []

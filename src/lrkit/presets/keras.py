@@ -1,0 +1,3 @@
+"""keras presets (in progress)."""
+
+__all__: list[str] = []

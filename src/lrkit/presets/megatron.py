@@ -1,0 +1,3 @@
+"""megatron presets (in progress)."""
+
+__all__: list[str] = []

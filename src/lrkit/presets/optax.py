@@ -1,0 +1,3 @@
+"""optax presets (in progress)."""
+
+__all__: list[str] = []

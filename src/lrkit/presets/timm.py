@@ -1,0 +1,3 @@
+"""timm presets (in progress)."""
+
+__all__: list[str] = []

@@ -1,0 +1,158 @@
+"""transformers.<name> presets against transformers' own schedules.
+
+Two oracles: the curves stored in ``reference/transformers.json`` (written by
+``reference/generate.py`` with transformers 5.23.0, the version is in the file) and, when
+transformers is importable, ``transformers.get_scheduler`` itself, run live on a torch optimizer.
+Values must agree to 1e-12 relative (1e-15 absolute near 0, where the cosine's argument is rounded
+differently).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from _reference import assert_matches, assert_round_trips, build, cases, curve, load, replay_plateau
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lrkit import parse
+from lrkit.presets import transformers as T  # noqa: N812
+
+LIBRARY = "transformers"
+
+
+def test_reference_file_names_the_library_and_version():
+    data = load(LIBRARY)
+    assert data["library"] == LIBRARY
+    assert data["version"].count(".") >= 2
+
+
+def unsupported(case):
+    """The part of the error lrkit raises for a stored case it refuses (and why), or None."""
+    kwargs = case["kwargs"]
+    if case["name"] == "cosine_warmup_with_min_lr" and kwargs["num_warmup_steps"] == 0:
+        return "num_warmup_steps"  # transformers starts the cosine one step into its curve
+    return None
+
+
+@pytest.mark.parametrize("case", cases(LIBRARY))
+def test_matches_stored_curve(case):
+    refused = unsupported(case)
+    if refused:
+        with pytest.raises(ValueError, match=refused):
+            build(LIBRARY, case)
+        return
+    assert_matches(curve(build(LIBRARY, case), case), case["values"])
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in cases(LIBRARY) + cases(LIBRARY, plateau=True) if not unsupported(c.values[0])]
+)
+def test_round_trips(case):
+    assert_round_trips(build(LIBRARY, case), LIBRARY, case)
+
+
+@pytest.mark.parametrize("case", cases(LIBRARY, plateau=True))
+def test_plateau_matches_stored_rates(case):
+    schedule = build(LIBRARY, case)
+    got = replay_plateau(schedule, case["metrics"], case["lr"])
+    assert_matches(np.array(got), case["values"])
+
+
+def _live(name, steps, lr=1.0, **kwargs):
+    transformers = pytest.importorskip("transformers")
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+    top = {k: kwargs.pop(k) for k in ("num_warmup_steps", "num_training_steps") if k in kwargs}
+    sched = transformers.get_scheduler(name, opt, scheduler_specific_kwargs=kwargs, **top)
+    rates = [opt.param_groups[0]["lr"]]
+    for _ in range(steps):
+        opt.step()
+        sched.step()
+        rates.append(opt.param_groups[0]["lr"])
+    return rates
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    w=st.integers(0, 20),
+    d=st.integers(1, 60),
+    name=st.sampled_from(["linear", "cosine", "cosine_with_min_lr", "polynomial"]),
+    lr=st.sampled_from([1.0, 0.1, 3e-4]),
+)
+def test_matches_live_transformers(w, d, name, lr):
+    """Live: random warmups and lengths, 10 steps past the end."""
+    kwargs = {"num_warmup_steps": w, "num_training_steps": w + d}
+    if name == "cosine_with_min_lr":
+        kwargs["min_lr_rate"] = 0.05
+    if name == "polynomial":
+        kwargs.update(lr_end=lr / 10, power=1.5)
+    expected = _live(name, w + d + 10, lr=lr, **dict(kwargs))
+    case = {"name": name, "kwargs": kwargs, "lr": lr, "values": expected}
+    assert_matches(curve(build(LIBRARY, case), case), expected)
+
+
+@settings(max_examples=15, deadline=None)
+@given(w=st.integers(0, 10), s=st.integers(0, 10), d=st.integers(1, 12), m=st.sampled_from([0.0, 0.1, 0.5]))
+def test_wsd_matches_live_transformers(w, s, d, m):
+    kwargs = {"num_warmup_steps": w, "num_stable_steps": s, "num_decay_steps": d, "min_lr_ratio": m,
+              "warmup_type": "1-sqrt", "decay_type": "1-sqrt"}
+    expected = _live("warmup_stable_decay", w + s + d + 3, **dict(kwargs))
+    case = {"name": "warmup_stable_decay", "kwargs": kwargs, "values": expected}
+    assert_matches(curve(build(LIBRARY, case), case), expected)
+
+
+def test_cosine_rises_after_the_end_like_transformers():
+    """transformers' cosine is not clamped: 10 steps after T it is 0.5 * (1 + cos(pi * 18/8))."""
+    s = T.cosine(num_warmup_steps=2, num_training_steps=10)
+    assert s(10) == pytest.approx(0.0, abs=1e-15)
+    assert s(20) == pytest.approx(0.5 * (1 + math.cos(math.pi * 18 / 8)), rel=1e-12)
+
+
+def test_linear_holds_zero_after_the_end():
+    s = T.linear(num_warmup_steps=0, num_training_steps=4)
+    assert [s(t) for t in (4, 5, 1000)] == [0.0, 0.0, 0.0]
+
+
+def test_spec_with_prefix():
+    s = parse("transformers.cosine(num_warmup_steps=100, num_training_steps=1000)")
+    assert s(100) == 1.0
+    assert s == T.cosine(100, 1000)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: T.linear(num_warmup_steps=-1, num_training_steps=10),
+            "Argument `num_warmup_steps` of transformers.linear() must be an int >= 0. "
+            "Received: num_warmup_steps=-1",
+        ),
+        (lambda: T.linear(num_warmup_steps=5, num_training_steps=3),
+         "Argument `num_training_steps` of transformers.linear() must be >= num_warmup_steps=5. "
+         "Received: num_training_steps=3"),
+        (lambda: T.cosine(0, 10, num_cycles=0.3), "Argument `num_cycles` of transformers.cosine() must be"),
+        (lambda: T.cosine_with_restarts(0, 10, num_cycles=3),
+         "must be a divisor of num_training_steps - num_warmup_steps = 10"),
+        (lambda: T.cosine_with_min_lr(0, 10, min_lr=0.1, min_lr_rate=0.1), "Argument `min_lr` of"),
+        (
+            lambda: T.warmup_stable_decay(2, 4, num_training_steps=5),
+            "must be >= num_warmup_steps + num_decay_steps",
+        ),
+        (lambda: T.warmup_stable_decay(2, 4, 10, warmup_type="exp"), "Argument `warmup_type`"),
+        (lambda: T.cosine_warmup_with_min_lr(0, 10, min_lr_rate=0.1), "Argument `num_warmup_steps`"),
+        (lambda: T.polynomial(2, 10, power=0.0), "Argument `power` of transformers.polynomial()"),
+        (lambda: T.reduce_lr_on_plateau(mode="up"), "Argument `mode` of transformers.reduce_lr_on_plateau()"),
+    ],
+)
+def test_bad_arguments_raise_value_error(call, message):
+    with pytest.raises(ValueError, match="Argument `") as info:
+        call()
+    assert message in str(info.value)
+
+
+def test_missing_floor_is_a_type_error():
+    with pytest.raises(TypeError, match="min_lr_rate"):
+        T.cosine_with_min_lr(2, 10)
