@@ -1,0 +1,15 @@
+"""The learning-rate range test (Smith, 2017): `find_lr`, its result, and the suggestion methods.
+
+`find_lr` sweeps the rate over N real optimizer updates, records the loss, suggests rates (fastai's
+valley, the steepest descent, the minimum / 10) each with an interval of plausible rates, and
+restores the model, the optimizer and the random number generators exactly. `suggest` and
+`smooth` work on any recorded curve.
+
+Imports torch (the suggestion functions themselves need only numpy).
+"""
+
+from lrkit.finder._result import RangeTestResult
+from lrkit.finder._run import Snapshot, find_lr
+from lrkit.finder._suggest import METHODS, Suggestion, combine, smooth, suggest
+
+__all__ = ["METHODS", "RangeTestResult", "Snapshot", "Suggestion", "combine", "find_lr", "smooth", "suggest"]

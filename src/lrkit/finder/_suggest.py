@@ -1,0 +1,284 @@
+"""Reading a range test's curve: debiased smoothing and three suggestion methods, with intervals.
+
+Pure numpy: these functions work on any ``(lrs, losses)`` curve, recorded by `find_lr` or not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from lrkit._validate import check_int, check_number, fail
+
+__all__ = ["METHODS", "Suggestion", "combine", "smooth", "suggest"]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: The suggestion methods, in the order they are reported.
+METHODS = ("valley", "steepest", "minimum")
+
+#: Fewest usable points (after the skipped ends) a curve needs before anything is suggested.
+MIN_POINTS = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class Suggestion:
+    """A suggested learning rate with an interval of plausible rates, or None and the reason.
+
+    Attributes:
+        method: "valley", "steepest" or "minimum".
+        lr: the suggested rate, or None when the curve has no usable descent.
+        low: the low end of the interval of plausible rates (None with `lr`).
+        high: the high end of the interval (None with `lr`).
+        reason: how the value was found, or why there is none.
+    """
+
+    method: str
+    lr: float | None
+    low: float | None
+    high: float | None
+    reason: str
+
+    def __repr__(self) -> str:
+        if self.lr is None:
+            return f"Suggestion({self.method!r}, None: {self.reason})"
+        return f"Suggestion({self.method!r}, lr={self.lr:.3g}, interval=[{self.low:.3g}, {self.high:.3g}])"
+
+
+def smooth(losses: Sequence[float] | FloatArray, beta: float = 0.98) -> FloatArray:
+    """An exponential moving average of `losses` with bias correction (fastai, Lightning).
+
+    ``a_k = beta * a_(k-1) + (1 - beta) * loss_k`` from ``a_(-1) = 0``, and the smoothed value is
+    ``a_k / (1 - beta ** (k + 1))``, so the first value is the first loss (no pull towards 0).
+
+    Args:
+        losses: the raw losses, finite.
+        beta: the smoothing factor in [0, 1); 0 returns the losses unchanged. Default 0.98.
+
+    Raises:
+        ValueError: `beta` outside [0, 1).
+
+    Example:
+        >>> smooth([1.0, 2.0], beta=0.5).tolist()
+        [1.0, 1.6666666666666667]
+    """
+    beta = check_number("smooth", "beta", beta, low=0.0, high=1.0, high_open=True)
+    values = np.asarray(losses, dtype=np.float64)
+    out = np.empty_like(values)
+    average = 0.0
+    for k, loss in enumerate(values):
+        average = beta * average + (1.0 - beta) * float(loss)
+        out[k] = average / (1.0 - beta ** (k + 1))
+    return out
+
+
+def _none(method: str, reason: str) -> Suggestion:
+    return Suggestion(method, None, None, None, reason)
+
+
+def _valley(lrs: FloatArray, y: FloatArray) -> Suggestion:
+    """fastai's valley: the middle of the longest decreasing stretch of the smoothed loss."""
+    n = len(y)
+    lds = [1] * n
+    max_start = max_end = 0
+    for i in range(1, n):
+        for j in range(i):
+            if y[i] < y[j] and lds[i] < lds[j] + 1:
+                lds[i] = lds[j] + 1
+        if lds[max_end] < lds[i]:
+            max_end = i
+            max_start = max_end - lds[max_end]
+    if max_end - max_start < 3:
+        return _none("valley", "no decreasing stretch of the smoothed loss longer than 3 points")
+    sections = (max_end - max_start) / 3
+    index = max_start + int(sections) + int(sections / 2)
+    low = max_start + int(sections)
+    high = min(max_start + int(2 * sections), n - 1)
+    return Suggestion(
+        "valley",
+        float(lrs[index]),
+        float(lrs[low]),
+        float(lrs[high]),
+        f"middle of the longest descent (lr {lrs[max(max_start, 0)]:.3g} to {lrs[max_end]:.3g}); "
+        f"interval: its middle third",
+    )
+
+
+def _steepest(lrs: FloatArray, y: FloatArray) -> Suggestion:
+    """The steepest descent of the smoothed loss against log(lr)."""
+    slope = np.gradient(y, np.log(lrs))
+    i = int(np.argmin(slope))
+    if slope[i] >= 0.0:
+        return _none("steepest", "the smoothed loss never decreases")
+    band = slope <= 0.5 * slope[i]
+    lo = i
+    while lo > 0 and band[lo - 1]:
+        lo -= 1
+    hi = i
+    while hi < len(band) - 1 and band[hi + 1]:
+        hi += 1
+    return Suggestion(
+        "steepest",
+        float(lrs[i]),
+        float(lrs[lo]),
+        float(lrs[hi]),
+        f"steepest slope of the smoothed loss against log(lr) ({slope[i]:.3g} per e-fold); interval: "
+        f"where the slope is at least half as steep",
+    )
+
+
+def _minimum(lrs: FloatArray, y: FloatArray) -> Suggestion:
+    """The rate at the minimum of the smoothed loss, divided by 10."""
+    i = int(np.argmin(y))
+    top = float(np.max(y[: i + 1]))
+    near = y <= y[i] + 0.05 * (top - y[i])
+    lo = i
+    while lo > 0 and near[lo - 1]:
+        lo -= 1
+    hi = i
+    while hi < len(near) - 1 and near[hi + 1]:
+        hi += 1
+    return Suggestion(
+        "minimum",
+        float(lrs[i]) / 10.0,
+        float(lrs[lo]) / 10.0,
+        float(lrs[hi]) / 10.0,
+        f"a tenth of the rate at the smoothed minimum ({lrs[i]:.3g}); interval: a tenth of the rates "
+        f"within 5% of the descent from the minimum",
+    )
+
+
+def _noise(raw: FloatArray) -> float:
+    """A robust estimate of the raw losses' noise (MAD of successive differences)."""
+    if len(raw) < 3:
+        return 0.0
+    diffs = np.diff(raw)
+    mad = float(np.median(np.abs(diffs - np.median(diffs))))
+    return 1.4826 * mad / math.sqrt(2.0)
+
+
+def suggest(
+    lrs: Sequence[float] | FloatArray,
+    losses: Sequence[float] | FloatArray,
+    *,
+    beta: float = 0.98,
+    skip_start: int | None = None,
+    skip_end: int = 5,
+) -> dict[str, Suggestion]:
+    """Suggest learning rates from a range test's curve: valley, steepest descent, minimum / 10.
+
+    The raw losses are cut at the first non-finite value, smoothed (`smooth`, debiased EMA), and
+    the first `skip_start` and last `skip_end` points are left out (the start is noise, the end is
+    divergence). Then
+
+    * ``valley`` (fastai's default): the longest decreasing stretch of the smoothed loss, and the
+      point at ``start + len/3 + len/6`` in it; the interval is its middle third;
+    * ``steepest``: the minimum of ``d smoothed / d log(lr)``; the interval is where the slope is
+      at least half as steep;
+    * ``minimum``: the rate at the smoothed minimum, divided by 10; the interval is a tenth of the
+      rates whose smoothed loss is within 5% of the descent from the minimum.
+
+    Every method abstains (``lr=None`` with a reason) when fewer than 8 points are usable, when the
+    loss rises from the start, or when its descent is within the noise (less than 1% of the loss
+    or less than 3 standard deviations of the smoothed noise).
+
+    Args:
+        lrs: the rates, increasing, > 0.
+        losses: the raw loss at each rate (NaN/inf allowed: the curve is cut there).
+        beta: the smoothing factor in [0, 1).
+        skip_start: points left out at the start; None for ``len // 10`` (fastai).
+        skip_end: points left out at the end, >= 0. Default 5.
+
+    Returns:
+        ``{method: Suggestion}`` for "valley", "steepest" and "minimum".
+
+    Raises:
+        ValueError: `lrs` and `losses` of different lengths, rates that are not increasing and > 0.
+
+    Example:
+        >>> import numpy as np
+        >>> lrs = np.geomspace(1e-5, 1.0, 100)
+        >>> losses = 2.0 - np.tanh(np.log10(lrs) + 3.0)  # steepest at 1e-3
+        >>> found = suggest(lrs, losses, beta=0.0)
+        >>> round(float(np.log10(found["steepest"].lr)), 1)
+        -3.0
+
+    Reference: Smith, "Cyclical Learning Rates for Training Neural Networks", 2017.
+    """
+    x = np.asarray(lrs, dtype=np.float64)
+    raw = np.asarray(losses, dtype=np.float64)
+    if x.ndim != 1 or raw.shape != x.shape:
+        raise fail("suggest", "losses", f"{raw.shape} values", f"one loss per rate ({x.shape} rates)")
+    if x.size and (not np.all(np.isfinite(x)) or np.any(x <= 0.0) or np.any(np.diff(x) <= 0.0)):
+        raise fail("suggest", "lrs", "...", "finite rates > 0, strictly increasing")
+    skip_end = check_int("suggest", "skip_end", skip_end, low=0)
+    bad = np.flatnonzero(~np.isfinite(raw))
+    if bad.size:
+        x, raw = x[: bad[0]], raw[: bad[0]]
+    y = smooth(raw, beta) if raw.size else raw
+    start = len(x) // 10 if skip_start is None else check_int("suggest", "skip_start", skip_start, low=0)
+    stop = len(x) - skip_end
+    if stop - start < MIN_POINTS:
+        reason = (
+            f"only {max(stop - start, 0)} usable points (of {len(x)} finite, after skipping {start} at the "
+            f"start and {skip_end} at the end); {MIN_POINTS} are needed: widen the range or use more steps"
+        )
+        return {m: _none(m, reason) for m in METHODS}
+    xs, ys, rs = x[start:stop], y[start:stop], raw[start:stop]
+    i = int(np.argmin(ys))
+    top = float(np.max(ys[: i + 1]))
+    descent = top - float(ys[i])
+    if i == 0:
+        reason = f"the loss rises from the start of the range (lr {xs[0]:.3g}): lower `start`"
+        return {m: _none(m, reason) for m in METHODS}
+    noise = _noise(rs) * math.sqrt((1.0 - beta) / (1.0 + beta))
+    scale = max(abs(top), abs(float(ys[i])))
+    if descent < 0.01 * scale or descent < 3.0 * noise:
+        reason = (
+            f"no usable descent: the smoothed loss falls by {descent:.3g} ({descent / scale:.2%}), "
+            f"within the noise ({noise:.3g}); widen the range or check the model and the data"
+        )
+        return {m: _none(m, reason) for m in METHODS}
+    return {"valley": _valley(xs, ys), "steepest": _steepest(xs, ys), "minimum": _minimum(xs, ys)}
+
+
+def combine(runs: Sequence[dict[str, Suggestion]]) -> dict[str, Suggestion]:
+    """One suggestion per method from several repeats: the geometric median and the full spread.
+
+    The interval is the smallest and the largest rate any repeat suggested (the spread across
+    repeats). A method abstains when more than half of the repeats abstained.
+
+    Args:
+        runs: the suggestions of each repeat, as `suggest` returns them.
+
+    Example:
+        >>> a = {"valley": Suggestion("valley", 1e-3, 5e-4, 2e-3, "")}
+        >>> b = {"valley": Suggestion("valley", 4e-3, 1e-3, 8e-3, "")}
+        >>> c = combine([a, b])["valley"]
+        >>> round(c.lr, 6), c.low, c.high
+        (0.002, 0.001, 0.004)
+    """
+    if len(runs) == 1:
+        return dict(runs[0])
+    out: dict[str, Suggestion] = {}
+    for method in runs[0]:
+        values = [lr for lr in (run[method].lr for run in runs) if lr is not None]
+        if 2 * (len(runs) - len(values)) > len(runs):
+            reasons = sorted({run[method].reason for run in runs if run[method].lr is None})
+            out[method] = _none(
+                method, f"{len(runs) - len(values)} of {len(runs)} repeats abstained: {reasons[0]}"
+            )
+            continue
+        logs = np.log(np.asarray(values))
+        out[method] = Suggestion(
+            method,
+            float(np.exp(np.median(logs))),
+            float(min(values)),
+            float(max(values)),
+            f"geometric median of {len(values)} repeats; interval: the spread across repeats",
+        )
+    return out
