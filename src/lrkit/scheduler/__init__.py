@@ -1,0 +1,12 @@
+"""The torch side: `Scheduler` drives an optimizer's learning rates and hyperparameters from schedules.
+
+Modules, one job each: `_binding` (which schedule each group follows, how a hyperparameter is read
+and written), `_track` (per-hyperparameter evaluation and fast writes), `_timeline` (units, the end
+of the run, extend and anneal), `_detect` (skipped updates under GradScaler), `_state` (plain-data
+state, fingerprints, resume policies), `_scheduler` (the class).
+"""
+
+from lrkit.scheduler._scheduler import Record, ScheduleEndError, ScheduleEndWarning, Scheduler
+from lrkit.scheduler._state import ResumeError
+
+__all__ = ["Record", "ResumeError", "ScheduleEndError", "ScheduleEndWarning", "Scheduler"]

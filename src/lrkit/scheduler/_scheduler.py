@@ -1,0 +1,844 @@
+"""`Scheduler`: drives a torch optimizer's learning rates (and other hyperparameters) from schedules."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import torch
+from torch.optim.lr_scheduler import LRScheduler
+
+from lrkit._validate import check_choice, check_int, check_number, fail
+from lrkit.scheduler import _state
+from lrkit.scheduler._binding import Access, bind
+from lrkit.scheduler._detect import SkipDetector
+from lrkit.scheduler._timeline import ANNEAL_SHAPES, UNITS, Anneal, Extension, stretch
+from lrkit.scheduler._track import Track
+from lrkit.schedules._base import Absolute, Schedule
+from lrkit.schedules.plateau import Plateau, PlateauCounters
+
+__all__ = ["AFTER_END", "Record", "ScheduleEndError", "ScheduleEndWarning", "Scheduler"]
+
+OWNER = "Scheduler"
+AFTER_END = ("hold", "error", "continue")
+
+
+class ScheduleEndWarning(UserWarning):
+    """The run went past its `total` (emitted once per scheduler)."""
+
+
+class ScheduleEndError(RuntimeError):
+    """The run went past its `total` with ``after_end="error"``."""
+
+
+class Record(NamedTuple):
+    """The values one update used: its index (0-based), its position, the lrs and other hparams."""
+
+    update: int
+    position: float
+    lr: list[float]
+    hparams: dict[str, list[float]]
+
+
+class Scheduler(LRScheduler):
+    """Sets each param group's lr to ``base_g * schedule_g(position)`` before every optimizer update.
+
+    ``lr_g(update i) = base_g * f_g(p_i)`` where ``base_g`` is the group's lr when the scheduler is
+    built (kept in the scheduler's state, never in the optimizer) and ``p_i`` is the position of
+    update ``i`` (0-based) in the scheduler's unit:
+
+    ================  ===================  =======================================================
+    unit              ``p_i``              with ``skip_zero_start`` applied
+    ================  ===================  =======================================================
+    ``"update"``      ``i``                ``i + 1``
+    ``"epoch"``       ``i / spe``          ``(i + 1) / spe`` (``spe = steps_per_epoch``)
+    ``"sample"``      samples before i     samples before i + ``update_size``
+    ``"token"``       tokens before i      tokens before i + ``update_size``
+    ================  ===================  =======================================================
+
+    ``skip_zero_start`` (default True) applies only when some group's factor is exactly 0 at
+    position 0 (a warmup from 0): the first real update then uses the rate at one update in,
+    instead of being wasted at rate 0, and update ``total - 1`` uses the schedule's end value.
+
+    Call ``optimizer.step(); scheduler.step()`` once per optimizer update (``step(samples=n)`` or
+    ``step(tokens=n)`` in those units). Only applied updates count: an update skipped by
+    `torch.amp.GradScaler` (pass ``scaler=``) or flagged ``step(applied=False)`` does not advance
+    the position. ``optimizer.step`` is never wrapped and no key (no ``initial_lr``) is written into
+    the param groups other than the scheduled values; tensor values are updated in place.
+
+    Args:
+        optimizer: a `torch.optim.Optimizer`.
+        schedule: a schedule or spec string for every group; a list with one per group; or a dict
+            keyed by the groups' ``"name"`` entries, whose ``"default"`` entry covers unnamed or
+            unlisted groups (without it, every group must be listed).
+        total: the run's length in the scheduler's unit, an int >= 1, or None (then every length in
+            the schedules must be in whole steps). Fractions and open lengths resolve against it.
+        unit: "update" (default), "epoch", "sample" or "token".
+        steps_per_epoch: updates per epoch, an int >= 1; required with ``unit="epoch"``, only then.
+        update_size: samples or tokens per update, an int >= 1; with ``unit="sample"``/``"token"``,
+            needed only when ``skip_zero_start`` applies.
+        hparams: other hyperparameters to schedule, ``{"momentum": s, "weight_decay": s, "beta1": s,
+            "beta2": s, "<any numeric group key>": s}`` (each a schedule, spec, list or dict as
+            `schedule`). ``"momentum"`` is ``betas[0]`` for Adam-family optimizers. Bases are the
+            groups' values at construction; momentum and betas must stay in [0, 1).
+        after_end: past ``total``: "hold" (the value at ``total``, default), "continue" (keep
+            evaluating the schedules) or "error" (raise `ScheduleEndError`). "hold" and "continue"
+            warn once (`ScheduleEndWarning`).
+        skip_zero_start: see above. Default True.
+        tensor_lr: turn float lrs into per-group 0-dim tensors (for `torch.compile`: a changing float
+            lr recompiles the optimizer step). Default False.
+        scaler: the `torch.amp.GradScaler` whose skipped steps must not count.
+        history: keep a `Record` per update in `history`. Default False.
+
+    Raises:
+        TypeError: an optimizer or schedule of the wrong type.
+        ValueError: a bad argument (named in the message), schedules that cannot be resolved against
+            the run, one lr tensor shared by groups with different schedules, momentum or betas
+            outside [0, 1), or a warmup from 0 in samples/tokens without ``update_size``.
+
+    Example:
+        >>> import torch
+        >>> from lrkit import Scheduler, cosine, warmup
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> sched = Scheduler(opt, warmup(cosine(), steps=2), total=6)
+        >>> rates = []
+        >>> for _ in range(6):
+        ...     rates.append(round(opt.param_groups[0]["lr"], 4))
+        ...     opt.step()
+        ...     sched.step()
+        >>> rates
+        [0.05, 0.1, 0.0854, 0.05, 0.0146, 0.0]
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        schedule: Any,
+        *,
+        total: int | None = None,
+        unit: str = "update",
+        steps_per_epoch: int | None = None,
+        update_size: int | None = None,
+        hparams: Mapping[str, Any] | None = None,
+        after_end: str = "hold",
+        skip_zero_start: bool = True,
+        tensor_lr: bool = False,
+        scaler: Any = None,
+        history: bool = False,
+    ) -> None:
+        # NOTE: torch's LRScheduler.__init__ is not called on purpose: it writes `initial_lr` into
+        # the groups and wraps `optimizer.step`. The attributes its public surface needs are set here.
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise fail(OWNER, "optimizer", optimizer, "a torch.optim.Optimizer", kind=TypeError)
+        self.optimizer = optimizer
+        self._unit = check_choice(OWNER, "unit", unit, UNITS)
+        self._total = None if total is None else check_int(OWNER, "total", total, low=1)
+        if unit == "epoch":
+            if steps_per_epoch is None:
+                raise fail(OWNER, "steps_per_epoch", None, "an int >= 1 with unit='epoch'", kind=TypeError)
+            steps_per_epoch = check_int(OWNER, "steps_per_epoch", steps_per_epoch, low=1)
+        elif steps_per_epoch is not None:
+            raise fail(OWNER, "steps_per_epoch", steps_per_epoch, f"None with unit={unit!r} (epochs only)")
+        self._spe = steps_per_epoch
+        if update_size is not None:
+            if unit not in ("sample", "token"):
+                raise fail(
+                    OWNER, "update_size", update_size, f"None with unit={unit!r} (samples/tokens only)"
+                )
+            update_size = check_int(OWNER, "update_size", update_size, low=1)
+        self._update_size = update_size
+        self._after_end = check_choice(OWNER, "after_end", after_end, AFTER_END)
+        for name, flag in (
+            ("skip_zero_start", skip_zero_start),
+            ("tensor_lr", tensor_lr),
+            ("history", history),
+        ):
+            if not isinstance(flag, bool):
+                raise fail(OWNER, name, flag, "True or False", kind=TypeError)
+        if hparams is not None and not isinstance(hparams, Mapping):
+            raise fail(OWNER, "hparams", hparams, "a dict {name: schedule}", kind=TypeError)
+        hparams = dict(hparams or {})
+        if "lr" in hparams:
+            raise fail(
+                OWNER, "hparams", list(hparams), "other hyperparameters than 'lr' (give it as `schedule`)"
+            )
+        self._skip_zero_start = skip_zero_start
+
+        groups = optimizer.param_groups
+        if tensor_lr:
+            for group in groups:
+                if not isinstance(group["lr"], torch.Tensor):
+                    group["lr"] = torch.tensor(float(group["lr"]), dtype=torch.get_default_dtype())
+        self._tracks: list[Track] = []
+        for key, spec in [("lr", schedule), *hparams.items()]:
+            if not isinstance(key, str):
+                raise fail(
+                    OWNER, "hparams", list(hparams), "a dict keyed by hyperparameter names", kind=TypeError
+                )
+            access = Access(key, groups)
+            definitions, default = bind("schedule" if key == "lr" else f"hparams[{key!r}]", spec, groups)
+            track = Track(key, access, definitions, default)
+            track.bases = [access.read(group) for group in groups]
+            track.plateaus = [{} for _ in groups]
+            self._tracks.append(track)
+        self._lr = self._tracks[0]
+
+        self._updates = 0
+        self._amount = 0
+        self._skipped = 0
+        self._warned = False
+        self._extensions: list[Extension] = []
+        self._anneal: Anneal | None = None
+        self._end: float | None = None if self._total is None else float(self._total)
+        self._resolve_all()
+        self._offset = self._choose_offset()
+
+        self._detector = SkipDetector(optimizer, scaler)
+        self._detect = self._detector.active
+        self._record = history
+        self._history: list[Record] = []
+        self._hooks: list[Callable[[Record], None]] = []
+        # The part of torch's LRScheduler surface that trainers read.
+        self.last_epoch = 0
+        self._step_count = 1
+        self.base_lrs: list[float | torch.Tensor] = [*self._lr.bases]
+        self._apply()
+        self._last_lr = list(self._lr.values)
+
+    # -- set-up helpers ----------------------------------------------------------------------------
+
+    def _resolve_all(self) -> None:
+        groups = self.optimizer.param_groups
+        for track in self._tracks:
+            track.resolve(self._total)
+            track.plan(groups)
+        self._pg = groups
+        self._n = len(groups)
+        conflicts = self._lr.shared_tensor_conflicts()
+        if conflicts:
+            a, b = conflicts[0]
+            raise ValueError(
+                f"Param groups {a} and {b} share one lr tensor object but follow different schedules, so "
+                f"that tensor cannot carry both rates (SGD(groups, lr=torch.tensor(...)) gives every group "
+                f"the same tensor). Give each group its own tensor, e.g. {{'params': ..., "
+                f"'lr': torch.tensor(0.1)}}, or use float lrs with tensor_lr=True"
+            )
+        for track in self._tracks:
+            if track.access.is_beta and self._total is not None:
+                import numpy as np
+
+                grid = np.arange(self._total + 1, dtype=np.float64)
+                for i, (schedule, base) in enumerate(zip(track.resolved, track.bases, strict=True)):
+                    peak = float(np.max(schedule._over(grid))) * base
+                    if not 0.0 <= peak < 1.0:
+                        raise ValueError(
+                            f"Argument `hparams` of {OWNER}() schedules {track.key!r} up to {peak!r} for "
+                            f"param group {i} (base {base!r}); momentum and betas must stay in [0, 1)"
+                        )
+
+    def _choose_offset(self) -> int:
+        if not self._skip_zero_start:
+            return 0
+        zero = any(s._at(0.0) == 0.0 for s in self._lr.resolved)
+        if not zero:
+            return 0
+        if self._unit in ("update", "epoch"):
+            return 1
+        if self._update_size is None:
+            raise ValueError(
+                f"Argument `update_size` of {OWNER}() is needed with unit={self._unit!r}: a schedule starts "
+                f"at 0, and skip_zero_start places the first update one update in ({self._unit}s per "
+                f"update). Received: update_size=None; give update_size=<{self._unit}s per update> or "
+                f"skip_zero_start=False"
+            )
+        return self._update_size
+
+    def _position_of(self, updates: int, amount: int) -> float:
+        if self._unit == "update":
+            return float(updates + self._offset)
+        if self._unit == "epoch":
+            return (updates + self._offset) / self._spe  # type: ignore[operator]
+        return float(amount + self._offset)
+
+    def _sync_groups(self) -> None:
+        """Re-bind after `optimizer.load_state_dict` (new group dicts) or `add_param_group`."""
+        groups = self.optimizer.param_groups
+        if len(groups) < self._n:
+            raise ValueError(
+                f"The optimizer has {len(groups)} param groups, fewer than the {self._n} this scheduler "
+                f"schedules; build a new Scheduler for the new optimizer layout"
+            )
+        for track in self._tracks:
+            for i in range(self._n, len(groups)):
+                track.access.check_group(i, groups[i])
+                name = groups[i].get("name")
+                if track.default is None:
+                    raise ValueError(
+                        f"Param group {i} (name={name!r}) was added to the optimizer, but the {track.key!r} "
+                        f"schedules were given as a list, so there is no default for it: give a schedule for "
+                        f'every group as a dict with a "default" entry, or build a new Scheduler'
+                    )
+                track.definitions.append(track.default)
+                track.bases.append(track.access.read(groups[i]))
+                track.plateaus.append({})
+        if len(groups) > self._n:
+            self._resolve_all()
+            self.base_lrs = [*self._lr.bases]
+        else:
+            for track in self._tracks:
+                track.plan(groups)
+            self._pg = groups
+            conflicts = self._lr.shared_tensor_conflicts()
+            if conflicts:
+                raise ValueError(
+                    f"Param groups {conflicts[0]} now share one lr tensor but follow different schedules"
+                )
+
+    def sync(self) -> None:
+        """Pick up param groups added with ``optimizer.add_param_group`` now.
+
+        A new group follows the default schedule (see `schedule`) with its current lr as its base.
+        `step` does this by itself, but only after the new group's first update; call `sync` right
+        after ``add_param_group`` so that this first update uses the scheduled rate.
+        """
+        self._sync_groups()
+        self._apply()
+
+    # -- the clock ---------------------------------------------------------------------------------
+
+    def _eval_position(self, p: float) -> float:
+        end = self._end
+        if end is not None and p > end and self._after_end != "continue":
+            p = end
+        return stretch(self._extensions, p) if self._extensions else p
+
+    def _apply(self) -> None:
+        pg = self.optimizer.param_groups
+        if pg is not self._pg or len(pg) != self._n:
+            self._sync_groups()
+        p = self._position_of(self._updates, self._amount)
+        end = self._end
+        if end is not None and p > end and self._after_end != "continue":
+            p = end
+        t = stretch(self._extensions, p) if self._extensions else p
+        for track in self._tracks:
+            values = track.compute(t)
+            if track is self._lr and self._anneal is not None and p >= self._anneal.at:
+                values = self._anneal.values(p)
+            if track.access.is_beta:
+                for i, v in enumerate(values):
+                    if not 0.0 <= v < 1.0:
+                        raise ValueError(
+                            f"The scheduled {track.key!r} of param group {i} is {v!r} at position {p!r}; "
+                            f"momentum and betas must stay in [0, 1)"
+                        )
+            track.write(values)
+
+    # -- the training-loop API ------------------------------------------------------------------
+
+    def step(  # type: ignore[override]
+        self,
+        epoch: None = None,
+        *,
+        samples: Any = None,
+        tokens: Any = None,
+        applied: bool | None = None,
+    ) -> None:
+        """Count one optimizer update (if it was applied) and set the values for the next one.
+
+        Args:
+            epoch: not supported (torch's deprecated argument); raises TypeError if given.
+            samples: with ``unit="sample"``, the samples in the update just made, an int >= 0.
+            tokens: with ``unit="token"``, the tokens in the update just made, an int >= 0.
+            applied: whether the update was applied; None (default) detects it (GradScaler, see
+                ``scaler``; accelerate's ``step_was_skipped``), False skips it.
+
+        Raises:
+            TypeError: ``epoch`` given, or a wrong type for ``samples``/``tokens``/``applied``.
+            ValueError: ``samples``/``tokens`` missing or given in the wrong unit.
+            ScheduleEndError: the update just made ran past ``total`` with ``after_end="error"``
+                (it is counted; it used the value at the end).
+        """
+        if epoch is not None:
+            raise TypeError(
+                f"Scheduler.step() takes no epoch (torch's deprecated argument). Received: epoch={epoch!r}; "
+                f"the position counts applied updates (unit={self._unit!r})"
+            )
+        n = (
+            0
+            if samples is None and tokens is None and self._unit in ("update", "epoch")
+            else self._amount_of(samples, tokens)
+        )
+        if applied is None:
+            applied = self._detector.applied() if self._detect else True
+        elif not isinstance(applied, bool):
+            raise fail("Scheduler.step", "applied", applied, "True, False or None", kind=TypeError)
+        if not applied:
+            self._skipped += 1
+            return
+        updates = self._updates + 1
+        amount = self._amount + n
+        used = self._position_of(self._updates, self._amount)
+        past = self._end is not None and used > self._end
+        if self._record or self._hooks:
+            self._emit()
+        self._updates = updates
+        self._amount = amount
+        self.last_epoch = updates
+        self._step_count += 1
+        self._last_lr = [*self._lr.values]
+        self._apply()
+        if past:
+            self._past_end(used)
+
+    def _past_end(self, used: float) -> None:
+        """The update just made ran past the end of the run: raise, or warn once."""
+        end = self._end
+        if self._after_end == "error":
+            raise ScheduleEndError(
+                f"lrkit.Scheduler: an update ran past the end of the run (position {used!r} > total "
+                f"{end!r} {self._unit}s, after_end='error'); it was counted and used the value at the end"
+            )
+        if not self._warned:
+            self._warned = True
+            what = "holds the value at the end" if self._after_end == "hold" else "continues the schedules"
+            warnings.warn(
+                f"lrkit.Scheduler: an update ran past the end of the run (position {used!r} > total "
+                f"{end!r} {self._unit}s); the scheduler {what} (after_end={self._after_end!r}). "
+                f"This warning is shown once",
+                ScheduleEndWarning,
+                stacklevel=3,
+            )
+
+    def _amount_of(self, samples: Any, tokens: Any) -> int:
+        unit = self._unit
+        wanted = {"sample": "samples", "token": "tokens"}.get(unit)
+        for name, value in (("samples", samples), ("tokens", tokens)):
+            if value is not None and name != wanted:
+                raise ValueError(
+                    f"Argument `{name}` of Scheduler.step() is for unit={name[:-1]!r}; this scheduler's unit "
+                    f"is {unit!r}. Received: {name}={value!r}"
+                )
+        value = samples if unit == "sample" else tokens
+        if value is None:
+            raise ValueError(
+                f"Scheduler.step() needs `{wanted}=<{wanted} in this update>` with unit={unit!r}. "
+                f"Received: {wanted}=None"
+            )
+        if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
+            value = int(value.item())
+        return check_int("Scheduler.step", str(wanted), value, low=0)
+
+    def _emit(self) -> None:
+        record = Record(
+            self._updates,
+            self._position_of(self._updates, self._amount),
+            list(self._lr.values),
+            {track.key: list(track.values) for track in self._tracks[1:]},
+        )
+        if self._record:
+            self._history.append(record)
+        for hook in self._hooks:
+            hook(record)
+
+    def add_hook(self, hook: Callable[[Record], None]) -> Callable[[], None]:
+        """Call ``hook(record)`` after each counted update with the values that update used.
+
+        Returns:
+            A function that removes the hook.
+        """
+        if not callable(hook):
+            raise fail("Scheduler.add_hook", "hook", hook, "a callable", kind=TypeError)
+        self._hooks.append(hook)
+        return lambda: self._hooks.remove(hook) if hook in self._hooks else None
+
+    @property
+    def history(self) -> list[Record]:
+        """A `Record` per counted update (index, position, values used), if ``history=True``."""
+        if not self._record:
+            raise RuntimeError(
+                "Scheduler(history=False) keeps no history; pass history=True or use add_hook()"
+            )
+        return list(self._history)
+
+    def get_last_lr(self) -> list[float]:  # type: ignore[override]
+        """The lrs used by the last counted update (before any: those of the first update); a copy."""
+        return [float(v) for v in self._last_lr]
+
+    def get_lr(self) -> list[float]:  # type: ignore[override]
+        """The lrs the next update will use (same as `lr_for_next_update`)."""
+        return list(self._lr.values)
+
+    def lr_for_next_update(self) -> list[float]:
+        """The lrs now in the param groups, which the next optimizer update will use; a copy."""
+        return list(self._lr.values)
+
+    def values_for_next_update(self, key: str = "lr") -> list[float]:
+        """The values of the scheduled hyperparameter `key` for the next update; a copy."""
+        for track in self._tracks:
+            if track.key == key:
+                return list(track.values)
+        raise KeyError(f"{key!r} is not scheduled; scheduled: {[t.key for t in self._tracks]}")
+
+    @property
+    def position(self) -> float:
+        """The position of the next update, in the scheduler's unit (see the table above)."""
+        return self._position_of(self._updates, self._amount)
+
+    @property
+    def updates(self) -> int:
+        """Applied optimizer updates counted so far."""
+        return self._updates
+
+    @property
+    def skipped(self) -> int:
+        """Updates reported or detected as skipped (not counted)."""
+        return self._skipped
+
+    @property
+    def unit(self) -> str:
+        """The unit of positions and of `total`."""
+        return self._unit
+
+    @property
+    def total(self) -> float | None:
+        """The end of the run in the scheduler's unit (after `extend` or `anneal`, the new end)."""
+        return self._end
+
+    def schedules(self, key: str = "lr") -> list[Schedule]:
+        """The resolved schedule of every group for `key` (with the plateau reductions so far)."""
+        for track in self._tracks:
+            if track.key == key:
+                return list(track.resolved)
+        raise KeyError(f"{key!r} is not scheduled; scheduled: {[t.key for t in self._tracks]}")
+
+    # -- plateau ---------------------------------------------------------------------------------
+
+    def observe(self, metric: Any) -> bool:
+        """Feed a metric to the plateau phases active at the current position.
+
+        Each active `plateau` node updates its counters (best, bad count, cooldown) and, when it
+        reduces, is replaced by the node with ``reductions + 1`` in that group's schedule (unless the
+        change would not exceed its ``eps`` for that group). The new rates are written at once.
+        Plateau nodes not active now (during a warmup before them) ignore the metric.
+
+        Args:
+            metric: a real number (or a 1-element tensor).
+
+        Returns:
+            True if a value was reduced.
+
+        Raises:
+            ValueError: no schedule contains a plateau, or a NaN/infinite metric (see
+                ``plateau(nonfinite=...)``).
+        """
+        if isinstance(metric, torch.Tensor):
+            metric = float(metric.detach().reshape(()).item())
+        if not any(
+            isinstance(node, Plateau)
+            for track in self._tracks
+            for s in track.resolved
+            for _, node in s.walk()
+        ):
+            raise ValueError(
+                "Scheduler.observe() feeds plateau phases, and none of this scheduler's schedules has one; "
+                "add plateau(...) to a schedule, e.g. warmup(plateau(patience=5), steps=100)"
+            )
+        t = self._eval_position(self.position)
+        changed = False
+        for track in self._tracks:
+            for g, schedule in enumerate(track.resolved):
+                for path, node in list(schedule.active(t)):
+                    if not isinstance(node, Plateau):
+                        continue
+                    counters, reductions = track.plateaus[g].get(path, (node.start(), node.reductions))
+                    counters, reduce = node.judge(counters, metric)
+                    if reduce:
+                        lower = node.reduced()
+                        if track.bases[g] * (node._at(0.0) - lower._at(0.0)) > node.eps:
+                            track.resolved[g] = track.resolved[g].replace_at(path, lower)
+                            reductions = lower.reductions
+                            changed = True
+                    track.plateaus[g][path] = (counters, reductions)
+        if changed:
+            for track in self._tracks:
+                track.plan(self.optimizer.param_groups)
+            self._apply()
+        return changed
+
+    def plateau_state(self) -> list[dict[str, Any]]:
+        """The counters of every plateau that has observed metrics: group, key, path and counters."""
+        out = []
+        for track in self._tracks:
+            for g, entries in enumerate(track.plateaus):
+                for path, (counters, reductions) in entries.items():
+                    out.append(
+                        {
+                            "key": track.key,
+                            "group": g,
+                            "path": _state.encode_path(path),
+                            "best": counters.best,
+                            "bad": counters.bad,
+                            "cooldown": counters.cooldown,
+                            "evaluations": counters.evaluations,
+                            "reductions": reductions,
+                        }
+                    )
+        return out
+
+    # -- changes of plan -------------------------------------------------------------------------
+
+    def extend(self, total: float) -> None:
+        """Make the run end at `total` instead, continuing smoothly from the current position.
+
+        The rest of the run (from the current position ``k`` to the old end ``T``) is stretched to
+        end at the new total ``T'``: position ``t > k`` evaluates the old plan at
+        ``k + (t - k) * (T - k) / (T' - k)``. The next rate is unchanged, and the values reached at
+        ``T`` are reached at ``T'``.
+
+        Args:
+            total: the new end, a number > the current position (in the scheduler's unit).
+
+        Raises:
+            ValueError: no total was set, the run already reached its end, an anneal is in
+                progress, or `total` is not after the current position.
+        """
+        p = self.position
+        end = self._end
+        new = check_number("Scheduler.extend", "total", total, low=p, low_open=True)
+        if end is None:
+            raise ValueError(
+                "Scheduler.extend() needs a run with a total; this scheduler was built with total=None"
+            )
+        if self._anneal is not None:
+            raise ValueError(
+                "Scheduler.extend() cannot stretch an anneal in progress; call anneal() again instead"
+            )
+        if p >= end:
+            raise ValueError(
+                f"Scheduler.extend() stretches the rest of the run, and nothing is left: position {p!r} >= "
+                f"end {end!r}; use anneal() or load with policy='adopt' to start a new plan"
+            )
+        self._extensions.append(Extension(p, end, new))
+        self._end = new
+        self._warned = False
+        self._apply()
+
+    def anneal(self, steps: float, *, end: Any = 0.0, shape: str = "linear") -> None:
+        """Anneal the lr from its current value to `end` over the next `steps`, then end the run.
+
+        ``lr_g(t) = start_g + (end_g - start_g) * w((t - k) / steps)`` for ``t >= k`` (the current
+        position), with ``w(p) = p`` ("linear"), ``(1 - cos(pi p)) / 2`` ("cosine") or ``sqrt(p)``
+        ("1-sqrt", the WSD cooldown of Hägele et al. 2024); ``start_g`` is the group's next lr and
+        ``end_g = base_g * end`` (or the absolute value). The run's end becomes ``k + steps``.
+
+        Args:
+            steps: the anneal's length in the scheduler's unit, > 0.
+            end: the final factor >= 0, or `absolute(v)`. Default 0.
+            shape: "linear", "cosine" or "1-sqrt".
+
+        Reference: Hägele et al., "Scaling Laws and Compute-Optimal Training Beyond Fixed Training
+        Durations", 2024 (warmup-stable-decay cooldowns).
+        """
+        steps = check_number("Scheduler.anneal", "steps", steps, low=0.0, low_open=True)
+        check_choice("Scheduler.anneal", "shape", shape, ANNEAL_SHAPES)
+        bases = self._lr.bases
+        if isinstance(end, Absolute):
+            ends = tuple(end.value for _ in bases)
+        else:
+            factor = check_number("Scheduler.anneal", "end", end, low=0.0)
+            ends = tuple(b * factor for b in bases)
+        p = self.position
+        self._anneal = Anneal(p, steps, shape, tuple(self._lr.values), ends)
+        self._end = p + steps
+        self._warned = False
+        self._apply()
+
+    # -- state -------------------------------------------------------------------------------------
+
+    def _run(self) -> dict[str, Any]:
+        return {
+            "total": self._total,
+            "unit": self._unit,
+            "steps_per_epoch": self._spe,
+            "update_size": self._update_size,
+        }
+
+    def fingerprint(self) -> str:
+        """A short hash of the schedule definitions (per group and hyperparameter) and of the run."""
+        return str(_state.run_fingerprint({t.key: t.definitions for t in self._tracks}, self._run())["all"])
+
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's state as plain data (loads with ``torch.load(..., weights_only=True)``).
+
+        It holds the position counters, the base values, the plateau counters, the definitions (as
+        configs) with their fingerprint, and any `extend`/`anneal`; not the history.
+        """
+        configs: list[dict[str, Any]] = []
+        index: dict[int, int] = {}
+        tracks: dict[str, Any] = {}
+        for track in self._tracks:
+            ids = []
+            for definition in track.definitions:
+                if id(definition) not in index:
+                    index[id(definition)] = len(configs)
+                    configs.append(definition.to_config())
+                ids.append(index[id(definition)])
+            plateaus = [
+                [
+                    {
+                        "path": _state.encode_path(path),
+                        "best": counters.best,
+                        "bad": counters.bad,
+                        "cooldown": counters.cooldown,
+                        "evaluations": counters.evaluations,
+                        "reductions": reductions,
+                    }
+                    for path, (counters, reductions) in entries.items()
+                ]
+                for entries in track.plateaus
+            ]
+            tracks[track.key] = {"definitions": ids, "bases": list(track.bases), "plateaus": plateaus}
+        return {
+            "format": _state.FORMAT,
+            "version": _state.VERSION,
+            "fingerprint": _state.run_fingerprint({t.key: t.definitions for t in self._tracks}, self._run()),
+            "run": self._run(),
+            "definitions": configs,
+            "tracks": tracks,
+            "updates": self._updates,
+            "amount": self._amount,
+            "offset": self._offset,
+            "skipped": self._skipped,
+            "warned": self._warned,
+            "end": self._end,
+            "extensions": [e.to_plain() for e in self._extensions],
+            "anneal": None if self._anneal is None else self._anneal.to_plain(),
+            "last_lr": list(self._last_lr),
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any], policy: str | None = None) -> None:
+        """Continue from a saved state: bit-identical rates when the definition is unchanged.
+
+        Works in any order relative to ``optimizer.load_state_dict`` (the bases come from the state,
+        not from the optimizer). The input is not modified and may be loaded again.
+
+        Args:
+            state_dict: from `state_dict`.
+            policy: what to do if the saved fingerprint differs from this scheduler's: None (raise
+                `ResumeError`), "keep" (the saved definitions and run), "adopt" (the new ones at the
+                saved position) or "extend" (the saved definitions, stretched to the new ``total``).
+
+        Raises:
+            ResumeError: the definitions differ and no policy is given.
+            ValueError: a malformed state, another number of param groups, or an unusable policy.
+        """
+        state = _state.check_state(state_dict)
+        if policy is not None:
+            check_choice("Scheduler.load_state_dict", "policy", policy, _state.POLICIES)
+        current = _state.run_fingerprint({t.key: t.definitions for t in self._tracks}, self._run())
+        saved = state["fingerprint"]
+        same = saved["all"] == current["all"]
+        if not same and policy is None:
+            raise _state.ResumeError(
+                f"The saved scheduler state was made with another schedule definition "
+                f"({_state.describe_mismatch(saved, current)}). Choose a policy: "
+                f"load_state_dict(state, policy='keep') continues the saved plan, 'adopt' switches to the "
+                f"new one at the saved position (the rate may jump), 'extend' stretches the saved plan to "
+                f"the new total"
+            )
+        n_saved = len(state["tracks"]["lr"]["bases"])
+        if n_saved != self._n:
+            raise ValueError(
+                f"The saved scheduler state has {n_saved} param groups; this optimizer has {self._n}"
+            )
+        new_total = self._total
+        use_saved = same or policy in ("keep", "extend")
+        if use_saved:
+            definitions = _state.saved_definitions(state)
+            run = state["run"]
+            if set(definitions) != {t.key for t in self._tracks}:
+                self._tracks = self._tracks_for(definitions)
+                self._lr = self._tracks[0]
+            else:
+                for track in self._tracks:
+                    track.definitions = list(definitions[track.key])
+            self._unit, self._total = run["unit"], run["total"]
+            self._spe, self._update_size = run["steps_per_epoch"], run["update_size"]
+        elif run_unit_changed(state["run"], self._run()):
+            raise ValueError(
+                f"policy='adopt' keeps the saved position, which needs the same unit: saved "
+                f"{state['run']['unit']!r}, now {self._unit!r}"
+            )
+        for track in self._tracks:
+            saved_track = state["tracks"].get(track.key)
+            if saved_track is None:
+                track.plateaus = [{} for _ in range(self._n)]
+                continue
+            track.bases = [float(b) for b in saved_track["bases"]]
+            track.plateaus = [
+                {
+                    _state.decode_path(item["path"]): (
+                        PlateauCounters(
+                            float(item["best"]),
+                            int(item["bad"]),
+                            int(item["cooldown"]),
+                            int(item["evaluations"]),
+                        ),
+                        int(item["reductions"]),
+                    )
+                    for item in entries
+                }
+                for entries in saved_track["plateaus"]
+            ]
+        self._updates, self._amount = int(state["updates"]), int(state["amount"])
+        self._offset, self._skipped = int(state["offset"]), int(state["skipped"])
+        self._warned = bool(state["warned"])
+        if use_saved:
+            self._end = None if state["end"] is None else float(state["end"])
+            self._extensions = [Extension(*map(float, e)) for e in state["extensions"]]
+            self._anneal = None if state["anneal"] is None else Anneal.from_plain(state["anneal"])
+        else:
+            self._end = None if self._total is None else float(self._total)
+            self._extensions, self._anneal = [], None
+        if not use_saved:
+            self._drop_missing_plateaus()
+        self._resolve_all()
+        self.base_lrs = [*self._lr.bases]
+        self.last_epoch = self._updates
+        self._last_lr = [float(v) for v in state["last_lr"]]
+        self._apply()
+        if policy == "extend" and not same:
+            if new_total is None:
+                raise ValueError("policy='extend' needs the new Scheduler to have a total to extend to")
+            self.extend(new_total)
+
+    def _tracks_for(self, definitions: dict[str, list[Schedule]]) -> list[Track]:
+        groups = self.optimizer.param_groups
+        tracks = []
+        for key in ["lr", *[k for k in definitions if k != "lr"]]:
+            access = Access(key, groups)
+            track = Track(key, access, list(definitions[key]), None)
+            track.bases = [access.read(group) for group in groups]
+            track.plateaus = [{} for _ in groups]
+            tracks.append(track)
+        return tracks
+
+    def _drop_missing_plateaus(self) -> None:
+        for track in self._tracks:
+            for g, entries in enumerate(track.plateaus):
+                nodes = dict(track.definitions[g].walk())
+                for path in list(entries):
+                    if not isinstance(nodes.get(path), Plateau):
+                        del entries[path]
+
+    def __repr__(self) -> str:
+        schedules = self._lr.definitions
+        shown = repr(schedules[0]) if len(set(schedules)) == 1 else f"[{len(set(schedules))} schedules]"
+        return f"Scheduler({shown}, total={self._total!r}, unit={self._unit!r}, position={self.position!r})"
+
+
+def run_unit_changed(saved: dict[str, Any], current: dict[str, Any]) -> bool:
+    """True when the saved position cannot be carried over (another unit)."""
+    return bool(saved.get("unit") != current.get("unit"))

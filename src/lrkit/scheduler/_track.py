@@ -1,0 +1,139 @@
+"""A track: one scheduled hyperparameter (the lr, momentum, ...) across every param group.
+
+It holds, per group, the schedule definition, the base value, the resolved schedule (with its plateau
+reductions) and the plateau counters; and it computes and writes the values fast: groups whose
+resolved schedules are equal share one evaluation of `Schedule._at` per step, float values are
+written in a tight loop, tensor values with two `torch._foreach_*` calls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from lrkit.scheduler._binding import Access
+from lrkit.schedules._base import Path, Schedule
+from lrkit.schedules.plateau import PlateauCounters
+
+__all__ = ["Track"]
+
+
+class Track:
+    """The schedules, bases and plateau state of one hyperparameter for every param group."""
+
+    def __init__(
+        self, key: str, access: Access, definitions: list[Schedule], default: Schedule | None
+    ) -> None:
+        self.key = key
+        self.access = access
+        self.definitions = definitions
+        self.default = default
+        self.bases: list[float] = []
+        self.resolved: list[Schedule] = []
+        #: Per group: plateau path -> (counters, reductions).
+        self.plateaus: list[dict[Path, tuple[PlateauCounters, int]]] = []
+        self.values: list[float] = []
+        self._slots: list[tuple[Schedule, list[int], list[float]]] = []
+        self._single: Schedule | None = None
+        self._floats: list[tuple[dict[str, Any], int]] = []
+        self._tensors: list[torch.Tensor] = []
+        self._tensor_index: list[int] = []
+        self._groups: list[dict[str, Any]] = []
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    def resolve(self, total: int | None) -> None:
+        """Resolve every group's definition against the run and its base, then re-apply plateaus."""
+        cache: dict[tuple[Schedule, float], Schedule] = {}
+        resolved = []
+        for i, (definition, base) in enumerate(zip(self.definitions, self.bases, strict=True)):
+            key = (definition, base)
+            if key not in cache:
+                try:
+                    cache[key] = definition.resolve(total, base=base)
+                except ValueError as error:
+                    raise ValueError(f"{error} (param group {i}, {self.key!r} with base {base!r})") from None
+            node = cache[key]
+            for path, (_, reductions) in self.plateaus[i].items():
+                if reductions:
+                    node = node.replace_at(path, _with_reductions(node, path, reductions))
+            resolved.append(node)
+        self.resolved = resolved
+
+    def plan(self, groups: Sequence[dict[str, Any]]) -> None:
+        """Precompute the evaluation slots and the write lists for these group dicts."""
+        slots: dict[Schedule, tuple[list[int], list[float]]] = {}
+        for i, schedule in enumerate(self.resolved):
+            index, bases = slots.setdefault(schedule, ([], []))
+            index.append(i)
+            bases.append(self.bases[i])
+        self._slots = [(schedule, index, bases) for schedule, (index, bases) in slots.items()]
+        self._single = self._slots[0][0] if len(self._slots) == 1 else None
+        self._groups = list(groups)
+        self._floats, self._tensors, self._tensor_index = [], [], []
+        plain = self.access.index is None
+        for i, group in enumerate(self._groups):
+            raw = self.access.raw(group)
+            if plain and isinstance(raw, torch.Tensor):
+                self._tensors.append(raw)
+                self._tensor_index.append(i)
+            else:
+                self._floats.append((group, i))
+
+    def shared_tensor_conflicts(self) -> list[tuple[int, int]]:
+        """Pairs of groups that share one tensor but follow different schedules."""
+        seen: dict[int, int] = {}
+        conflicts = []
+        for tensor, i in zip(self._tensors, self._tensor_index, strict=True):
+            first = seen.setdefault(id(tensor), i)
+            if first != i and (
+                self.resolved[first] != self.resolved[i] or self.bases[first] != self.bases[i]
+            ):
+                conflicts.append((first, i))
+        return conflicts
+
+    # -- per step -------------------------------------------------------------------------------
+
+    def compute(self, t: float) -> list[float]:
+        """Every group's value at position `t`: base times the factor of its resolved schedule."""
+        single = self._single
+        if single is not None:
+            f = single._at(t)
+            return [b * f for b in self.bases]
+        values = [0.0] * len(self.bases)
+        for schedule, index, bases in self._slots:
+            f = schedule._at(t)
+            for i, b in zip(index, bases, strict=True):
+                values[i] = b * f
+        return values
+
+    def write(self, values: list[float]) -> None:
+        """Put the values into the groups (tensors in place, same objects)."""
+        self.values = values
+        if not self._tensors:
+            key = self.access.key
+            if self.access.index is None and key == self.access.field:
+                for group, v in zip(self._groups, values, strict=True):
+                    group[key] = v
+                return
+        write = self.access.write
+        for group, i in self._floats:
+            write(group, values[i])
+        tensors = self._tensors
+        if tensors:
+            if len(tensors) == 1:
+                tensors[0].fill_(values[self._tensor_index[0]])
+            else:
+                torch._foreach_zero_(tensors)
+                torch._foreach_add_(tensors, [values[i] for i in self._tensor_index])
+
+
+def _with_reductions(tree: Schedule, path: Path, reductions: int) -> Schedule:
+    node: Any = tree
+    for key in path:
+        node = getattr(node, key[0])[key[1]] if isinstance(key, tuple) else getattr(node, key)
+    replaced: Schedule = dataclasses.replace(node, reductions=reductions)
+    return replaced
