@@ -1,0 +1,327 @@
+"""Restarts: a schedule repeated in cycles of growing (or shrinking) length, with peak decay."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import numpy.typing as npt
+
+from lrkit._validate import check_int, check_length, check_number, fail
+from lrkit.schedules._base import FloatArray, Run, Schedule, schedule_class
+
+__all__ = ["Restarts", "restarts"]
+
+#: Points at which a `keep_end=True` child is checked to stay between its end and its start.
+_CHECK_POINTS = 1025
+
+
+@schedule_class("restarts")
+class Restarts(Schedule):
+    """A schedule restarted in cycles: cycle ``k`` lasts ``P * mult**k`` steps and peaks ``decay**k``.
+
+    With ``P = period``, cycle ``k`` starts at ``B_k = P * (mult**k - 1) / (mult - 1)`` (``k * P``
+    when ``mult == 1``) and lasts ``L_k = P * mult**k``. The schedule is resolved once with a span
+    of ``P`` steps (a child whose length is "the rest of the run" gets ``P``) and each cycle replays
+    it at its own pace: for ``B_k <= t < B_{k+1}``,
+
+    ``f(t) = d_k(schedule((t - B_k) * P / L_k))``
+
+    where ``d_k`` applies the peak decay ``g = decay**k``:
+
+    * ``keep_end=False`` (default): ``d_k(v) = g * v``, every value of cycle ``k`` scaled by
+      ``decay**k`` (Keras' CosineDecayRestarts ``m_mul``; with a child that ends at 0 also timm's
+      ``cycle_decay``);
+    * ``keep_end=True``: ``d_k(v) = e + (v - e) * (g * s - e) / (s - e)`` with ``s`` and ``e`` the
+      child's start and end values: the cycle starts at ``decay**k * s`` and still ends at ``e``
+      (timm's CosineLRScheduler ``cycle_decay`` with ``lr_min``). The child must start above its
+      end and stay between them (every decay shape does; checked on a grid when resolved).
+
+    The cycle index is computed in O(1): ``k = floor(log(t / P * (mult - 1) + 1, mult))``,
+    corrected by one where rounding puts ``t`` on the wrong side of a boundary, so that cycle ``k``
+    starts exactly at ``B_k`` (``f(B_k)`` is the restart value, as in torch, which restarts when
+    ``T_cur`` reaches ``T_i``). Evaluating at ``t = 1e9`` costs the same as at ``t = 1``.
+
+    Boundaries: ``f(B_k)`` is cycle ``k``'s start (its peak, ``decay**k`` times the child's start);
+    the child's end value (its floor) is reached exactly at each cycle's end in the limit
+    ``t -> B_{k+1}`` and is never held at a restart. With ``limit = n``, after the ``n``-th cycle
+    (``t >= B_n``) the value of the last cycle's end is held: ``d_{n-1}(schedule(P))``, the floor
+    itself with ``keep_end=True``.
+
+    torch's ``CosineAnnealingWarmRestarts(T_0, T_mult, eta_min)`` is
+    ``restarts(cosine(steps=T_0, end=absolute(eta_min)), period=T_0, mult=T_mult)``, at integer
+    and fractional epochs. timm's ``CosineLRScheduler(t_initial, lr_min, cycle_mul, cycle_decay,
+    cycle_limit)`` is ``restarts(cosine(end=absolute(lr_min)), period=t_initial, mult=cycle_mul,
+    decay=cycle_decay, limit=cycle_limit, keep_end=True)``.
+
+    Args:
+        schedule: the schedule replayed in each cycle.
+        period: the first cycle's length: int steps or a float fraction of the run.
+        mult: the factor between consecutive cycle lengths, a float > 0 (< 1 shrinks the cycles,
+            which then need a `limit`). Default 1.
+        decay: the factor between consecutive cycles' peaks, a float > 0. Default 1.
+        limit: the number of cycles, an int >= 1, or None for cycles forever. Default None.
+        keep_end: keep the child's end value (floor) fixed while the peaks decay (True), or scale
+            the whole cycle (False, the default).
+
+    Raises:
+        ValueError: `mult` or `decay` not a finite number > 0; `mult < 1` without a `limit` (the
+            cycles would shrink to nothing before step ``P / (1 - mult)``); `limit` < 1; with
+            ``keep_end=True``, a child that does not decay from its start to its end.
+
+    Example:
+        >>> from lrkit import cosine, restarts
+        >>> s = restarts(cosine(), period=2, mult=2.0).resolve()  # the cosine gets the period
+        >>> [round(s(t), 5) for t in range(8)]
+        [1.0, 0.5, 1.0, 0.85355, 0.5, 0.14645, 1.0, 0.96194]
+        >>> peaks = restarts(cosine(end=0.1), period=4, decay=0.5, limit=3, keep_end=True).resolve()
+        >>> [peaks(t) for t in (0, 4, 8, 12, 100)]
+        [1.0, 0.5, 0.25, 0.1, 0.1]
+
+    Reference: Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", 2017.
+    """
+
+    schedule: Schedule
+    period: int | float
+    mult: float = 1.0
+    decay: float = 1.0
+    limit: int | None = None
+    keep_end: bool = False
+
+    lengths = ("period",)
+    positional = ("schedule",)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.schedule, Schedule):
+            raise fail("restarts", "schedule", self.schedule, "a schedule", kind=TypeError)
+        period = check_length("restarts", "period", self.period, allow_none=False)
+        object.__setattr__(self, "period", period)
+        mult = check_number("restarts", "mult", self.mult, low=0.0, low_open=True)
+        object.__setattr__(self, "mult", mult)
+        decay = check_number("restarts", "decay", self.decay, low=0.0, low_open=True)
+        object.__setattr__(self, "decay", decay)
+        if self.limit is not None:
+            object.__setattr__(self, "limit", check_int("restarts", "limit", self.limit, low=1))
+        elif mult < 1.0:
+            raise fail(
+                "restarts",
+                "mult",
+                self.mult,
+                "given with a `limit` when < 1 (shrinking cycles add up to "
+                "period / (1 - mult) steps and would restart infinitely often before that)",
+            )
+        if not isinstance(self.keep_end, bool):
+            raise fail("restarts", "keep_end", self.keep_end, "True or False", kind=TypeError)
+
+    # -- resolution -----------------------------------------------------------------------------
+
+    def _resolve(self, run: Run) -> Schedule:
+        period = run.length("restarts", "period", self.period)
+        inner = self.schedule._resolve(run.within(period))
+        resolved = Restarts(inner, period, self.mult, self.decay, self.limit, self.keep_end)
+        if resolved.is_resolved and self.keep_end:
+            resolved._check_keep_end()
+        return resolved
+
+    def _check_keep_end(self) -> None:
+        start, end = self._ends()
+        if not start > end:
+            raise ValueError(
+                "Argument `keep_end` of restarts() needs a schedule that decays from its start to its "
+                f"end (start > end). Received: keep_end=True with {self.schedule!r}, which goes from "
+                f"{start!r} to {end!r}"
+            )
+        grid = self.schedule._over(np.linspace(0.0, float(self.period), _CHECK_POINTS))
+        if grid.max() > start or grid.min() < end:
+            raise ValueError(
+                "Argument `keep_end` of restarts() needs a schedule that stays between its end and "
+                f"its start. Received: keep_end=True with {self.schedule!r}, which goes from {start!r} "
+                f"to {end!r} but reaches [{float(grid.min())!r}, {float(grid.max())!r}]"
+            )
+
+    # -- cycles ---------------------------------------------------------------------------------
+    # NOTE: `_at` and `_over` compute B_k, L_k and decay**k with the same IEEE operations
+    # (powers by repeated squaring, not `**`/np.power, whose SIMD versions differ in the last bit),
+    # so the two paths agree to the last bit and settle boundary ties identically.
+
+    def _ends(self) -> tuple[float, float]:
+        cached = self.__dict__.get("_cached_ends")
+        if cached is None:
+            cached = (self.schedule._at(0.0), self.schedule._at(float(self.period)))
+            object.__setattr__(self, "_cached_ends", cached)
+        return cached  # type: ignore[no-any-return]
+
+    def _start_of(self, k: int) -> float:
+        """B_k, the step where cycle k starts."""
+        p = float(self.period)
+        if self.mult == 1.0:
+            return p * k
+        return p * (_power(self.mult, k) - 1.0) / (self.mult - 1.0)
+
+    def _starts_of(self, k: npt.NDArray[np.int64]) -> FloatArray:
+        p = float(self.period)
+        if self.mult == 1.0:
+            return p * k.astype(np.float64)
+        return p * (_powers(self.mult, k) - 1.0) / (self.mult - 1.0)
+
+    def _length_of(self, k: int) -> float:
+        return float(self.period) * _power(self.mult, k)
+
+    def _lengths_of(self, k: npt.NDArray[np.int64]) -> FloatArray:
+        if self.mult == 1.0:
+            return np.full(k.shape, float(self.period))
+        return float(self.period) * _powers(self.mult, k)
+
+    def _guess(self, t: float) -> float:
+        p = float(self.period)
+        if self.mult == 1.0:
+            return t / p
+        x = t / p * (self.mult - 1.0) + 1.0
+        return math.log(x, self.mult) if x > 0.0 else math.inf
+
+    def _cycle(self, t: float) -> int:
+        """The k with B_k <= t < B_{k+1} (or `limit` after the last cycle), in O(1)."""
+        guess = self._guess(t)
+        k = self.limit if self.limit is not None and guess >= self.limit else math.floor(guess)
+        while k > 0 and self._start_of(k) > t:
+            k -= 1
+        while (self.limit is None or k < self.limit) and self._start_of(k + 1) <= t:
+            k += 1
+        return k
+
+    def _cycles(self, t: FloatArray) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
+        """For each step: its cycle k, B_k and L_k (from tables over the few cycles present)."""
+        p = float(self.period)
+        if self.mult == 1.0:
+            guess = t / p
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                guess = np.log(t / p * (self.mult - 1.0) + 1.0) / math.log(self.mult)
+            guess = np.where(np.isnan(guess), np.inf, guess)
+        cap = float(self.limit) if self.limit is not None else 2.0**62
+        k = np.floor(np.minimum(guess, cap)).astype(np.int64)
+        if k.size == 0:
+            return k, np.empty(t.shape), np.empty(t.shape)
+        lo = max(int(k.min()) - 1, 0)
+        table = np.arange(lo, int(k.max()) + 3, dtype=np.int64)
+        starts = self._starts_of(table)
+        while True:  # one pass settles the rare ties; loop in case of a larger rounding error
+            i = k - lo
+            lower = (k > 0) & (starts[i] > t)
+            upper = ~lower & (starts[i + 1] <= t)
+            if self.limit is not None:
+                upper &= k < self.limit
+            if not (lower.any() or upper.any()):
+                break
+            k = k - lower + upper
+        if self.limit is not None:
+            k = np.minimum(k, self.limit - 1)
+        i = k - lo
+        return k, starts[i], self._lengths_of(table)[i]
+
+    def _cycles_even(self, t: FloatArray) -> tuple[npt.NDArray[np.int64], FloatArray]:
+        """`_cycles` for ``mult == 1``: each step's cycle k and ``t - B_k`` (B_k = k * P)."""
+        p = float(self.period)
+        k = np.floor(t / p)
+        if self.limit is not None:
+            k = np.minimum(k, float(self.limit))
+        while True:  # settle the rare ties where t / p rounds across an integer
+            lower = (k > 0.0) & (p * k > t)
+            upper = ~lower & (p * (k + 1.0) <= t)
+            if self.limit is not None:
+                upper &= k < self.limit
+            if not (lower.any() or upper.any()):
+                break
+            k = k - lower + upper
+        if self.limit is not None:
+            k = np.minimum(k, float(self.limit - 1))
+        return k.astype(np.int64), t - p * k
+
+    def _local(self, t: float) -> tuple[int, float]:
+        """(cycle, the child's step): the child's step is in [0, P], P once the cycles are over."""
+        k = self._cycle(t)
+        if self.limit is not None and k >= self.limit:
+            return self.limit - 1, float(self.period)
+        if self.mult == 1.0:
+            return k, t - self._start_of(k)
+        return k, (t - self._start_of(k)) / self._length_of(k) * float(self.period)
+
+    def _at(self, t: float) -> float:
+        k, local = self._local(t)
+        value = self.schedule._at(local)
+        if self.decay == 1.0:
+            return value
+        g = _power(self.decay, k)
+        if not self.keep_end:
+            return g * value
+        start, end = self._ends()
+        return end + (value - end) * ((g * start - end) / (start - end))
+
+    def _over(self, t: FloatArray) -> FloatArray:
+        p = float(self.period)
+        if self.mult == 1.0:
+            k, local = self._cycles_even(t)
+        else:
+            k, start_k, length_k = self._cycles(t)
+            local = (t - start_k) / length_k * p
+        if self.limit is not None:
+            local = np.where(t >= self._start_of(self.limit), p, local)
+        value = self.schedule._over(local)
+        if self.decay == 1.0:
+            return value
+        lo = int(k.min()) if k.size else 0
+        g = _powers(self.decay, np.arange(lo, int(k.max()) + 1 if k.size else 0, dtype=np.int64))[k - lo]
+        if not self.keep_end:
+            return g * value
+        start, end = self._ends()
+        return end + (value - end) * ((g * start - end) / (start - end))
+
+    # -- structure ------------------------------------------------------------------------------
+
+    @property
+    def horizon(self) -> float | None:
+        if self.limit is None or not isinstance(self.period, int):
+            return None
+        return self._start_of(self.limit)
+
+    def _active_children(self, t: float) -> Iterator[tuple[str | tuple[str, int], Schedule, float]]:
+        yield "schedule", self.schedule, self._local(t)[1]
+
+    def cycle_of(self, t: float) -> int:
+        """The index of the cycle in effect at step `t` (0-based; `limit` once the cycles are over)."""
+        value = check_number("cycle_of", "t", t, low=0.0)
+        return self._cycle(value)
+
+    def cycle_starts(self, count: int) -> list[float]:
+        """The steps where the first `count` cycles start, ``B_0 .. B_{count-1}``."""
+        n = check_int("cycle_starts", "count", count, low=0)
+        return [self._start_of(k) for k in range(n)]
+
+
+restarts = Restarts
+
+
+
+def _power(x: float, n: int) -> float:
+    """``x ** n`` for an int ``n >= 0`` by repeated squaring (the same operations as `_powers`)."""
+    result = 1.0
+    while n:
+        if n & 1:
+            result = result * x
+        x = x * x
+        n >>= 1
+    return result
+
+
+def _powers(x: float, n: npt.NDArray[np.int64]) -> FloatArray:
+    """``x ** n`` elementwise, bit-identical to `_power`."""
+    result = np.ones(n.shape, dtype=np.float64)
+    base = x
+    n = n.copy()
+    with np.errstate(over="ignore", under="ignore"):
+        while n.any():
+            result = np.where(n & 1, result * base, result)
+            base = base * base
+            n >>= 1
+    return result
