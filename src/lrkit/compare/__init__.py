@@ -1,0 +1,260 @@
+"""Race schedules side by side on real data: the same model, the same batches, one run per schedule and seed.
+
+`compare(specs, task="digits", epochs=..., seeds=..., out=...)` trains a fresh copy of the task's
+model once per schedule and per seed with `lrkit.Scheduler`, and returns a `Comparison`: every
+curve (the rate each update used, each update's training loss, the validation loss and accuracy
+after each epoch) and, per schedule, the final and best validation accuracy and loss (mean and
+spread over seeds), the epoch at which a target accuracy is first reached, and the wall time.
+
+With `out`, ``results.json`` and ``results.csv`` are rewritten after every run (so what finished
+is kept if a later run fails), and ``report.png`` and ``report.html`` are written at the end.
+``lrkit compare`` is the command line for it. Importing this module does not import torch (the
+training functions are loaded on first use).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lrkit._validate import check_int, check_number, fail
+from lrkit.compare._report import figure_png, report_html, write_report
+from lrkit.compare._results import Comparison, Entry, RunResult, Stat
+from lrkit.schedules import Schedule
+
+__all__ = [
+    "DEFAULT_EPOCHS",
+    "DEFAULT_SEEDS",
+    "DEFAULT_SPECS",
+    "DEFAULT_TARGET",
+    "Comparison",
+    "Entry",
+    "RunResult",
+    "Stat",
+    "compare",
+    "evaluate",
+    "figure_png",
+    "has_plateau",
+    "parse_specs",
+    "report_html",
+    "train_run",
+    "write_report",
+]
+
+#: Epochs per run of the default race.
+DEFAULT_EPOCHS = 20
+#: Seeds per schedule of the default race (seeds 0 to 4).
+DEFAULT_SEEDS = 5
+#: The validation accuracy whose first epoch is reported.
+DEFAULT_TARGET = 0.97
+
+#: The default race, label -> spec: the schedules people reach for first.
+DEFAULT_SPECS: dict[str, str] = {
+    "constant": "constant()",
+    "step decay": "step_decay(every=0.3, gamma=0.1)",
+    "cosine": "cosine()",
+    "warmup+cosine": "warmup(cosine(), steps=0.1)",
+    "one-cycle": "one_cycle()",
+    "plateau after warmup": "warmup(plateau(factor=0.5, patience=2), steps=0.1)",
+}
+
+#: Names imported on first use, so that importing `lrkit.compare` (``lrkit --help``) needs no torch.
+_LAZY = {
+    "evaluate": "lrkit.compare._train",
+    "has_plateau": "lrkit.compare._train",
+    "train_run": "lrkit.compare._train",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'lrkit.compare' has no attribute {name!r}")
+
+
+_LABEL = re.compile(r"^\s*([A-Za-z_][\w.+\- ]*?)\s*=(?!=)\s*(.+)$", re.DOTALL)
+
+
+def parse_specs(specs: Sequence[str | Schedule] | Mapping[str, str | Schedule] | None) -> dict[str, Schedule]:
+    """Label -> schedule for a race: `DEFAULT_SPECS` for None, a spec's text as its label otherwise.
+
+    A string ``"label=spec"`` (a plain label before the first ``=``, no parenthesis) names its
+    schedule; a mapping gives labels explicitly.
+
+    Raises:
+        ValueError: a spec that does not parse (`lrkit.SpecError`), two schedules with one label,
+            an empty list.
+        TypeError: an item that is neither a spec string nor a schedule.
+
+    Example:
+        >>> specs = parse_specs(["fast=cosine(end=0.1)", "step_decay(every=2)"])
+        >>> list(specs), specs["fast"]
+        (['fast', 'step_decay(every=2)'], cosine(end=0.1))
+    """
+    from lrkit.spec import parse
+
+    if specs is None:
+        specs = DEFAULT_SPECS
+    if isinstance(specs, Mapping):
+        items = [(str(label), value) for label, value in specs.items()]
+    elif isinstance(specs, (str, Schedule)) or not isinstance(specs, Sequence):
+        raise fail("compare", "specs", specs, "a list of spec strings or schedules", kind=TypeError)
+    else:
+        items = []
+        for value in specs:
+            if isinstance(value, str):
+                match = _LABEL.match(value)
+                items.append((match.group(1), match.group(2)) if match else (value.strip(), value))
+            else:
+                items.append((repr(value), value))
+    if not items:
+        raise fail("compare", "specs", list(specs), "at least one schedule")
+    schedules: dict[str, Schedule] = {}
+    for label, value in items:
+        if isinstance(value, str):
+            schedule = parse(value)
+        elif isinstance(value, Schedule):
+            schedule = value
+        else:
+            raise fail("compare", "specs", value, "a spec string or a schedule", kind=TypeError)
+        if label in schedules:
+            raise fail("compare", "specs", label, "schedules with distinct labels (this one appears twice)")
+        schedules[label] = schedule
+    return schedules
+
+
+def compare(
+    specs: Sequence[str | Schedule] | Mapping[str, str | Schedule] | None = None,
+    *,
+    task: str = "digits",
+    epochs: int = DEFAULT_EPOCHS,
+    seeds: int = DEFAULT_SEEDS,
+    target: float = DEFAULT_TARGET,
+    out: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+    threads: int | None = None,
+) -> Comparison:
+    """Train the task once per schedule and per seed; return every curve and the summaries.
+
+    For seed ``s`` (``0 .. seeds - 1``) every schedule starts from the same weights and sees the
+    same batches: the task is loaded fresh with `lrkit.tasks.load_task(task, seed=s)` for each run.
+    The scheduler counts updates, with ``total = epochs * updates_per_epoch``; a plateau phase
+    observes the validation loss after each epoch.
+
+    Every spec is parsed and resolved against the run (for each group's base rate) before any
+    training, so a bad spec fails at once.
+
+    Args:
+        specs: spec strings (``"label=spec"`` names one), schedules, or a mapping label -> spec.
+            None races `DEFAULT_SPECS`.
+        task: a bundled task name or ``"module:function"`` (see `lrkit.tasks`).
+        epochs: epochs per run, an int >= 1.
+        seeds: runs per schedule, an int >= 1.
+        target: the validation accuracy whose first epoch is reported, in (0, 1].
+        out: a folder for ``results.json``, ``results.csv`` (after every run), ``report.png`` and
+            ``report.html`` (at the end); None writes nothing.
+        progress: show a tqdm progress bar on stderr.
+        threads: torch's intra-op threads for the race (restored afterwards), an int >= 1;
+            None leaves torch's setting.
+
+    Raises:
+        ValueError: a bad spec, a spec that does not fit the run, an argument out of range.
+        lrkit.tasks.TaskError: an unknown task, or a task whose code fails (files written so far
+            are kept, with ``status: "failed"`` and the error in ``results.json``).
+
+    Example:
+        >>> from lrkit.compare import compare
+        >>> result = compare(["cosine()"], epochs=1, seeds=1)
+        >>> [entry.label for entry in result.entries], len(result.entries[0].runs[0].lr)
+        (['cosine()'], 45)
+    """
+    import torch
+
+    from lrkit import __version__
+    from lrkit.compare._train import train_run
+    from lrkit.tasks import TaskError, load_task, steps_per_epoch
+
+    epochs = check_int("compare", "epochs", epochs, low=1)
+    seeds = check_int("compare", "seeds", seeds, low=1)
+    target = check_number("compare", "target", target, low=0.0, high=1.0, low_open=True)
+    if threads is not None:
+        threads = check_int("compare", "threads", threads, low=1)
+    schedules = parse_specs(specs)
+    first = load_task(task, seed=0)
+    spe = steps_per_epoch(first)
+    base_lrs = [float(group["lr"]) for group in first.make_optimizer().param_groups]
+    total = epochs * spe
+    for schedule in schedules.values():
+        for base in base_lrs:
+            schedule.resolve(total, base=base)
+
+    comparison = Comparison(
+        task=task,
+        epochs=epochs,
+        seeds=list(range(seeds)),
+        target=target,
+        steps_per_epoch=spe,
+        base_lrs=base_lrs,
+        versions={
+            "lrkit": __version__,
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+        },
+    )
+    previous_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    bar = _progress(progress, len(schedules) * seeds * epochs)
+    start = time.perf_counter()
+    try:
+        for label, schedule in schedules.items():
+            entry = Entry(label=label, spec=repr(schedule))
+            comparison.entries.append(entry)
+            for seed in range(seeds):
+                if bar is not None:
+                    bar.set_description(f"{label} (seed {seed})")
+                run = train_run(
+                    load_task(task, seed=seed),
+                    schedule,
+                    seed=seed,
+                    epochs=epochs,
+                    steps_per_epoch=spe,
+                    on_epoch=None if bar is None else bar.update,
+                )
+                entry.runs.append(run)
+                comparison.seconds = time.perf_counter() - start
+                if out is not None:
+                    comparison.write(out)
+    except (TaskError, ValueError, TypeError, KeyboardInterrupt) as error:
+        comparison.status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        comparison.error = str(error).splitlines()[0] if str(error) else type(error).__name__
+        comparison.seconds = time.perf_counter() - start
+        if out is not None:
+            comparison.write(out)
+            if any(entry.runs for entry in comparison.entries):
+                write_report(comparison, out)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+        torch.set_num_threads(previous_threads)
+    comparison.status = "complete"
+    comparison.seconds = time.perf_counter() - start
+    if out is not None:
+        comparison.write(out)
+        write_report(comparison, out)
+    return comparison
+
+
+def _progress(enabled: bool, total: int) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="epoch", dynamic_ncols=True, leave=False)

@@ -1,0 +1,188 @@
+"""The race's pictures: ``report.png`` (three panels) and a self-contained ``report.html``.
+
+Matplotlib is imported here only, inside the functions, with the non-interactive Agg backend.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lrkit.compare._results import Comparison, Entry, _write_atomic
+from lrkit.schedules._base import FloatArray
+
+__all__ = ["figure_png", "report_html", "write_report"]
+
+
+def _stack(curves: list[list[float]], length: int) -> FloatArray:
+    """Curves of several seeds as rows of one array, padded with NaN (a diverged run is shorter)."""
+    array = np.full((max(len(curves), 1), length), np.nan)
+    for row, curve in enumerate(curves):
+        values = np.asarray([np.nan if v is None else v for v in curve], dtype=np.float64)[:length]
+        array[row, : len(values)] = values
+    return array
+
+
+def _smooth(values: FloatArray, window: int) -> FloatArray:
+    """Trailing moving average over `window` updates (the first points average what exists)."""
+    if window <= 1:
+        return values
+    cumulative = np.cumsum(np.nan_to_num(values, nan=0.0), axis=-1)
+    counts = np.cumsum(~np.isnan(values), axis=-1)
+    shifted = np.zeros_like(cumulative)
+    shifted[..., window:] = cumulative[..., :-window]
+    shifted_counts = np.zeros_like(counts)
+    shifted_counts[..., window:] = counts[..., :-window]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = (cumulative - shifted) / (counts - shifted_counts)
+    return np.where(np.isnan(values), np.nan, result)
+
+
+def _band(axis: Any, x: FloatArray, rows: FloatArray, color: Any, label: str) -> None:
+    """The mean over seeds as a line, and the min-max band when there are several seeds."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns after a divergence
+        mean = np.nanmean(rows, axis=0)
+        low, high = np.nanmin(rows, axis=0), np.nanmax(rows, axis=0)
+    axis.plot(x, mean, color=color, label=label, linewidth=1.4)
+    if rows.shape[0] > 1:
+        axis.fill_between(x, low, high, color=color, alpha=0.18, linewidth=0)
+
+
+def figure_png(comparison: Comparison, *, dpi: int = 110) -> bytes:
+    """The three-panel figure as PNG bytes: learning rate, training loss, validation accuracy.
+
+    One line per schedule (the mean over seeds) and, with several seeds, a band from the lowest
+    to the highest seed. The x axis is in epochs; the learning rate is parameter group 0's, per
+    update; the training loss is a trailing moving average over a third of an epoch (log scale).
+    """
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    spe = comparison.steps_per_epoch
+    updates = comparison.epochs * spe
+    figure = Figure(figsize=(15, 4.6), dpi=dpi, layout="constrained")
+    lr_axis, loss_axis, acc_axis = figure.subplots(1, 3)
+    colors = _colors(len(comparison.entries))
+    x_updates = np.arange(updates) / spe
+    x_epochs = np.arange(1, comparison.epochs + 1, dtype=np.float64)
+    for entry, color in zip(comparison.entries, colors, strict=True):
+        if not entry.runs:
+            continue
+        lrs = _stack([[groups[0] for groups in run.lr] for run in entry.runs], updates)
+        _band(lr_axis, x_updates, lrs, color, entry.label)
+        losses = _smooth(_stack([run.train_loss for run in entry.runs], updates), max(1, spe // 3))
+        _band(loss_axis, x_updates, losses, color, entry.label)
+        accuracy = _stack([run.val_accuracy for run in entry.runs], comparison.epochs)  # type: ignore[misc]
+        _band(acc_axis, x_epochs, accuracy * 100.0, color, entry.label)
+    seeds = len(comparison.seeds)
+    band = f"; band: min-max over {seeds} seeds" if seeds > 1 else ""
+    lr_axis.set(title="learning rate (group 0)", xlabel="epoch", ylabel="lr")
+    loss_axis.set(title="training loss (moving average)", xlabel="epoch", ylabel="loss", yscale="log")
+    acc_axis.set(title=f"validation accuracy{band}", xlabel="epoch", ylabel="accuracy (%)")
+    acc_axis.axhline(comparison.target * 100.0, color="0.5", linestyle=":", linewidth=1)
+    finals = [v for e in comparison.entries for r in e.runs for v in r.val_accuracy[-3:] if v is not None]
+    if finals:
+        acc_axis.set_ylim(max(0.0, min(finals) * 100.0 - 8.0), 100.5)
+    for axis in (lr_axis, loss_axis, acc_axis):
+        axis.grid(alpha=0.3)
+        axis.set_xlim(0, comparison.epochs)
+    handles, labels = lr_axis.get_legend_handles_labels()
+    figure.legend(
+        handles, labels, loc="outside lower center", ncol=min(len(labels), 3), fontsize=8, frameon=False
+    )
+    figure.suptitle(
+        f"lrkit compare: task {comparison.task}, {comparison.epochs} epochs x {spe} updates, "
+        f"{seeds} seed{'s' if seeds != 1 else ''}",
+        fontsize=11,
+    )
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _colors(n: int) -> list[Any]:
+    from matplotlib import colormaps
+
+    palette = colormaps["tab10"]
+    return [palette(i % 10) for i in range(n)]
+
+
+def _table_html(comparison: Comparison) -> str:
+    rows = comparison.rows()
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in rows[0])
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows[1:]
+    )
+    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+
+
+def _spec_list(entries: list[Entry]) -> str:
+    items = "\n".join(
+        f"<li><b>{html.escape(e.label)}</b>: <code>{html.escape(e.spec)}</code></li>" for e in entries
+    )
+    return f"<ul>\n{items}\n</ul>"
+
+
+def report_html(comparison: Comparison, png: bytes) -> str:
+    """A self-contained HTML page: the figure (embedded as base64), the table and the settings."""
+    image = base64.b64encode(png).decode("ascii")
+    c = comparison
+    versions = ", ".join(f"{name} {version}" for name, version in c.versions.items())
+    status = "" if c.status == "complete" else f"<p class='warn'>Status: {html.escape(c.status)}</p>"
+    if c.error:
+        status += f"<p class='warn'>Error: {html.escape(c.error)}</p>"
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>lrkit compare: {html.escape(c.task)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
+table {{ border-collapse: collapse; margin: 1em 0; }}
+th, td {{ border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: right; }}
+th:first-child, td:first-child {{ text-align: left; }}
+th {{ background: #f3f3f3; }}
+img {{ max-width: 100%; }}
+.warn {{ color: #a00; }}
+</style>
+</head>
+<body>
+<h1>lrkit compare: task <code>{html.escape(c.task)}</code></h1>
+{status}
+<p>{c.epochs} epochs of {c.steps_per_epoch} updates, seeds {html.escape(str(c.seeds))}, base learning
+rate(s) {html.escape(str(c.base_lrs))}; accuracy target {c.target * 100:g}%. Values are the mean
+± standard deviation over seeds; the time is per run. Total time {c.seconds:.1f} s.</p>
+<img id="figure" alt="learning rate, training loss and validation accuracy per schedule"
+ src="data:image/png;base64,{image}">
+{_table_html(c)}
+<h2>Schedules</h2>
+{_spec_list(c.entries)}
+<p>Every curve is in <code>results.json</code> and <code>results.csv</code> next to this file.
+{html.escape(versions)}.</p>
+</body>
+</html>
+"""
+
+
+def write_report(comparison: Comparison, out: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write ``report.png`` and ``report.html`` into the folder `out`; return their paths."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    png = figure_png(comparison)
+    png_path, html_path = folder / "report.png", folder / "report.html"
+    temporary = png_path.with_name("report.png.tmp")
+    temporary.write_bytes(png)
+    os.replace(temporary, png_path)
+    _write_atomic(html_path, report_html(comparison, png))
+    return png_path, html_path

@@ -1,0 +1,257 @@
+"""What a race produces: per-run curves, per-schedule summaries over seeds, JSON, CSV and a table."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Comparison", "Entry", "RunResult", "Stat", "summarize"]
+
+
+@dataclasses.dataclass
+class RunResult:
+    """One training run: one schedule, one seed, every curve.
+
+    ``lr[i]`` holds the rate of each parameter group used by update ``i`` (read from the optimizer's
+    ``param_groups`` right before ``optimizer.step()``); ``train_loss[i]`` is that update's batch
+    loss; ``val_loss[e]`` and ``val_accuracy[e]`` are measured after epoch ``e + 1``. A run that
+    diverged (a non-finite loss) stops there: its curves are shorter and `diverged` is True.
+    """
+
+    seed: int
+    lr: list[list[float]] = dataclasses.field(default_factory=list)
+    train_loss: list[float] = dataclasses.field(default_factory=list)
+    val_loss: list[float] = dataclasses.field(default_factory=list)
+    val_accuracy: list[float | None] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+    diverged: bool = False
+
+    def epoch_to_target(self, target: float) -> int | None:
+        """The first epoch (1-based) whose validation accuracy is >= `target`; None if never."""
+        for epoch, accuracy in enumerate(self.val_accuracy, start=1):
+            if accuracy is not None and accuracy >= target:
+                return epoch
+        return None
+
+    def to_dict(self, target: float) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "seconds": self.seconds,
+            "diverged": self.diverged,
+            "epoch_to_target": self.epoch_to_target(target),
+            "lr": self.lr,
+            "train_loss": [_finite(v) for v in self.train_loss],
+            "val_loss": [_finite(v) for v in self.val_loss],
+            "val_accuracy": self.val_accuracy,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Stat:
+    """Mean, sample standard deviation (0 for one value), minimum and maximum over seeds."""
+
+    mean: float | None
+    std: float | None
+    min: float | None
+    max: float | None
+    n: int
+
+    @classmethod
+    def of(cls, values: Sequence[float | None]) -> Stat:
+        """The statistics of the finite values among `values` (None when there are none)."""
+        finite = [float(v) for v in values if v is not None and math.isfinite(v)]
+        if not finite:
+            return cls(None, None, None, None, 0)
+        array = np.asarray(finite)
+        std = float(array.std(ddof=1)) if len(finite) > 1 else 0.0
+        return cls(float(array.mean()), std, float(array.min()), float(array.max()), len(finite))
+
+    def text(self, digits: int = 4, *, percent: bool = False) -> str:
+        """``mean ± std`` (as percentages with `percent`), ``-`` without values."""
+        if self.mean is None or self.std is None:
+            return "-"
+        scale, places = (100.0, 2) if percent else (1.0, digits)
+        return f"{self.mean * scale:.{places}f} ± {self.std * scale:.{places}f}"
+
+
+@dataclasses.dataclass
+class Entry:
+    """One schedule of the race: its label, its spec, and its runs (one per seed)."""
+
+    label: str
+    spec: str
+    runs: list[RunResult] = dataclasses.field(default_factory=list)
+
+    def summary(self, target: float) -> dict[str, Any]:
+        """Final and best validation accuracy and loss, epoch to `target`, seconds, over seeds."""
+        runs = [run for run in self.runs if run.val_loss]
+        reached = [run.epoch_to_target(target) for run in self.runs]
+        return {
+            "final_val_accuracy": Stat.of([run.val_accuracy[-1] for run in runs]),
+            "best_val_accuracy": Stat.of([_best(run.val_accuracy, max) for run in runs]),
+            "final_val_loss": Stat.of([run.val_loss[-1] for run in runs]),
+            "best_val_loss": Stat.of([_best(run.val_loss, min) for run in runs]),
+            "epoch_to_target": Stat.of([float(e) if e is not None else None for e in reached]),
+            "reached_target": sum(e is not None for e in reached),
+            "seconds": Stat.of([run.seconds for run in self.runs]),
+            "runs": len(self.runs),
+            "diverged": sum(run.diverged for run in self.runs),
+        }
+
+
+@dataclasses.dataclass
+class Comparison:
+    """The result of `lrkit.compare.compare`: the race's settings and one `Entry` per schedule.
+
+    `to_json()`, `to_csv()` and `table()` give the files and the terminal table; `write(out)`
+    writes ``results.json`` and ``results.csv`` into a folder (atomically, after every run).
+    """
+
+    task: str
+    epochs: int
+    seeds: list[int]
+    target: float
+    steps_per_epoch: int
+    base_lrs: list[float]
+    entries: list[Entry] = dataclasses.field(default_factory=list)
+    status: str = "running"
+    error: str | None = None
+    seconds: float = 0.0
+    versions: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data: settings, and per schedule its summary and every run's curves."""
+        return {
+            "status": self.status,
+            "error": self.error,
+            "task": self.task,
+            "epochs": self.epochs,
+            "seeds": self.seeds,
+            "target_accuracy": self.target,
+            "steps_per_epoch": self.steps_per_epoch,
+            "total_updates": self.epochs * self.steps_per_epoch,
+            "base_lrs": self.base_lrs,
+            "seconds": self.seconds,
+            "versions": self.versions,
+            "schedules": [
+                {
+                    "label": entry.label,
+                    "spec": entry.spec,
+                    "summary": {
+                        key: dataclasses.asdict(value) if isinstance(value, Stat) else value
+                        for key, value in entry.summary(self.target).items()
+                    },
+                    "runs": [run.to_dict(self.target) for run in entry.runs],
+                }
+                for entry in self.entries
+            ],
+        }
+
+    def to_json(self) -> str:
+        """`to_dict` as JSON (non-finite numbers written as null)."""
+        return json.dumps(self.to_dict(), indent=1, allow_nan=False)
+
+    def to_csv(self) -> str:
+        """Every curve in long form: ``schedule,seed,curve,group,x,value``.
+
+        ``curve`` is ``lr`` (x = update, one row per group), ``train_loss`` (x = update),
+        ``val_loss`` or ``val_accuracy`` (x = epoch, 1-based, group empty).
+        """
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["schedule", "seed", "curve", "group", "x", "value"])
+        for entry in self.entries:
+            for run in entry.runs:
+                for update, groups in enumerate(run.lr):
+                    for group, value in enumerate(groups):
+                        writer.writerow([entry.label, run.seed, "lr", group, update, repr(value)])
+                for update, value in enumerate(run.train_loss):
+                    writer.writerow([entry.label, run.seed, "train_loss", "", update, repr(value)])
+                for epoch, value in enumerate(run.val_loss, start=1):
+                    writer.writerow([entry.label, run.seed, "val_loss", "", epoch, repr(value)])
+                for epoch, accuracy in enumerate(run.val_accuracy, start=1):
+                    shown = "" if accuracy is None else repr(accuracy)
+                    writer.writerow([entry.label, run.seed, "val_accuracy", "", epoch, shown])
+        return buffer.getvalue()
+
+    def write(self, out: str | os.PathLike[str]) -> None:
+        """Write ``results.json`` and ``results.csv`` into the folder `out` (created if needed)."""
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_atomic(folder / "results.json", self.to_json())
+        _write_atomic(folder / "results.csv", self.to_csv())
+
+    def rows(self) -> list[list[str]]:
+        """The table's header and one row of text per schedule."""
+        pct = f"{self.target * 100:g}%"
+        header = [
+            "schedule",
+            "final acc %",
+            "best acc %",
+            "final loss",
+            "best loss",
+            f"epoch to {pct}",
+            "time/run s",
+        ]
+        rows = [header]
+        for entry in self.entries:
+            s = entry.summary(self.target)
+            to_target = s["epoch_to_target"]
+            reached = f"{to_target.mean:.1f}" if to_target.mean is not None else "never"
+            if s["reached_target"] < s["runs"] and to_target.mean is not None:
+                reached += f" ({s['reached_target']}/{s['runs']})"
+            rows.append(
+                [
+                    entry.label,
+                    s["final_val_accuracy"].text(percent=True),
+                    s["best_val_accuracy"].text(percent=True),
+                    s["final_val_loss"].text(),
+                    s["best_val_loss"].text(),
+                    reached,
+                    f"{s['seconds'].mean:.1f}" if s["seconds"].mean is not None else "-",
+                ]
+            )
+        return rows
+
+    def table(self) -> str:
+        """The terminal table: one line per schedule, mean ± standard deviation over seeds."""
+        rows = self.rows()
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines = []
+        for index, row in enumerate(rows):
+            cells = [row[0].ljust(widths[0])] + [
+                cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)
+            ]
+            lines.append("  ".join(cells).rstrip())
+            if index == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+
+def summarize(comparison: Comparison) -> dict[str, dict[str, Any]]:
+    """Each schedule's summary (see `Entry.summary`), keyed by label."""
+    return {entry.label: entry.summary(comparison.target) for entry in comparison.entries}
+
+
+def _best(values: Sequence[float | None], pick: Any) -> float | None:
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    return float(pick(finite)) if finite else None
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)

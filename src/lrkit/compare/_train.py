@@ -1,0 +1,131 @@
+"""One run of a race: train a task's model for some epochs under one schedule, record every curve."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import torch
+
+from lrkit.compare._results import RunResult
+from lrkit.schedules import Schedule
+from lrkit.tasks import Task, TaskError
+from lrkit.tasks._task import _describe
+
+__all__ = ["evaluate", "has_plateau", "train_run"]
+
+
+def has_plateau(schedule: Schedule) -> bool:
+    """True if a node of the schedule reacts to metrics (a plateau phase), so it needs `observe`.
+
+    Example:
+        >>> from lrkit import cosine, warmup
+        >>> has_plateau(warmup(cosine(), steps=5))
+        False
+    """
+    return any(node.name == "plateau" for _, node in schedule.walk())
+
+
+@torch.no_grad()
+def evaluate(task: Task) -> tuple[float, float | None]:
+    """The mean loss and the accuracy of `task.model` over `task.val` (accuracy None if not a classifier).
+
+    The model is put in eval mode. Accuracy is ``argmax(outputs, 1) == targets`` when the outputs
+    are ``(N, classes)`` and the targets ``(N,)`` integers; the loss is averaged over examples.
+
+    Example:
+        >>> from lrkit.tasks import load_task
+        >>> loss, accuracy = evaluate(load_task("digits"))
+        >>> 0.0 <= accuracy <= 1.0 and loss > 0
+        True
+    """
+    task.model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    classifier = True
+    for inputs, targets in task.val:
+        outputs = task.model(inputs)
+        n = len(targets)
+        total_loss += float(task.loss(outputs, targets)) * n
+        count += n
+        if classifier and outputs.ndim == 2 and targets.ndim == 1 and not targets.is_floating_point():
+            correct += int((outputs.argmax(1) == targets).sum())
+        else:
+            classifier = False
+    if count == 0:
+        raise TaskError(f"the validation loader of task {task.name!r} is empty")
+    return total_loss / count, (correct / count if classifier else None)
+
+
+def train_run(
+    task: Task,
+    schedule: Schedule,
+    *,
+    seed: int,
+    epochs: int,
+    steps_per_epoch: int,
+    on_epoch: Callable[[], None] | None = None,
+) -> RunResult:
+    """Train `task.model` for `epochs` under `schedule` with `lrkit.Scheduler`; return its curves.
+
+    Per update: read each group's rate from ``optimizer.param_groups`` (the rate this update uses),
+    ``zero_grad``, forward, loss, backward, ``optimizer.step()``, ``scheduler.step()``. Per epoch:
+    the validation loss and accuracy; a schedule with a plateau phase observes the validation loss.
+    The scheduler runs in updates with ``total = epochs * steps_per_epoch``. A non-finite training
+    or validation loss ends the run (``diverged``).
+
+    Args:
+        task: a fresh task (its model is trained in place).
+        schedule: the schedule, resolved by the scheduler against the run's total.
+        seed: recorded in the result (the task was built with it).
+        epochs: passes over ``task.train``, an int >= 1.
+        steps_per_epoch: updates per epoch (``len(task.train)``), an int >= 1.
+        on_epoch: called after each epoch (a progress bar).
+
+    Raises:
+        TaskError: the task's own code raises while training (its model, loss or loaders).
+    """
+    from lrkit.scheduler import Scheduler
+
+    torch.manual_seed(seed)
+    optimizer = task.make_optimizer()
+    scheduler = Scheduler(optimizer, schedule, total=epochs * steps_per_epoch)
+    observe = has_plateau(schedule)
+    run = RunResult(seed=seed)
+    model, loss_fn = task.model, task.loss
+    start = time.perf_counter()
+    try:
+        for _ in range(epochs):
+            model.train()
+            for inputs, targets in task.train:
+                run.lr.append([float(group["lr"]) for group in optimizer.param_groups])
+                optimizer.zero_grad(set_to_none=True)
+                loss = loss_fn(model(inputs), targets)
+                loss.backward()  # type: ignore[no-untyped-call]
+                optimizer.step()
+                scheduler.step()
+                value = float(loss.detach())
+                run.train_loss.append(value)
+                if not math.isfinite(value):
+                    run.diverged = True
+                    break
+            if run.diverged:
+                break
+            val_loss, accuracy = evaluate(task)
+            run.val_loss.append(val_loss)
+            run.val_accuracy.append(accuracy)
+            if not math.isfinite(val_loss):
+                run.diverged = True
+                break
+            if observe:
+                scheduler.observe(val_loss)
+            if on_epoch is not None:
+                on_epoch()
+    except TaskError:
+        raise
+    except Exception as error:
+        raise TaskError(
+            f"training task {task.name!r} with {schedule!r} (seed {seed}) failed: {_describe(error)}"
+        ) from error
+    run.seconds = time.perf_counter() - start
+    return run
