@@ -31,7 +31,7 @@ _FILE_TYPES = (".png", ".svg", ".pdf")
 
 
 def add_parser(subparsers: Any) -> None:
-    """Register ``lrkit plot``."""
+    """Register ``lrkit plot`` with the `lrkit` command's subparsers (see `lrkit.cli`)."""
     parser = subparsers.add_parser(
         "plot",
         help="plot the learning rate against the step",
@@ -53,7 +53,13 @@ def _title(args: argparse.Namespace, groups: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Draw the plot; return the exit status."""
+    """Draw the plot in the terminal, or write it to ``--output``; return the exit status.
+
+    Raises:
+        UsageError: a bad --output, --width or --height, matplotlib missing for a file, a file
+            that cannot be written; `lrkit.cli.main` prints one line and exits with status 2.
+        ValueError: a bad spec or number (likewise).
+    """
     if args.output is not None and os.path.splitext(args.output)[1].lower() not in _FILE_TYPES:
         raise UsageError(
             f"argument -o/--output: the file name must end in .png, .svg or .pdf. Received: {args.output!r}"

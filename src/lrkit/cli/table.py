@@ -31,7 +31,11 @@ _FORMATS = ("text", "csv", "json")
 
 
 def add_preview_arguments(parser: argparse.ArgumentParser) -> None:
-    """The arguments `table` and `plot` share: SPEC, --lr, --steps, --total."""
+    """Add the arguments `table` and `plot` share to `parser`: SPEC, --lr, --steps, --total.
+
+    Args:
+        parser: the subcommand's parser.
+    """
     parser.add_argument("spec", metavar="SPEC", help='a schedule, e.g. "warmup(cosine(end=0.1), steps=0.05)"')
     parser.add_argument(
         "--lr",
@@ -67,7 +71,16 @@ def _parse_lrs(text: str) -> list[float]:
 
 
 def preview_rows(args: argparse.Namespace) -> Any:
-    """Check the shared arguments and compute the (steps, groups) array of rates."""
+    """Check the shared arguments and compute the rates, a (steps, groups) array (`preview.rows`).
+
+    Args:
+        args: the parsed arguments: ``spec``, ``lr`` (comma-separated rates >= 0), ``steps`` (an
+            int in [1, 10_000_000]) and ``total`` (None or an int >= 1).
+
+    Raises:
+        UsageError: a bad --lr, --steps or --total (printed as one line, exit status 2).
+        ValueError: a spec that does not parse or does not fit in the run (likewise).
+    """
     from lrkit.preview.table import MAX_STEPS, rows
     from lrkit.spec import parse
 
@@ -81,7 +94,11 @@ def preview_rows(args: argparse.Namespace) -> Any:
 
 
 def write(text: str) -> int:
-    """Print `text` to stdout; a closed pipe (``lrkit table ... | head``) ends quietly with status 1."""
+    """Print `text` to stdout and return 0; a closed pipe (``lrkit table ... | head``) returns 1 quietly.
+
+    Args:
+        text: what to print (a newline is added).
+    """
     try:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
@@ -94,7 +111,7 @@ def write(text: str) -> int:
 
 
 def add_parser(subparsers: Any) -> None:
-    """Register ``lrkit table``."""
+    """Register ``lrkit table`` with the `lrkit` command's subparsers (see `lrkit.cli`)."""
     parser = subparsers.add_parser(
         "table",
         help="print the learning rate at each step",
@@ -107,7 +124,11 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the table; return the exit status."""
+    """Print the table in the chosen format; return the exit status (0, or 1 on a closed pipe).
+
+    Raises:
+        UsageError, ValueError: bad input, turned by `lrkit.cli.main` into one line and status 2.
+    """
     from lrkit.preview.table import format_rows
 
     values = preview_rows(args)
