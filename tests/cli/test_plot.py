@@ -1,5 +1,6 @@
 """`lrkit plot`: a terminal curve without matplotlib or torch, PNG/SVG/PDF files with matplotlib."""
 
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -113,6 +114,21 @@ def test_bad_input_is_one_line_and_status_2(capsys, argv, match):
     assert err.startswith("lrkit: error: ")
     assert err.count("\n") == 1
     assert match in err
+
+
+def test_a_terminal_without_unicode_gets_one_line_with_a_hint():
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    result = subprocess.run(
+        [sys.executable, "-m", "lrkit", "plot", "cosine()", "--steps", "10"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("lrkit: error: the output cannot be written")
+    assert "PYTHONIOENCODING=utf-8" in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_error_in_a_real_process_is_one_line_without_traceback():

@@ -102,6 +102,11 @@ def write(text: str) -> int:
     try:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
+    except UnicodeEncodeError:
+        raise UsageError(
+            f"the output cannot be written in this terminal's encoding ({sys.stdout.encoding}): "
+            "set PYTHONIOENCODING=utf-8, or write a file with -o"
+        ) from None
     except BrokenPipeError:
         # Python's recommended handling: point stdout at devnull so the exit flush does not fail.
         devnull = os.open(os.devnull, os.O_WRONLY)
