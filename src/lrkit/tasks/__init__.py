@@ -75,21 +75,26 @@ def load_task(name_or_path: str, *, seed: int = 0) -> Task:
         raise TypeError(f"Argument `task` of load_task() must be a string. Received: task={name_or_path!r}")
     seed = check_int("load_task", "seed", seed)
     if name_or_path in TASKS:
-        return TASKS[name_or_path](seed)
-    if ":" not in name_or_path:
+        builder = TASKS[name_or_path]
+        call: Callable[[], Any] = lambda: builder(seed)  # noqa: E731
+    elif ":" in name_or_path:
+        function = _find_function(name_or_path)
+        try:
+            takes_seed = "seed" in inspect.signature(function).parameters
+        except (TypeError, ValueError):
+            takes_seed = False
+        call = (lambda: function(seed=seed)) if takes_seed else function
+    else:
         known = ", ".join(repr(name) for name in TASKS)
         raise TaskError(
             f"Argument `task` of load_task() must be one of {known} or a 'module:function' string. "
             f"Received: task={name_or_path!r}"
         )
-    function = _find_function(name_or_path)
     torch.manual_seed(seed)
     try:
-        takes_seed = "seed" in inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        takes_seed = False
-    try:
-        result = function(seed=seed) if takes_seed else function()
+        result = call()
+    except TaskError:
+        raise
     except Exception as error:
         raise TaskError(f"task {name_or_path!r} failed: {_describe(error)}") from error
     return _as_task(name_or_path, result)
