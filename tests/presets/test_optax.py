@@ -1,0 +1,113 @@
+"""optax.<name> presets against optax's own schedules.
+
+optax needs jax, which CI does not install: the oracle is ``reference/optax.json``, written by
+``reference/generate.py`` with optax 0.2.8 on jax 0.10.2 (CPU, ``jax_enable_x64`` so that optax
+computes in float64; the versions are in the file). Values must agree to 1e-12 relative (1e-15
+absolute near 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _reference import assert_matches, assert_round_trips, build, cases, curve, load, replay_plateau
+
+from lrkit import from_config, parse
+from lrkit.presets import optax as O  # noqa: N812
+from lrkit.schedules import REGISTRY
+
+LIBRARY = "optax"
+
+
+def make(case):
+    """The preset for a case; join_schedules' children are stored as [name, kwargs] pairs."""
+    if case["name"] == "join_schedules":
+        kwargs = dict(case["kwargs"])
+        kwargs["schedules"] = [REGISTRY[f"optax.{n}"](**kw) for n, kw in kwargs["schedules"]]
+        return O.join_schedules(**kwargs)
+    return build(LIBRARY, case)
+
+
+def test_reference_file_names_the_library_and_version():
+    data = load(LIBRARY)
+    assert (data["library"], data["version"]) == ("optax", "0.2.8")
+
+
+def grows(case):
+    """Growth (decay_rate > 1, end_value a ceiling): refused by lrkit, see the last test."""
+    return case["kwargs"].get("decay_rate", 0.5) > 1
+
+
+@pytest.mark.parametrize("case", [c for c in cases(LIBRARY) if not grows(c.values[0])])
+def test_matches_stored_curve(case):
+    assert_matches(curve(make(case), case), case["values"])
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in cases(LIBRARY) if c.values[0]["name"] != "join_schedules" and not grows(c.values[0])]
+)
+def test_round_trips(case):
+    if case["name"] == "sgdr_schedule":
+        schedule = build(LIBRARY, case)
+        assert parse(repr(schedule)) == schedule
+        lists = [[kw[k] for k in O._SGDR_KEYS if k in kw] for kw in case["kwargs"]["cosine_kwargs"]]
+        assert parse(f"optax.sgdr_schedule({lists!r})") == schedule
+        return
+    assert_round_trips(build(LIBRARY, case), LIBRARY, case)
+
+
+def test_join_round_trips_through_a_spec_of_optax_calls():
+    spec = (
+        "optax.join_schedules([optax.linear_schedule(0.0, 1.0, 3), "
+        "optax.cosine_decay_schedule(1.0, 6, alpha=0.1), optax.constant_schedule(0.05)], [3, 9])"
+    )
+    schedule = parse(spec)
+    case = next(c.values[0] for c in cases(LIBRARY, "join_schedules"))
+    assert_matches(curve(schedule, case), case["values"])
+    assert from_config(schedule.to_config()) == schedule
+    assert parse(repr(schedule)) == schedule
+
+
+def test_boundaries_as_pairs_in_a_spec():
+    s = parse("optax.piecewise_constant_schedule(1.0, [[3, 0.1], [6, 0.1]])")
+    assert s == O.piecewise_constant_schedule(1.0, {6: 0.1, 3: 0.1})
+
+
+@pytest.mark.parametrize("case", cases(LIBRARY, plateau=True))
+def test_plateau_matches_stored_scales(case):
+    got = replay_plateau(build(LIBRARY, case), case["metrics"], 1.0)
+    assert_matches(np.array(got), case["values"])
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: O.linear_schedule(1.0, 0.0, transition_steps=0),
+            "Argument `transition_steps` of optax.linear_schedule()",
+        ),
+        (
+            lambda: O.exponential_decay(1.0, 2, decay_rate=1.5),
+            "Argument `decay_rate` of optax.exponential_decay()",
+        ),
+        (lambda: O.exponential_decay(1.0, 2, decay_rate=0.0), "Argument `decay_rate`"),
+        (lambda: O.piecewise_constant_schedule(1.0, {3: -0.1}), "Argument `boundaries_and_scales`"),
+        (lambda: O.piecewise_interpolate_schedule("cubic", 1.0), "Argument `interpolate_type`"),
+        (lambda: O.warmup_cosine_decay_schedule(0.0, 1.0, 5, 5), "Argument `decay_steps`"),
+        (lambda: O.cosine_decay_schedule(1.0, 0), "Argument `decay_steps` of optax.cosine_decay_schedule()"),
+        (lambda: O.reduce_on_plateau(rtol=0.1, atol=0.1), "Argument `atol` of optax.reduce_on_plateau()"),
+        (lambda: O.reduce_on_plateau(accumulation_size=4), "Argument `accumulation_size`"),
+        (lambda: O.linear_onecycle_schedule(2, 1.0), "Argument `transition_steps`"),
+    ],
+)
+def test_bad_arguments_raise(call, message):
+    with pytest.raises(ValueError, match="Argument `") as info:
+        call()
+    assert message in str(info.value)
+
+
+def test_unsupported_reference_case_is_refused():
+    """Keras-style growth (decay_rate > 1 with end_value as a ceiling) is refused, not clipped."""
+    case = next(c.values[0] for c in cases(LIBRARY, "exponential_decay") if grows(c.values[0]))
+    with pytest.raises(ValueError, match="decay_rate"):
+        build(LIBRARY, case)
