@@ -578,7 +578,8 @@ def linear_onecycle_schedule(
             owner,
             "transition_steps",
             transition_steps,
-            f"long enough that int(pct_start * T)={a} and int(pct_final * T)={b} are distinct steps in (0, T)",
+            f"long enough that int(pct_start * T)={a} and int(pct_final * T)={b} "
+            "are distinct steps in (0, T)",
         )
     return piecewise_interpolate_schedule(
         "linear", peak / div, [[a, div], [b, 1.0 / div], [steps, 1.0 / final_div]]
