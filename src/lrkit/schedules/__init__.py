@@ -12,6 +12,7 @@ from lrkit.schedules.exponential import Exponential, exponential
 from lrkit.schedules.extrapolate import Extrapolate, extrapolate
 from lrkit.schedules.inverse_sqrt import InverseSqrt, inverse_sqrt
 from lrkit.schedules.linear import Linear, linear
+from lrkit.schedules.noise import Noise, noise
 from lrkit.schedules.one_cycle import OneCycle, one_cycle
 from lrkit.schedules.piecewise_linear import PiecewiseLinear, piecewise_linear
 from lrkit.schedules.plateau import Plateau, plateau
@@ -46,6 +47,7 @@ __all__ = [
     "InverseSqrt",
     "Linear",
     "MultiStep",
+    "Noise",
     "OneCycle",
     "PiecewiseConstant",
     "PiecewiseLinear",
@@ -71,6 +73,7 @@ __all__ = [
     "inverse_sqrt",
     "linear",
     "multi_step",
+    "noise",
     "one_cycle",
     "piecewise_constant",
     "piecewise_linear",
