@@ -27,7 +27,8 @@ class RangeTestResult:
     Attributes:
         lrs: the reference group's rate at each recorded update.
         losses: the raw (mean over accumulated micro-batches) loss of each recorded update.
-        smoothed: the debiased moving average of `losses`.
+        smoothed: the debiased moving average of `losses` (causal: what the early stop watches).
+        centered: the zero-lag (forward-backward) average the suggestions are read from.
         suggestions: ``{"valley" | "steepest" | "minimum": Suggestion}``.
         stop_reason: why the sweep ended ("completed", "diverged: ...", "non-finite loss: ...").
         updates: the optimizer updates that counted (one point each).
@@ -40,6 +41,7 @@ class RangeTestResult:
     lrs: FloatArray
     losses: FloatArray
     smoothed: FloatArray
+    centered: FloatArray
     suggestions: dict[str, Suggestion]
     stop_reason: str
     updates: int
@@ -168,6 +170,7 @@ class RangeTestResult:
             lrs=x,
             losses=y,
             smoothed=np.concatenate([smooth(y[:upto], beta), np.full(len(y) - upto, np.nan)]),
+            centered=np.concatenate([smooth(y[:upto], beta, centered=True), np.full(len(y) - upto, np.nan)]),
             suggestions=found,
             stop_reason="given",
             updates=len(x),
@@ -220,7 +223,7 @@ class RangeTestResult:
             figure = ax.figure
         if raw:
             ax.plot(self.lrs, self.losses, color="0.75", linewidth=0.8, label="loss")
-        ax.plot(self.lrs, self.smoothed, color="C0", linewidth=1.6, label="smoothed loss")
+        ax.plot(self.lrs, self.centered, color="C0", linewidth=1.6, label="smoothed loss (zero lag)")
         colors = {"valley": "C1", "steepest": "C2", "minimum": "C3"}
         for method in METHODS:
             s = self.suggestions[method]
@@ -231,7 +234,7 @@ class RangeTestResult:
                 s.lr, color=colors[method], linestyle="--", linewidth=1.2, label=f"{method}: {s.lr:.2g}"
             )
         ax.set_xscale("log")
-        finite = self.smoothed[np.isfinite(self.smoothed)]
+        finite = self.centered[np.isfinite(self.centered)]
         if finite.size:
             low, high = float(finite.min()), float(finite[: max(1, len(finite) // 2)].max())
             span = max(high - low, 1e-12)

@@ -453,6 +453,7 @@ def find_lr(
         lrs=x,
         losses=y,
         smoothed=smooth(y, smoothing) if y.size else y,
+        centered=smooth(y, smoothing, centered=True) if y.size else y,
         suggestions=found,
         stop_reason=reasons[0]
         if repeats == 1

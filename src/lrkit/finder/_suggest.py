@@ -49,15 +49,21 @@ class Suggestion:
         return f"Suggestion({self.method!r}, lr={self.lr:.3g}, interval=[{self.low:.3g}, {self.high:.3g}])"
 
 
-def smooth(losses: Sequence[float] | FloatArray, beta: float = 0.98) -> FloatArray:
+def smooth(losses: Sequence[float] | FloatArray, beta: float = 0.98, *, centered: bool = False) -> FloatArray:
     """An exponential moving average of `losses` with bias correction (fastai, Lightning).
 
     ``a_k = beta * a_(k-1) + (1 - beta) * loss_k`` from ``a_(-1) = 0``, and the smoothed value is
     ``a_k / (1 - beta ** (k + 1))``, so the first value is the first loss (no pull towards 0).
 
+    This causal average lags: on a sweep of 100 points with ``beta=0.98`` it trails the raw curve
+    by tens of points, which moves every suggestion to larger rates (the steepest descent of a
+    synthetic curve by 0.6 decades). ``centered=True`` runs the same average forwards and then
+    backwards over the result (zero phase, no lag); the suggestions use it.
+
     Args:
         losses: the raw losses, finite.
         beta: the smoothing factor in [0, 1); 0 returns the losses unchanged. Default 0.98.
+        centered: the zero-lag forward-backward average instead of the causal one.
 
     Raises:
         ValueError: `beta` outside [0, 1).
@@ -67,6 +73,8 @@ def smooth(losses: Sequence[float] | FloatArray, beta: float = 0.98) -> FloatArr
         [1.0, 1.6666666666666667]
     """
     beta = check_number("smooth", "beta", beta, low=0.0, high=1.0, high_open=True)
+    if centered:
+        return smooth(smooth(losses, beta)[::-1], beta)[::-1].copy()
     values = np.asarray(losses, dtype=np.float64)
     out = np.empty_like(values)
     average = 0.0
@@ -152,6 +160,12 @@ def _minimum(lrs: FloatArray, y: FloatArray) -> Suggestion:
     )
 
 
+def _median5(values: FloatArray) -> FloatArray:
+    """A running median over 5 points (fewer at the ends): isolated spikes of 1-2 points vanish."""
+    n = len(values)
+    return np.asarray([np.median(values[max(0, k - 2) : min(n, k + 3)]) for k in range(n)], dtype=np.float64)
+
+
 def _noise(raw: FloatArray) -> float:
     """A robust estimate of the raw losses' noise (MAD of successive differences)."""
     if len(raw) < 3:
@@ -171,9 +185,13 @@ def suggest(
 ) -> dict[str, Suggestion]:
     """Suggest learning rates from a range test's curve: valley, steepest descent, minimum / 10.
 
-    The raw losses are cut at the first non-finite value, smoothed (`smooth`, debiased EMA), and
-    the first `skip_start` and last `skip_end` points are left out (the start is noise, the end is
-    divergence). Then
+    The raw losses are cut at the first non-finite value; the first `skip_start` and the last
+    `skip_end` points are left out (the start is noise, the end is divergence); a running median
+    of 5 points removes isolated spikes (the early spikes that fool Lightning's finder); then
+    `smooth` with ``centered=True`` (the debiased moving average, forwards then backwards: no
+    lag) with the factor ``min(beta, 1 - 10 / n)`` for ``n`` points, a window of about a tenth of
+    the sweep (a centered average of fastai's 0.98 over 100 points blurs the curve by decades).
+    Then
 
     * ``valley`` (fastai's default): the longest decreasing stretch of the smoothed loss, and the
       point at ``start + len/3 + len/6`` in it; the interval is its middle third;
@@ -184,7 +202,7 @@ def suggest(
 
     Every method abstains (``lr=None`` with a reason) when fewer than 8 points are usable, when the
     loss rises from the start, or when its descent is within the noise (less than 1% of the loss
-    or less than 3 standard deviations of the smoothed noise).
+    or less than 8 times the noise left after one pass of the average).
 
     Args:
         lrs: the rates, increasing, > 0.
@@ -219,7 +237,6 @@ def suggest(
     bad = np.flatnonzero(~np.isfinite(raw))
     if bad.size:
         x, raw = x[: bad[0]], raw[: bad[0]]
-    y = smooth(raw, beta) if raw.size else raw
     start = len(x) // 10 if skip_start is None else check_int("suggest", "skip_start", skip_start, low=0)
     stop = len(x) - skip_end
     if stop - start < MIN_POINTS:
@@ -228,16 +245,21 @@ def suggest(
             f"start and {skip_end} at the end); {MIN_POINTS} are needed: widen the range or use more steps"
         )
         return {m: _none(m, reason) for m in METHODS}
-    xs, ys, rs = x[start:stop], y[start:stop], raw[start:stop]
+    xs, rs = x[start:stop], raw[start:stop]
+    factor = min(beta, 1.0 - 10.0 / len(raw))
+    ys = smooth(_median5(rs), factor, centered=True)
     i = int(np.argmin(ys))
     top = float(np.max(ys[: i + 1]))
     descent = top - float(ys[i])
-    if i == 0:
+    # The noise left in one pass of the average; a flat curve's smoothed range stays below ~6x it
+    # (200 seeded trials of white noise: at most 5.6x for the descent, 7.3x for the rise).
+    noise = _noise(rs) * math.sqrt((1.0 - factor) / (1.0 + factor))
+    scale = max(abs(top), abs(float(ys[i])), 1e-12)
+    rise = float(np.max(ys)) - float(ys[0])
+    if i == 0 and rise >= 0.01 * scale and rise >= 8.0 * noise:
         reason = f"the loss rises from the start of the range (lr {xs[0]:.3g}): lower `start`"
         return {m: _none(m, reason) for m in METHODS}
-    noise = _noise(rs) * math.sqrt((1.0 - beta) / (1.0 + beta))
-    scale = max(abs(top), abs(float(ys[i])))
-    if descent < 0.01 * scale or descent < 3.0 * noise:
+    if descent < 0.01 * scale or descent < 8.0 * noise:
         reason = (
             f"no usable descent: the smoothed loss falls by {descent:.3g} ({descent / scale:.2%}), "
             f"within the noise ({noise:.3g}); widen the range or check the model and the data"
