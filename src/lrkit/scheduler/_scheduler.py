@@ -199,6 +199,7 @@ class Scheduler(LRScheduler):
         self._record = history
         self._history: list[Record] = []
         self._hooks: list[Callable[[Record], None]] = []
+        self._fast: tuple[Schedule, list[float], list[dict[str, Any]]] | None = None
         # The part of torch's LRScheduler surface that trainers read.
         self.last_epoch = 0
         self._step_count = 1
@@ -326,7 +327,7 @@ class Scheduler(LRScheduler):
             values = track.compute(t)
             if track is self._lr and self._anneal is not None and p >= self._anneal.at:
                 values = self._anneal.values(p)
-            if track.access.is_beta:
+            if track.is_beta:
                 for i, v in enumerate(values):
                     if not 0.0 <= v < 1.0:
                         raise ValueError(
@@ -334,6 +335,17 @@ class Scheduler(LRScheduler):
                             f"momentum and betas must stay in [0, 1)"
                         )
             track.write(values)
+        self._refresh_fast()
+
+    def _refresh_fast(self) -> None:
+        """Enable `step`'s fast path when nothing but one shared float lr schedule is involved."""
+        lr = self._lr
+        simple = len(self._tracks) == 1 and self._unit == "update" and not self._extensions
+        simple = simple and self._anneal is None and not self._record and not self._hooks and not self._detect
+        if simple and lr._single is not None and lr.fast_floats:
+            self._fast = (lr._single, lr.bases, lr._groups)
+        else:
+            self._fast = None
 
     # -- the training-loop API ------------------------------------------------------------------
 
@@ -360,6 +372,27 @@ class Scheduler(LRScheduler):
             ScheduleEndError: the update just made ran past ``total`` with ``after_end="error"``
                 (it is counted; it used the value at the end).
         """
+        fast = self._fast
+        if fast is not None and epoch is None and samples is None and tokens is None and applied is None:
+            # The common case (one lr schedule shared by float groups, unit "update", nothing
+            # detected or recorded), without method calls: see `_refresh_fast`.
+            u = self._updates + 1
+            p = float(u + self._offset)
+            end = self._end
+            pg = self.optimizer.param_groups
+            if (end is None or p <= end) and pg is self._pg and len(pg) == self._n:
+                schedule, bases, groups = fast
+                f = schedule._at(p)
+                values = [b * f for b in bases]
+                for group, v in zip(groups, values, strict=True):
+                    group["lr"] = v
+                lr = self._lr
+                self._last_lr = lr.values  # type: ignore[assignment]
+                lr.values = values
+                self._updates = u
+                self.last_epoch = u
+                self._step_count += 1
+                return
         if epoch is not None:
             raise TypeError(
                 f"Scheduler.step() takes no epoch (torch's deprecated argument). Received: epoch={epoch!r}; "
@@ -451,7 +484,14 @@ class Scheduler(LRScheduler):
         if not callable(hook):
             raise fail("Scheduler.add_hook", "hook", hook, "a callable", kind=TypeError)
         self._hooks.append(hook)
-        return lambda: self._hooks.remove(hook) if hook in self._hooks else None
+        self._refresh_fast()
+
+        def remove() -> None:
+            if hook in self._hooks:
+                self._hooks.remove(hook)
+            self._refresh_fast()
+
+        return remove
 
     @property
     def history(self) -> list[Record]:

@@ -3,7 +3,8 @@
 It holds, per group, the schedule definition, the base value, the resolved schedule (with its plateau
 reductions) and the plateau counters; and it computes and writes the values fast: groups whose
 resolved schedules are equal share one evaluation of `Schedule._at` per step, float values are
-written in a tight loop, tensor values with two `torch._foreach_*` calls.
+written in a tight loop, tensor values in place (``fill_`` on CPU, two `torch._foreach_*` calls
+for all the tensors of an accelerator).
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ class Track:
         self._tensors: list[torch.Tensor] = []
         self._tensor_index: list[int] = []
         self._groups: list[dict[str, Any]] = []
+        self._cpu_tensors: list[tuple[torch.Tensor, int]] = []
+        self._device_tensors: list[torch.Tensor] = []
+        self._device_index: list[int] = []
+        self.is_beta = access.is_beta
+        self.fast_floats = False
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -74,14 +80,25 @@ class Track:
         self._single = self._slots[0][0] if len(self._slots) == 1 else None
         self._groups = list(groups)
         self._floats, self._tensors, self._tensor_index = [], [], []
+        self._cpu_tensors, self._device_tensors, self._device_index = [], [], []
         plain = self.access.index is None
         for i, group in enumerate(self._groups):
             raw = self.access.raw(group)
             if plain and isinstance(raw, torch.Tensor):
                 self._tensors.append(raw)
                 self._tensor_index.append(i)
+                # NOTE: on CPU a loop of fill_ is about 2x faster than _foreach_zero_ + _foreach_add_
+                # (680 us vs 1310 us for 1000 groups); on an accelerator one foreach call avoids a
+                # kernel launch per group.
+                if raw.device.type == "cpu":
+                    self._cpu_tensors.append((raw, i))
+                else:
+                    self._device_tensors.append(raw)
+                    self._device_index.append(i)
             else:
                 self._floats.append((group, i))
+        self.is_beta = self.access.is_beta
+        self.fast_floats = plain and not self._tensors and self.access.key == self.access.field
 
     def shared_tensor_conflicts(self) -> list[tuple[int, int]]:
         """Pairs of groups that share one tensor but follow different schedules."""
@@ -113,23 +130,19 @@ class Track:
     def write(self, values: list[float]) -> None:
         """Put the values into the groups (tensors in place, same objects)."""
         self.values = values
-        if not self._tensors:
+        if self.fast_floats:
             key = self.access.key
-            if self.access.index is None and key == self.access.field:
-                for group, v in zip(self._groups, values, strict=True):
-                    group[key] = v
-                return
+            for group, v in zip(self._groups, values, strict=True):
+                group[key] = v
+            return
         write = self.access.write
         for group, i in self._floats:
             write(group, values[i])
-        tensors = self._tensors
-        if tensors:
-            if len(tensors) == 1:
-                tensors[0].fill_(values[self._tensor_index[0]])
-            else:
-                torch._foreach_zero_(tensors)
-                torch._foreach_add_(tensors, [values[i] for i in self._tensor_index])
-
+        for tensor, i in self._cpu_tensors:
+            tensor.fill_(values[i])
+        if self._device_tensors:
+            torch._foreach_zero_(self._device_tensors)
+            torch._foreach_add_(self._device_tensors, [values[i] for i in self._device_index])
 
 def _with_reductions(tree: Schedule, path: Path, reductions: int) -> Schedule:
     node: Any = tree
