@@ -257,4 +257,4 @@ def _progress(enabled: bool, total: int) -> Any:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="epoch", dynamic_ncols=True, leave=False)
+    return tqdm(total=total, unit="epoch", dynamic_ncols=True)

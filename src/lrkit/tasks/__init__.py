@@ -20,6 +20,7 @@ The function
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -126,13 +127,21 @@ def _find_function(name_or_path: str) -> Callable[..., Any]:
 def _import_file(path: Path) -> Any:
     if not path.is_file():
         raise TaskError(f"task file {str(path)!r} does not exist")
-    name = f"_lrkit_task_{path.stem}"
+    # NOTE: imported once per process, like a module: the name is unique to the file's location.
+    digest = hashlib.sha1(str(path.resolve()).encode(), usedforsecurity=False).hexdigest()[:12]
+    name = f"_lrkit_task_{path.stem}_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise TaskError(f"task file {str(path)!r} cannot be imported")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
     return module
 
 

@@ -1,0 +1,144 @@
+"""`lrkit compare`: a tiny race from the command line, and one line with exit status 2 on bad input."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from lrkit.cli import main
+
+
+def run(capsys, *argv):
+    status = main(["compare", *argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_tiny_race_prints_the_table_and_writes_the_files(capsys, tmp_path):
+    out_dir = tmp_path / "race"
+    status, out, err = run(
+        capsys, "constant()", "wc=warmup(cosine(), steps=0.2)", "--epochs", "1", "--seeds", "1",
+        "--out", str(out_dir), "--no-progress", "--target", "0.5",
+    )  # fmt: skip
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[0].split()[0] == "schedule"
+    assert "epoch to 50%" in lines[0]
+    assert lines[2].startswith("constant()")
+    assert lines[3].startswith("wc ")
+    assert "2 schedules x 1 seeds" in out
+    assert f"{out_dir}/report.html" in out
+    data = json.loads((out_dir / "results.json").read_text())
+    assert data["epochs"] == 1
+    assert data["target_accuracy"] == 0.5
+    assert [s["label"] for s in data["schedules"]] == ["constant()", "wc"]
+    assert {p.name for p in out_dir.iterdir()} == {"report.html", "report.png", "results.json", "results.csv"}
+    assert err == ""  # no progress bar with --no-progress
+
+
+def test_progress_bar_goes_to_stderr(capsys, tmp_path):
+    status, _, err = run(
+        capsys, "constant()", "--epochs", "2", "--seeds", "1", "--out", str(tmp_path), "--progress"
+    )
+    assert status == 0
+    assert "epoch" in err
+    assert "2/2" in err
+
+
+FAILING_TASK = textwrap.dedent(
+    """
+    def broken(seed):
+        raise RuntimeError("cannot open the dataset")
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["cosin()"], "unknown schedule 'cosin'; did you mean cosine"),
+        (["cosine(", "constant()"], "cosine("),
+        (["warmup(cosine(), steps=100000)"], "must fit in the run"),
+        (["--task", "imagenet"], "Argument `task` of load_task() must be one of 'digits', 'digits-cnn'"),
+        (["--task", "{file}:broken"], "failed: RuntimeError: cannot open the dataset"),
+        (["--task", "no_such_module_xyz:make"], "cannot import the module of task"),
+        (["--epochs", "0"], "argument --epochs: must be an int >= 1. Received: 0"),
+        (["--epochs", "two"], "argument --epochs: invalid int value: 'two'"),
+        (["--seeds", "0"], "argument --seeds: must be an int >= 1. Received: 0"),
+        (["--target", "97"], "argument --target: must be an accuracy in (0, 1]. Received: 97.0"),
+        (["--threads", "0"], "argument --threads: must be an int >= 1"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(capsys, tmp_path, argv, message):
+    task_file = tmp_path / "failing_task.py"
+    task_file.write_text(FAILING_TASK)
+    argv = [arg.replace("{file}", str(task_file)) for arg in argv]
+    if "--epochs" not in argv:
+        argv += ["--epochs", "1"]
+    status, out, err = run(capsys, *argv, "--no-progress", "--out", str(tmp_path / "out"))
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("lrkit: error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_task_failing_mid_race_keeps_the_finished_schedules(capsys, tmp_path):
+    task_file = tmp_path / "flaky_task.py"
+    task_file.write_text(
+        textwrap.dedent(
+            """
+            from lrkit.tasks import digits
+
+            CALLS = []
+
+            def flaky(seed):
+                CALLS.append(seed)
+                if len(CALLS) == 3:
+                    raise RuntimeError("lost the data")
+                return digits(seed)
+            """
+        )
+    )
+    out_dir = tmp_path / "out"
+    status, _, err = run(
+        capsys, "constant()", "cosine()", "--task", f"{task_file}:flaky", "--epochs", "1", "--seeds", "1",
+        "--out", str(out_dir), "--no-progress",
+    )  # fmt: skip
+    assert status == 2
+    assert err.count("\n") == 1
+    assert "lost the data" in err
+    assert f"the runs that finished are in {out_dir / 'results.json'}" in err
+    data = json.loads((out_dir / "results.json").read_text())
+    assert data["status"] == "failed"
+    assert [len(s["runs"]) for s in data["schedules"]] == [1, 0]
+
+
+def test_console_script_has_no_traceback_on_a_bad_spec(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "lrkit", "compare", "nope()", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("lrkit: error: unknown schedule 'nope'")
+    assert completed.stderr.count("\n") == 1
+
+
+def test_help_lists_the_options_without_importing_torch():
+    code = (
+        "import sys\n"
+        "from lrkit.cli import main\n"
+        "try:\n"
+        "    main(['compare', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    for option in ("--task", "--epochs", "--seeds", "--out", "--target", "--threads", "--progress"):
+        assert option in completed.stdout
