@@ -108,7 +108,9 @@ class Cyclic(Schedule):
         if self.mode == "triangular":
             return float(self.low + height * 1.0)
         if self.mode == "triangular2":
-            return float(self.low + height * (1 / (2.0 ** (cycle - 1))))
+            # 2.0 ** 1024 overflows (numpy: inf, and 1 / inf = 0): the amplitude is 0 from there on.
+            halving = 1 / (2.0 ** (cycle - 1)) if cycle <= 1024 else 0.0
+            return float(self.low + height * halving)
         return float(self.low + height * self.gamma**t)
 
     def _over(self, t: FloatArray) -> FloatArray:
@@ -120,7 +122,8 @@ class Cyclic(Schedule):
         if self.mode == "triangular":
             out = self.low + height * 1.0
         elif self.mode == "triangular2":
-            out = self.low + height * (1 / (2.0 ** (cycle - 1)))
+            with np.errstate(over="ignore"):
+                out = self.low + height * (1 / (2.0 ** (cycle - 1)))
         else:
             out = self.low + height * np.power(self.gamma, t)
         return np.asarray(out, dtype=np.float64)
