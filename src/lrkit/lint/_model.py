@@ -187,6 +187,8 @@ class Binding:
     func: Func
     branches: tuple[tuple[int, int], ...]
     optimizer: str | None = None
+    #: The loops around the constructor call (a scheduler rebuilt for each fold restarts).
+    loops: tuple[Loop, ...] = ()
 
     @property
     def is_scheduler(self) -> bool:
@@ -524,7 +526,7 @@ class Model:
         if found is None:
             found = ("other", qualname or "")
         family, cls = found
-        binding = Binding(key, value, family, cls, self._func, self._branches)
+        binding = Binding(key, value, family, cls, self._func, self._branches, loops=self._loops)
         if binding.is_scheduler:
             first = binding.argument(0, "optimizer")
             opt_key = dotted(first) if first is not None else None

@@ -92,8 +92,8 @@ def _lightning(model: Model, func: Func) -> Iterator[tuple[ast.expr, str, ast.AS
                 return values[-1]
         return node
 
-    def config(node: ast.expr) -> Iterator[tuple[ast.expr, str, ast.AST]]:
-        node = resolve(node)
+    def config(written: ast.expr) -> Iterator[tuple[ast.expr, str, ast.AST]]:
+        node = resolve(written)
         if isinstance(node, ast.Dict):
             entries = {
                 k.value: v for k, v in zip(node.keys, node.values, strict=True) if isinstance(k, ast.Constant)
@@ -101,13 +101,13 @@ def _lightning(model: Model, func: Func) -> Iterator[tuple[ast.expr, str, ast.AS
             if "scheduler" in entries:
                 interval = entries.get("interval")
                 text = interval.value if isinstance(interval, ast.Constant) else "epoch"
-                yield entries["scheduler"], str(text), interval if interval is not None else node
+                yield entries["scheduler"], str(text), interval if interval is not None else written
                 return
             if "lr_scheduler" in entries:
                 yield from config(entries["lr_scheduler"])
                 return
         elif not isinstance(node, (ast.Constant, ast.List, ast.Tuple)):
-            yield node, "epoch", node
+            yield node, "epoch", written
 
     for value in func.returns:
         value = resolve(value)
@@ -172,11 +172,13 @@ def check_cadence(model: Model, cadence: Cadence, path: str) -> Iterator[Finding
                 )
 
 
-def _steps(model: Model, site: Site) -> int | None:
-    """A lower bound on how many times a call runs, from the literal counts of its loops."""
-    if site.conditional or not site.loops or any(loop.exits for loop in site.loops):
+def _steps(model: Model, site: Site, binding: Binding) -> int | None:
+    """A lower bound on how many times a call runs on one scheduler object, from the literal
+    counts of the loops around it (loops that also rebuild the scheduler do not count)."""
+    loops = tuple(loop for loop in site.loops if loop not in binding.loops)
+    if site.conditional or not loops or any(loop.exits for loop in loops):
         return None
-    counts = [model.loop_count(loop) for loop in site.loops]
+    counts = [model.loop_count(loop) for loop in loops]
     known = [c for c in counts if c is not None]
     if not known:
         return None
@@ -251,7 +253,7 @@ def check_length(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]
     for site, binding in model.scheduler_sites("step"):
         if binding is None:
             continue
-        steps = _steps(model, site)
+        steps = _steps(model, site, binding)
         if steps is None:
             continue
         if binding.family in ("torch", "compat") and binding.cls == "CosineAnnealingLR":
