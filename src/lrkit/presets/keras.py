@@ -1,3 +1,360 @@
-"""keras presets (in progress)."""
+"""Keras 3's learning-rate schedules (``keras.optimizers.schedules``) by their class names.
 
-__all__: list[str] = []
+Each function is registered as ``keras.<Class>`` in the spec language and takes the class's
+constructor arguments with Keras' names and defaults (without ``name``). Keras schedules return
+the **rate itself**: the lrkit factor is that rate, so ``lrkit table SPEC --lr 1`` prints Keras'
+numbers. ``keras.ReduceLROnPlateau`` is the callback's rule: a multiplier of the optimizer's rate.
+
+Conventions follow Keras: ``step`` is ``optimizer.iterations`` (0 before the first update);
+``PiecewiseConstantDecay`` changes value at ``boundary + 1`` (``step <= boundary`` keeps the
+earlier value); ``CosineDecay``'s ``decay_steps`` come **after** its warmup; the plateau callback
+reduces at the `patience`-th bad epoch and compares with an absolute ``min_delta``.
+
+No new math lives here: every function returns a composition of the core's primitives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence as SequenceType
+from typing import Any
+
+from lrkit._validate import check_choice, check_int, check_number, fail
+from lrkit.schedules import (
+    Schedule,
+    absolute,
+    cosine,
+    exponential,
+    inverse_sqrt,
+    piecewise_constant,
+    plateau,
+    polynomial,
+    product,
+    restarts,
+    scale,
+    warmup,
+)
+from lrkit.schedules import constant as _constant
+from lrkit.schedules._base import register
+
+__all__ = [
+    "CosineDecay",
+    "CosineDecayRestarts",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "PiecewiseConstantDecay",
+    "PolynomialDecay",
+    "ReduceLROnPlateau",
+]
+
+
+def _rate(owner: str, name: str, value: Any) -> float:
+    return check_number(owner, name, value, low=0.0)
+
+
+def _no_staircase(owner: str, staircase: Any, what: str) -> None:
+    if not isinstance(staircase, bool):
+        raise fail(owner, "staircase", staircase, "True or False", kind=TypeError)
+    if staircase:
+        raise fail(owner, "staircase", staircase, f"False ({what})")
+
+
+@register("keras.ExponentialDecay")
+def ExponentialDecay(
+    initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False
+) -> Schedule:
+    """Keras' ``ExponentialDecay``: ``initial_learning_rate * decay_rate ** (step / decay_steps)``.
+
+    With ``staircase=True`` the exponent is floored. lrkit:
+    ``scale(exponential(rate=decay_rate, every=decay_steps, staircase=staircase), initial_learning_rate)``.
+
+    Args:
+        initial_learning_rate: >= 0.
+        decay_steps: an int >= 1.
+        decay_rate: in (0, 1] (Keras also accepts growth, ``> 1``, which lrkit's bounded
+            schedules refuse).
+        staircase: decay in whole intervals of `decay_steps`.
+
+    Raises:
+        ValueError: an argument outside its range.
+
+    Example:
+        >>> s = ExponentialDecay(1.0, decay_steps=2, decay_rate=0.5, staircase=True)
+        >>> [s(t) for t in range(7)]
+        [1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.125]
+    """
+    owner = "keras.ExponentialDecay"
+    init = _rate(owner, "initial_learning_rate", initial_learning_rate)
+    every = check_int(owner, "decay_steps", decay_steps, low=1)
+    rate = check_number(owner, "decay_rate", decay_rate, low=0.0, high=1.0, low_open=True)
+    if not isinstance(staircase, bool):
+        raise fail(owner, "staircase", staircase, "True or False", kind=TypeError)
+    return scale(exponential(rate=rate, every=every, staircase=staircase), init)
+
+
+@register("keras.PiecewiseConstantDecay")
+def PiecewiseConstantDecay(boundaries: SequenceType[int], values: SequenceType[float]) -> Schedule:
+    """Keras' ``PiecewiseConstantDecay``: ``values[i]`` while ``boundaries[i-1] < step <= boundaries[i]``.
+
+    A boundary ``b`` takes effect at step ``b + 1`` (Keras compares ``step <= b``), one step
+    later than torch's and optax's milestones. lrkit: ``piecewise_constant([b + 1 for b in
+    boundaries], values)``.
+
+    Args:
+        boundaries: strictly increasing ints >= 0.
+        values: ``len(boundaries) + 1`` rates >= 0.
+
+    Raises:
+        ValueError: boundaries out of order or negative, a wrong number of values.
+
+    Example:
+        >>> s = PiecewiseConstantDecay([2, 4], [1.0, 0.1, 0.01])
+        >>> [s(t) for t in range(7)]
+        [1.0, 1.0, 1.0, 0.1, 0.1, 0.01, 0.01]
+    """
+    owner = "keras.PiecewiseConstantDecay"
+    if isinstance(boundaries, (str, bytes)) or not isinstance(boundaries, SequenceType):
+        raise fail(owner, "boundaries", boundaries, "a list of ints", kind=TypeError)
+    steps = [check_int(owner, "boundaries", b, low=0) + 1 for b in boundaries]
+    rates = tuple(_rate(owner, "values", v) for v in values)
+    if len(rates) != len(steps) + 1:
+        raise fail(owner, "values", list(values), f"{len(steps) + 1} values (one more than the boundaries)")
+    if not steps:
+        return _constant(rates[0])
+    return piecewise_constant(tuple(steps), rates)
+
+
+@register("keras.PolynomialDecay")
+def PolynomialDecay(
+    initial_learning_rate: float,
+    decay_steps: int,
+    end_learning_rate: float = 0.0001,
+    power: float = 1.0,
+    cycle: bool = False,
+) -> Schedule:
+    """Keras' ``PolynomialDecay``: ``(I - E) * (1 - min(step, D) / D) ** power + E``.
+
+    lrkit: ``polynomial(I, E, power=power, steps=D)``.
+
+    Args:
+        initial_learning_rate: ``I``, >= 0.
+        decay_steps: ``D``, an int >= 1.
+        end_learning_rate: ``E``, >= 0. Default 1e-4.
+        power: > 0. Default 1.
+        cycle: must be False. Keras' ``cycle=True`` stretches the window to
+            ``D * ceil(step / D)``, so cycle ``k`` is the polynomial scaled by ``(k + 1) ** -power``
+            and starting one step into its curve; lrkit's ``restarts`` has no such peak decay
+            (only a geometric one), so it is refused rather than approximated.
+
+    Raises:
+        ValueError: an argument outside its range, ``cycle=True``.
+
+    Example:
+        >>> s = PolynomialDecay(1.0, decay_steps=4, end_learning_rate=0.2, power=2.0)
+        >>> [round(s(t), 5) for t in range(6)]
+        [1.0, 0.65, 0.4, 0.25, 0.2, 0.2]
+    """
+    owner = "keras.PolynomialDecay"
+    init = _rate(owner, "initial_learning_rate", initial_learning_rate)
+    steps = check_int(owner, "decay_steps", decay_steps, low=1)
+    end = _rate(owner, "end_learning_rate", end_learning_rate)
+    exponent = check_number(owner, "power", power, low=0.0, low_open=True)
+    if not isinstance(cycle, bool):
+        raise fail(owner, "cycle", cycle, "True or False", kind=TypeError)
+    if cycle:
+        raise fail(
+            owner,
+            "cycle",
+            cycle,
+            "False (Keras' cycles decay their peaks by (k + 1) ** -power, which lrkit's restarts "
+            "cannot express)",
+        )
+    return polynomial(init, end, power=exponent, steps=steps)
+
+
+@register("keras.InverseTimeDecay")
+def InverseTimeDecay(
+    initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False
+) -> Schedule:
+    """Keras' ``InverseTimeDecay``: ``initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
+
+    With ``tau = decay_steps / decay_rate`` the curve is ``I / (1 + step / tau)``, the square of
+    ``inverse_sqrt(timescale=tau)``. lrkit: ``scale(product([inverse_sqrt(tau), inverse_sqrt(tau)]), I)``
+    (within a few ulp of Keras' division).
+
+    Args:
+        initial_learning_rate: ``I``, >= 0.
+        decay_steps: an int >= 1.
+        decay_rate: > 0.
+        staircase: must be False (Keras floors ``step / decay_steps``; lrkit has no combinator
+            that evaluates a schedule on a staircase of steps).
+
+    Raises:
+        ValueError: an argument outside its range, ``staircase=True``.
+
+    Example:
+        >>> s = InverseTimeDecay(1.0, decay_steps=1, decay_rate=0.5)
+        >>> [round(s(t), 5) for t in range(6)]
+        [1.0, 0.66667, 0.5, 0.4, 0.33333, 0.28571]
+    """
+    owner = "keras.InverseTimeDecay"
+    init = _rate(owner, "initial_learning_rate", initial_learning_rate)
+    steps = check_int(owner, "decay_steps", decay_steps, low=1)
+    rate = check_number(owner, "decay_rate", decay_rate, low=0.0, low_open=True)
+    _no_staircase(owner, staircase, "lrkit cannot floor an inverse-time decay's clock")
+    tau = steps / rate
+    return scale(product((inverse_sqrt(timescale=tau), inverse_sqrt(timescale=tau))), init)
+
+
+@register("keras.CosineDecay")
+def CosineDecay(
+    initial_learning_rate: float,
+    decay_steps: int,
+    alpha: float = 0.0,
+    warmup_target: float | None = None,
+    warmup_steps: int = 0,
+) -> Schedule:
+    """Keras' ``CosineDecay``: an optional linear warmup, then a cosine decay to ``alpha`` times its start.
+
+    Without `warmup_target`: ``I * ((1 - alpha) * 0.5 * (1 + cos(pi * min(step, D) / D)) + alpha)``.
+    With it: linear from ``I`` to ``P = warmup_target`` over ``W`` steps, then the same cosine from
+    ``P`` over ``D`` more steps (`decay_steps` do **not** include the warmup). lrkit:
+    ``warmup(cosine(P, alpha * P, steps=D), steps=W, start=I)``.
+
+    Args:
+        initial_learning_rate: ``I``, >= 0.
+        decay_steps: ``D``, an int >= 1.
+        alpha: the floor as a fraction of the decay's start, in [0, 1].
+        warmup_target: ``P``, >= 0, or None (no warmup).
+        warmup_steps: ``W``, an int >= 0.
+
+    Raises:
+        ValueError: an argument outside its range.
+
+    Example:
+        >>> s = CosineDecay(0.0, decay_steps=8, alpha=0.1, warmup_target=1.0, warmup_steps=2)
+        >>> [round(s(t), 5) for t in (0, 1, 2, 6, 10, 11)]
+        [0.0, 0.5, 1.0, 0.55, 0.1, 0.1]
+    """
+    owner = "keras.CosineDecay"
+    init = _rate(owner, "initial_learning_rate", initial_learning_rate)
+    steps = check_int(owner, "decay_steps", decay_steps, low=1)
+    a = check_number(owner, "alpha", alpha, low=0.0, high=1.0)
+    w = check_int(owner, "warmup_steps", warmup_steps, low=0)
+    if warmup_target is None:
+        return cosine(init, init * a, steps=steps)
+    peak = _rate(owner, "warmup_target", warmup_target)
+    decay = cosine(peak, peak * a, steps=steps)
+    return warmup(decay, steps=w, start=init) if w else decay
+
+
+@register("keras.CosineDecayRestarts")
+def CosineDecayRestarts(
+    initial_learning_rate: float,
+    first_decay_steps: int,
+    t_mul: float = 2.0,
+    m_mul: float = 1.0,
+    alpha: float = 0.0,
+) -> Schedule:
+    """Keras' ``CosineDecayRestarts`` (SGDR): cosine cycles ``t_mul`` times longer, peaks ``m_mul`` lower.
+
+    Cycle ``i`` lasts ``first_decay_steps * t_mul ** i`` steps and goes from ``I * m_mul ** i``
+    down to ``alpha * I`` (when ``alpha == 0`` or ``m_mul == 1``). lrkit:
+    ``restarts(cosine(I, alpha * I, steps=first_decay_steps), period=first_decay_steps,
+    mult=t_mul, decay=m_mul, keep_end=alpha > 0)``.
+
+    Args:
+        initial_learning_rate: ``I``, >= 0.
+        first_decay_steps: an int >= 1.
+        t_mul: the cycle length factor, > 0. Default 2.
+        m_mul: the peak factor per cycle, > 0. Default 1.
+        alpha: the floor as a fraction of ``I``, in [0, 1]. With ``alpha > 0`` and
+            ``m_mul != 1`` Keras scales each cycle's *amplitude* above the floor
+            (``alpha + (1 - alpha) * m_mul ** i * wave``), a peak decay lrkit's ``restarts``
+            does not have: refused.
+
+    Raises:
+        ValueError: an argument outside its range; ``alpha > 0`` with ``m_mul != 1``.
+
+    Example:
+        >>> s = CosineDecayRestarts(1.0, first_decay_steps=2, t_mul=2.0, m_mul=0.5)
+        >>> [round(s(t), 5) for t in range(7)]
+        [1.0, 0.5, 0.5, 0.42678, 0.25, 0.07322, 0.25]
+
+    Reference: Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", 2017.
+    """
+    owner = "keras.CosineDecayRestarts"
+    init = _rate(owner, "initial_learning_rate", initial_learning_rate)
+    period = check_int(owner, "first_decay_steps", first_decay_steps, low=1)
+    mult = check_number(owner, "t_mul", t_mul, low=0.0, low_open=True)
+    decay = check_number(owner, "m_mul", m_mul, low=0.0, low_open=True)
+    a = check_number(owner, "alpha", alpha, low=0.0, high=1.0)
+    if a and decay != 1.0:
+        raise fail(
+            owner,
+            "alpha",
+            alpha,
+            "0 when m_mul != 1 (Keras decays each cycle's amplitude above the floor; lrkit's restarts "
+            "decay the peak)",
+        )
+    return restarts(cosine(init, init * a, steps=period), period=period, mult=mult, decay=decay)
+
+
+_MODES = ("auto", "min", "max")
+
+
+@register("keras.ReduceLROnPlateau")
+def ReduceLROnPlateau(
+    monitor: str = "val_loss",
+    factor: float = 0.1,
+    patience: int = 10,
+    mode: str = "auto",
+    min_delta: float = 1e-4,
+    cooldown: int = 0,
+    min_lr: float = 0.0,
+) -> Schedule:
+    """Keras' ``ReduceLROnPlateau`` callback's rule: multiply the rate by `factor` on a plateau.
+
+    The rate drops at the `patience`-th consecutive epoch whose metric does not beat the best by
+    more than `min_delta` (an absolute margin), never below `min_lr`. lrkit:
+    ``plateau(factor, patience, threshold=min_delta, threshold_mode="abs", cooldown=cooldown - 1,
+    min=absolute(min_lr), mode, convention="keras")``, fed with `lrkit.Scheduler.observe`: Keras'
+    last cooldown epoch already counts as a bad one, so it ignores ``cooldown - 1`` epochs.
+
+    Args:
+        monitor: the metric's name; only used by ``mode="auto"`` ("max" if it contains "acc").
+        factor: in (0, 1). Default 0.1.
+        patience: an int >= 1. Default 10.
+        mode: "auto", "min" or "max".
+        min_delta: >= 0. Default 1e-4.
+        cooldown: Keras' cooldown, an int >= 0 (0 and 1 both ignore no epoch).
+        min_lr: the floor, an absolute rate >= 0.
+
+    Raises:
+        ValueError: an argument outside its range (Keras raises for ``factor >= 1`` too).
+
+    Example:
+        >>> s = ReduceLROnPlateau(factor=0.5, patience=2)
+        >>> s(0), s.reduced()(0)
+        (1.0, 0.5)
+    """
+    owner = "keras.ReduceLROnPlateau"
+    if not isinstance(monitor, str):
+        raise fail(owner, "monitor", monitor, "a metric name", kind=TypeError)
+    check_choice(owner, "mode", mode, _MODES)
+    direction = mode if mode != "auto" else ("max" if "acc" in monitor else "min")
+    delta = check_number(owner, "min_delta", min_delta, low=0.0)
+    floor = check_number(owner, "min_lr", min_lr, low=0.0)
+    wait = check_int(owner, "cooldown", cooldown, low=0)
+    # NOTE: Keras decrements its cooldown counter before judging, and the epoch on which it
+    # reaches 0 already counts as bad: it ignores `cooldown - 1` epochs, the plateau `cooldown`.
+    return plateau(
+        factor=factor,
+        patience=patience,
+        threshold=delta,
+        threshold_mode="abs",
+        cooldown=max(wait - 1, 0),
+        min=absolute(floor) if floor else 0.0,
+        mode=direction,
+        eps=0.0,
+        convention="keras",
+    )

@@ -25,7 +25,8 @@ data. Extra keys say how the values were taken:
 * ``clean``: for timm cases with noise, the values without noise.
 
 Every library computes in float64 here: optax with ``jax_enable_x64``, Keras with ``floatx`` set to
-``float64`` on the numpy backend. Megatron-LM's ``OptimizerParamScheduler`` is run from
+``float64`` on the numpy backend and its float64-to-float32 promotion rule switched off.
+Megatron-LM's ``OptimizerParamScheduler`` is run from
 megatron-core. detectron2 is not on the package index: its ``WarmupParamScheduler`` is emulated with
 fvcore's ``CompositeParamScheduler`` exactly as detectron2 builds it (``solver/lr_scheduler.py``).
 """
@@ -576,6 +577,11 @@ def keras_cases() -> tuple[str, list[Case]]:
     import numpy as np
 
     keras.config.set_floatx("float64")
+    # Outside TensorFlow, Keras' dtype promotion turns float64 into float32 (to match JAX's
+    # default). Keep float64, so that Keras' own formulas run in double precision.
+    from keras.src.backend.common import dtypes
+
+    dtypes.BIT64_TO_BIT32_DTYPE["float64"] = "float64"
     schedules = keras.optimizers.schedules
 
     def run(name: str, n: int, **kwargs: Any) -> Case:

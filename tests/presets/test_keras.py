@@ -1,0 +1,91 @@
+"""keras.<Class> presets against Keras 3's own schedules.
+
+Keras needs a backend, which CI does not install: the oracle is ``reference/keras.json``, written
+by ``reference/generate.py`` with Keras 3.15.1 on its numpy backend with ``floatx="float64"`` (the
+version is in the file). Values must agree to 1e-12 relative (1e-15 absolute near 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _reference import assert_matches, assert_round_trips, build, cases, curve, load, replay_plateau
+
+from lrkit import parse
+from lrkit.presets import keras as K  # noqa: N812
+
+LIBRARY = "keras"
+
+
+def unsupported(case):
+    """The argument lrkit refuses for a stored case (and why), or None."""
+    kwargs = case["kwargs"]
+    if kwargs.get("cycle"):
+        return "cycle"  # cycles with peaks decayed by (k + 1) ** -power: no lrkit primitive
+    if kwargs.get("staircase") and case["name"] == "InverseTimeDecay":
+        return "staircase"  # no combinator floors a schedule's clock
+    if kwargs.get("decay_rate", 0.5) > 1 and case["name"] == "ExponentialDecay":
+        return "decay_rate"  # unbounded growth
+    if kwargs.get("alpha", 0) and kwargs.get("m_mul", 1.0) != 1.0:
+        return "alpha"  # amplitude decay above the floor
+    return None
+
+
+SUPPORTED = [c for c in cases(LIBRARY) if not unsupported(c.values[0])]
+REFUSED = [c for c in cases(LIBRARY) if unsupported(c.values[0])]
+
+
+def test_reference_file_names_the_library_and_version():
+    data = load(LIBRARY)
+    assert (data["library"], data["version"]) == ("keras", "3.15.1")
+
+
+@pytest.mark.parametrize("case", SUPPORTED)
+def test_matches_stored_curve(case):
+    assert_matches(curve(build(LIBRARY, case), case), case["values"])
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_refuses_what_it_cannot_express(case):
+    with pytest.raises(ValueError, match=f"Argument `{unsupported(case)}` of keras.{case['name']}"):
+        build(LIBRARY, case)
+
+
+@pytest.mark.parametrize("case", SUPPORTED + cases(LIBRARY, plateau=True))
+def test_round_trips(case):
+    assert_round_trips(build(LIBRARY, case), LIBRARY, case)
+
+
+@pytest.mark.parametrize("case", cases(LIBRARY, plateau=True))
+def test_plateau_callback_matches_stored_rates(case):
+    got = replay_plateau(build(LIBRARY, case), case["metrics"], case["lr"])
+    assert_matches(np.array(got), case["values"])
+
+
+def test_piecewise_constant_boundary_acts_one_step_later_than_optax():
+    keras = parse("keras.PiecewiseConstantDecay([3], [1.0, 0.1])")
+    optax = parse("optax.piecewise_constant_schedule(1.0, [[3, 0.1]])")
+    assert [keras(t) for t in (2, 3, 4)] == [1.0, 1.0, 0.1]
+    assert [optax(t) for t in (2, 3, 4)] == [1.0, 0.1, 0.1]
+
+
+def test_cosine_decay_steps_come_after_the_warmup():
+    s = K.CosineDecay(0.0, decay_steps=8, alpha=0.1, warmup_target=1.0, warmup_steps=2)
+    assert s(2) == 1.0
+    assert s(10) == pytest.approx(0.1, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: K.ExponentialDecay(1.0, 0, 0.5), "decay_steps"),
+        (lambda: K.PiecewiseConstantDecay([2, 4], [1.0, 0.1]), "values"),
+        (lambda: K.PiecewiseConstantDecay([4, 2], [1.0, 0.1, 0.01]), "boundaries"),
+        (lambda: K.CosineDecay(1.0, 8, alpha=1.5), "alpha"),
+        (lambda: K.ReduceLROnPlateau(factor=1.0), "factor"),
+        (lambda: K.ReduceLROnPlateau(mode="up"), "mode"),
+    ],
+)
+def test_bad_arguments_raise(call, name):
+    with pytest.raises(ValueError, match=f"Argument `{name}` of "):
+        call()
