@@ -257,15 +257,18 @@ class Model:
         """The binding of `key` seen from `func`: its own scope first, then the whole file."""
         key = self.canonical(key, func)
         found = self._scoped.get((id(func), key))
-        return found if found is not None else self._global.get(key)
+        if found is None:
+            found = self._global.get(key)
+        # A call of something unknown (a factory of the project) says nothing about the class.
+        return None if found is None or found.family == "other" else found
 
     def kind(self, key: str, func: Func) -> str | None:
-        """'scheduler', 'optimizer', 'scaler', 'other' or None (unknown) for a receiver."""
+        """'scheduler', 'optimizer', 'scaler', 'model' or None (unknown) for a receiver."""
         binding = self.lookup(key, func)
         if binding is not None:
             if binding.is_scheduler:
                 return "scheduler"
-            return binding.family if binding.family in ("optimizer", "scaler") else "other"
+            return binding.family if binding.family in ("optimizer", "scaler") else "model"
         key = self.canonical(key, func)
         if is_scheduler_name(key):
             return "scheduler"
