@@ -33,6 +33,7 @@ from lrkit.schedules import (
     step_decay,
     tanh_decay,
     warmup,
+    wsd,
 )
 from lrkit.spec import SpecError, parse
 
@@ -87,4 +88,5 @@ __all__ = [
     "tanh_decay",
     "to_config",
     "warmup",
+    "wsd",
 ]

@@ -31,6 +31,7 @@ from lrkit.schedules.steps import (
 )
 from lrkit.schedules.tanh import TanhDecay, tanh_decay
 from lrkit.schedules.warmup import Warmup, warmup
+from lrkit.schedules.wsd import Wsd, wsd
 
 absolute = Absolute
 
@@ -62,6 +63,7 @@ __all__ = [
     "StepDecay",
     "TanhDecay",
     "Warmup",
+    "Wsd",
     "absolute",
     "ceiling",
     "constant",
@@ -87,4 +89,5 @@ __all__ = [
     "step_decay",
     "tanh_decay",
     "warmup",
+    "wsd",
 ]
