@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 from lrkit.finder import find_lr
