@@ -97,6 +97,13 @@ def parse_specs(specs: Sequence[str | Schedule] | Mapping[str, str | Schedule] |
         >>> list(specs), specs["fast"]
         (['fast', 'step_decay(every=2)'], cosine(end=0.1))
     """
+    return {label: schedule for label, _, schedule in _race(specs)}
+
+
+def _race(
+    specs: Sequence[str | Schedule] | Mapping[str, str | Schedule] | None,
+) -> list[tuple[str, str, Schedule]]:
+    """``(label, spec text as given, schedule)`` for each schedule of the race (see `parse_specs`)."""
     from lrkit.spec import parse
 
     if specs is None:
@@ -115,18 +122,18 @@ def parse_specs(specs: Sequence[str | Schedule] | Mapping[str, str | Schedule] |
                 items.append((repr(value), value))
     if not items:
         raise fail("compare", "specs", list(specs), "at least one schedule")
-    schedules: dict[str, Schedule] = {}
+    race: list[tuple[str, str, Schedule]] = []
     for label, value in items:
         if isinstance(value, str):
-            schedule = parse(value)
+            schedule, text = parse(value), value.strip()
         elif isinstance(value, Schedule):
-            schedule = value
+            schedule, text = value, repr(value)
         else:
             raise fail("compare", "specs", value, "a spec string or a schedule", kind=TypeError)
-        if label in schedules:
+        if any(label == seen for seen, _, _ in race):
             raise fail("compare", "specs", label, "schedules with distinct labels (this one appears twice)")
-        schedules[label] = schedule
-    return schedules
+        race.append((label, text, schedule))
+    return race
 
 
 def compare(
@@ -185,12 +192,12 @@ def compare(
     target = check_number("compare", "target", target, low=0.0, high=1.0, low_open=True)
     if threads is not None:
         threads = check_int("compare", "threads", threads, low=1)
-    schedules = parse_specs(specs)
+    race = _race(specs)
     first = load_task(task, seed=0)
     spe = steps_per_epoch(first)
     base_lrs = [float(group["lr"]) for group in first.make_optimizer().param_groups]
     total = epochs * spe
-    for schedule in schedules.values():
+    for _, _, schedule in race:
         for base in base_lrs:
             schedule.resolve(total, base=base)
 
@@ -210,11 +217,11 @@ def compare(
     previous_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
-    bar = _progress(progress, len(schedules) * seeds * epochs)
+    bar = _progress(progress, len(race) * seeds * epochs)
     start = time.perf_counter()
     try:
-        for label, schedule in schedules.items():
-            entry = Entry(label=label, spec=repr(schedule))
+        for label, text, schedule in race:
+            entry = Entry(label=label, spec=text)
             comparison.entries.append(entry)
             for seed in range(seeds):
                 if bar is not None:
