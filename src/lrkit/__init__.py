@@ -42,6 +42,12 @@ __version__ = "0.1.0"
 #: Torch-facing names, imported on first use so that the core and the previews never import torch.
 _LAZY = {
     "Scheduler": "lrkit.scheduler",
+    "GradualUnfreezing": "lrkit.groups",
+    "RangeTestResult": "lrkit.finder",
+    "check_groups": "lrkit.groups",
+    "find_lr": "lrkit.finder",
+    "layerwise": "lrkit.groups",
+    "param_groups": "lrkit.groups",
 }
 
 
@@ -55,25 +61,31 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "Absolute",
+    "GradualUnfreezing",
+    "RangeTestResult",
     "Schedule",
     "Scheduler",
     "SpecError",
     "__version__",
     "absolute",
     "ceiling",
+    "check_groups",
     "constant",
     "cosine",
     "cyclic",
     "exponential",
     "extrapolate",
+    "find_lr",
     "fingerprint",
     "floor",
     "from_config",
     "inverse_sqrt",
+    "layerwise",
     "linear",
     "multi_step",
     "noise",
     "one_cycle",
+    "param_groups",
     "parse",
     "piecewise_constant",
     "piecewise_linear",
