@@ -93,7 +93,7 @@ def _timm_cosine(t, t_initial, lr_min, mul, decay, limit, base=1.0):
 
 def test_anchor_timm_cycles():
     # anchors (c) item 19: t_initial=4, cycle_mul=2, cycle_decay=.5, cycle_limit=3.
-    s = restarts(cosine(), period=4, mult=2, decay=0.5, limit=3, keep_end=True).resolve()
+    s = restarts(cosine(), period=4, mult=2, decay=0.5, limit=3, decay_mode="peak").resolve()
     assert [s(b) for b in (0, 4, 12)] == [1.0, 0.5, 0.25]
     assert s(28) == 0.0
     assert s.horizon == 28.0
@@ -105,7 +105,7 @@ def test_anchor_timm_cycles():
 )
 def test_timm_cycles_with_a_floor(t_initial, lr_min, mul, decay, limit):
     s = restarts(
-        cosine(end=absolute(lr_min)), period=t_initial, mult=mul, decay=decay, limit=limit, keep_end=True
+        cosine(end=absolute(lr_min)), period=t_initial, mult=mul, decay=decay, limit=limit, decay_mode="peak"
     ).resolve(base=1.0)
     for t in np.arange(0, 200, 0.5):
         expected = _timm_cosine(float(t), t_initial, lr_min, mul, decay, limit)
@@ -126,11 +126,45 @@ def test_cycle_boundaries_are_exact_and_floor_reached_in_the_limit():
             assert s(before) == pytest.approx(0.1 * 0.5 ** (k - 1), rel=1e-9)  # the floor, scaled
 
 
-def test_keep_end_reaches_the_same_floor_at_each_cycle_end():
-    s = restarts(cosine(end=0.1), period=4, mult=2.0, decay=0.5, keep_end=True).resolve()
+def test_peak_mode_reaches_the_same_floor_at_each_cycle_end():
+    s = restarts(cosine(end=0.1), period=4, mult=2.0, decay=0.5, decay_mode="peak").resolve()
     for k, b in enumerate(s.cycle_starts(6)[1:], start=1):
         assert s(math.nextafter(b, 0)) == pytest.approx(0.1, rel=1e-9)
         assert s(b) == pytest.approx(0.5**k, rel=1e-15)
+
+
+def _keras_cosine_decay_restarts(step, first, t_mul, m_mul, alpha):
+    """Keras' CosineDecayRestarts.__call__, written from its source (initial rate 1)."""
+    fraction = step / first
+    if t_mul == 1.0:
+        i = math.floor(fraction)
+        fraction -= i
+    else:
+        i = math.floor(math.log(1.0 - fraction * (1.0 - t_mul)) / math.log(t_mul))
+        done = (1.0 - t_mul**i) / (1.0 - t_mul)
+        fraction = (fraction - done) / t_mul**i
+    wave = 0.5 * m_mul**i * (1.0 + math.cos(math.pi * fraction))
+    return (1 - alpha) * wave + alpha
+
+
+@pytest.mark.parametrize(
+    ("first", "t_mul", "m_mul", "alpha"), [(4, 2.0, 0.5, 0.1), (5, 1.0, 0.8, 0.2), (3, 1.5, 0.9, 0.0)]
+)
+def test_amplitude_mode_is_keras_cosine_decay_restarts(first, t_mul, m_mul, alpha):
+    child = cosine(1.0, alpha, steps=first)
+    s = restarts(child, period=first, mult=t_mul, decay=m_mul, decay_mode="amplitude")
+    for t in np.arange(0, 150, 0.5):
+        expected = _keras_cosine_decay_restarts(float(t), first, t_mul, m_mul, alpha)
+        assert s(t) == pytest.approx(expected, rel=1e-12, abs=1e-15), t
+
+
+def test_modes_coincide_for_a_child_ending_at_zero():
+    curves = [
+        restarts(cosine(steps=6), period=6, mult=1.5, decay=0.7, decay_mode=m)(np.arange(0, 80, 0.25))
+        for m in ("all", "peak", "amplitude")
+    ]
+    np.testing.assert_allclose(curves[0], curves[1], rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(curves[0], curves[2], rtol=1e-14, atol=1e-16)
 
 
 def test_mult_below_one_with_limit():
@@ -177,12 +211,12 @@ def test_huge_steps_are_closed_form():
     period=st.integers(1, 20),
     mult=st.sampled_from([0.5, 0.9, 1.0, 1.25, 2.0, 3.0]),
     decay=st.sampled_from([1.0, 0.5, 0.9]),
-    keep_end=st.booleans(),
+    decay_mode=st.sampled_from(["all", "peak", "amplitude"]),
     steps=st.lists(st.floats(0, 500, allow_nan=False), min_size=1, max_size=40),
 )
-def test_vectorized_equals_scalar_exactly(period, mult, decay, keep_end, steps):
+def test_vectorized_equals_scalar_exactly(period, mult, decay, decay_mode, steps):
     limit = 6 if mult < 1 else None
-    s = restarts(cosine(end=0.05), period=period, mult=mult, decay=decay, limit=limit, keep_end=keep_end)
+    s = restarts(cosine(end=0.05), period=period, mult=mult, decay=decay, limit=limit, decay_mode=decay_mode)
     s = s.resolve()
     starts = s.cycle_starts(8)
     points = np.array(steps + starts + [math.nextafter(b, 0) for b in starts[1:]])
@@ -196,7 +230,7 @@ def test_vectorized_equals_scalar_exactly(period, mult, decay, keep_end, steps):
     "s",
     [
         restarts(cosine(end=0.1), period=10),
-        restarts(cosine(), period=0.1, mult=2.0, decay=0.5, limit=3, keep_end=True),
+        restarts(cosine(), period=0.1, mult=2.0, decay=0.5, limit=3, decay_mode="peak"),
         restarts(warmup(cosine(end=absolute(1e-5)), steps=2), period=20, mult=0.5, limit=4),
     ],
 )
@@ -220,7 +254,12 @@ def test_errors():
         restarts(cosine(), period=None)
     with pytest.raises(TypeError, match=r"`schedule` of restarts\(\) must be a schedule"):
         restarts("cosine", period=5)
-    with pytest.raises(ValueError, match=r"`keep_end` of restarts\(\) needs a schedule that decays"):
-        restarts(constant(0.5), period=5, decay=0.5, keep_end=True).resolve()
+    with pytest.raises(ValueError, match=r"`decay_mode` of restarts\(\) must be one of 'all', 'peak'"):
+        restarts(cosine(), period=5, decay_mode="floor")
+    with pytest.raises(ValueError, match=r"`decay_mode` of restarts\(\) is 'peak', which needs a schedule"):
+        restarts(constant(0.5), period=5, decay=0.5, decay_mode="peak").resolve()
+    rising = warmup(cosine(end=0.1), steps=2, start=0.5)
     with pytest.raises(ValueError, match=r"stays between its end and its start"):
-        restarts(warmup(cosine(end=0.1), steps=2, start=0.5), period=10, keep_end=True).resolve()
+        restarts(rising, period=10, decay=0.5, decay_mode="peak").resolve()
+    with pytest.raises(ValueError, match=r"stays above its end \(decay > 1\)"):
+        restarts(linear(0.0, 1.0), period=10, decay=2.0, decay_mode="amplitude").resolve()

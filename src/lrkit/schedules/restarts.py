@@ -8,12 +8,15 @@ from collections.abc import Iterator
 import numpy as np
 import numpy.typing as npt
 
-from lrkit._validate import check_int, check_length, check_number, fail
+from lrkit._validate import check_choice, check_int, check_length, check_number, fail
 from lrkit.schedules._base import FloatArray, Run, Schedule, schedule_class
 
 __all__ = ["Restarts", "restarts"]
 
-#: Points at which a `keep_end=True` child is checked to stay between its end and its start.
+#: How the peak decay applies to a cycle's values (see `Restarts`).
+DECAY_MODES = ("all", "peak", "amplitude")
+
+#: Points at which a child is checked to stay between its end and its start (decay_mode="peak").
 _CHECK_POINTS = 1025
 
 
@@ -30,13 +33,17 @@ class Restarts(Schedule):
 
     where ``d_k`` applies the peak decay ``g = decay**k``:
 
-    * ``keep_end=False`` (default): ``d_k(v) = g * v``, every value of cycle ``k`` scaled by
-      ``decay**k`` (Keras' CosineDecayRestarts ``m_mul``; with a child that ends at 0 also timm's
-      ``cycle_decay``);
-    * ``keep_end=True``: ``d_k(v) = e + (v - e) * (g * s - e) / (s - e)`` with ``s`` and ``e`` the
-      child's start and end values: the cycle starts at ``decay**k * s`` and still ends at ``e``
-      (timm's CosineLRScheduler ``cycle_decay`` with ``lr_min``). The child must start above its
-      end and stay between them (every decay shape does; checked on a grid when resolved).
+    * ``decay_mode="all"`` (default): ``d_k(v) = g * v``, every value of cycle ``k`` scaled by
+      ``decay**k``, its floor included;
+    * ``decay_mode="peak"``: ``d_k(v) = e + (v - e) * (g * s - e) / (s - e)`` with ``s`` and ``e``
+      the child's start and end values: the cycle starts at ``decay**k * s`` and still ends at
+      ``e`` (timm's CosineLRScheduler ``cycle_decay`` with ``lr_min``). The child must start above
+      its end and stay between them (every decay shape does; checked on a grid when resolved);
+    * ``decay_mode="amplitude"``: ``d_k(v) = e + g * (v - e)``: the height above the end value is
+      scaled, the end value kept (Keras' CosineDecayRestarts ``m_mul`` with ``alpha``). With
+      ``decay > 1`` the child must not go below its end (checked on a grid when resolved).
+
+    With a child that ends at 0 the three modes coincide.
 
     The cycle index is computed in O(1): ``k = floor(log(t / P * (mult - 1) + 1, mult))``,
     corrected by one where rounding puts ``t`` on the wrong side of a boundary, so that cycle ``k``
@@ -47,13 +54,16 @@ class Restarts(Schedule):
     the child's end value (its floor) is reached exactly at each cycle's end in the limit
     ``t -> B_{k+1}`` and is never held at a restart. With ``limit = n``, after the ``n``-th cycle
     (``t >= B_n``) the value of the last cycle's end is held: ``d_{n-1}(schedule(P))``, the floor
-    itself with ``keep_end=True``.
+    itself with ``decay_mode="peak"`` or ``"amplitude"``.
 
     torch's ``CosineAnnealingWarmRestarts(T_0, T_mult, eta_min)`` is
     ``restarts(cosine(steps=T_0, end=absolute(eta_min)), period=T_0, mult=T_mult)``, at integer
     and fractional epochs. timm's ``CosineLRScheduler(t_initial, lr_min, cycle_mul, cycle_decay,
     cycle_limit)`` is ``restarts(cosine(end=absolute(lr_min)), period=t_initial, mult=cycle_mul,
-    decay=cycle_decay, limit=cycle_limit, keep_end=True)``.
+    decay=cycle_decay, limit=cycle_limit, decay_mode="peak")``. Keras' ``CosineDecayRestarts(I,
+    first_decay_steps, t_mul, m_mul, alpha)`` is ``restarts(cosine(I, alpha * I,
+    steps=first_decay_steps), period=first_decay_steps, mult=t_mul, decay=m_mul,
+    decay_mode="amplitude")``.
 
     Args:
         schedule: the schedule replayed in each cycle.
@@ -62,22 +72,25 @@ class Restarts(Schedule):
             which then need a `limit`). Default 1.
         decay: the factor between consecutive cycles' peaks, a float > 0. Default 1.
         limit: the number of cycles, an int >= 1, or None for cycles forever. Default None.
-        keep_end: keep the child's end value (floor) fixed while the peaks decay (True), or scale
-            the whole cycle (False, the default).
+        decay_mode: how `decay` applies: "all" (default), "peak" or "amplitude", see above.
 
     Raises:
         ValueError: `mult` or `decay` not a finite number > 0; `mult < 1` without a `limit` (the
-            cycles would shrink to nothing before step ``P / (1 - mult)``); `limit` < 1; with
-            ``keep_end=True``, a child that does not decay from its start to its end.
+            cycles would shrink to nothing before step ``P / (1 - mult)``); `limit` < 1; an unknown
+            `decay_mode`; with "peak" (or "amplitude" and ``decay > 1``), a child that leaves the
+            range between its end and its start (below its end) when resolved.
 
     Example:
         >>> from lrkit import cosine, restarts
         >>> s = restarts(cosine(), period=2, mult=2.0).resolve()  # the cosine gets the period
         >>> [round(s(t), 5) for t in range(8)]
         [1.0, 0.5, 1.0, 0.85355, 0.5, 0.14645, 1.0, 0.96194]
-        >>> peaks = restarts(cosine(end=0.1), period=4, decay=0.5, limit=3, keep_end=True).resolve()
-        >>> [peaks(t) for t in (0, 4, 8, 12, 100)]
+        >>> peaks = restarts(cosine(end=0.1), period=4, decay=0.5, limit=3, decay_mode="peak")
+        >>> [peaks.resolve()(t) for t in (0, 4, 8, 12, 100)]
         [1.0, 0.5, 0.25, 0.1, 0.1]
+        >>> height = restarts(cosine(end=0.1), period=4, decay=0.5, decay_mode="amplitude")
+        >>> [height.resolve()(t) for t in (0, 4, 8)]
+        [1.0, 0.55, 0.325]
 
     Reference: Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", 2017.
     """
@@ -87,7 +100,7 @@ class Restarts(Schedule):
     mult: float = 1.0
     decay: float = 1.0
     limit: int | None = None
-    keep_end: bool = False
+    decay_mode: str = "all"
 
     lengths = ("period",)
     positional = ("schedule",)
@@ -111,33 +124,38 @@ class Restarts(Schedule):
                 "given with a `limit` when < 1 (shrinking cycles add up to "
                 "period / (1 - mult) steps and would restart infinitely often before that)",
             )
-        if not isinstance(self.keep_end, bool):
-            raise fail("restarts", "keep_end", self.keep_end, "True or False", kind=TypeError)
+        check_choice("restarts", "decay_mode", self.decay_mode, DECAY_MODES)
 
     # -- resolution -----------------------------------------------------------------------------
 
     def _resolve(self, run: Run) -> Schedule:
         period = run.length("restarts", "period", self.period)
         inner = self.schedule._resolve(run.within(period))
-        resolved = Restarts(inner, period, self.mult, self.decay, self.limit, self.keep_end)
-        if resolved.is_resolved and self.keep_end:
-            resolved._check_keep_end()
+        resolved = Restarts(inner, period, self.mult, self.decay, self.limit, self.decay_mode)
+        if resolved.is_resolved and self.decay != 1.0:
+            resolved._check_child()
         return resolved
 
-    def _check_keep_end(self) -> None:
+    def _check_child(self) -> None:
+        """The child conditions under which every value of every cycle stays >= 0."""
+        mode = self.decay_mode
+        if mode == "all" or (mode == "amplitude" and self.decay <= 1.0):
+            return
         start, end = self._ends()
-        if not start > end:
+        received = (
+            f"Received: decay_mode={mode!r} with {self.schedule!r}, which goes from {start!r} to {end!r}"
+        )
+        if mode == "peak" and not start > end:
             raise ValueError(
-                "Argument `keep_end` of restarts() needs a schedule that decays from its start to its "
-                f"end (start > end). Received: keep_end=True with {self.schedule!r}, which goes from "
-                f"{start!r} to {end!r}"
+                "Argument `decay_mode` of restarts() is 'peak', which needs a schedule that decays from "
+                f"its start to its end (start > end). {received}"
             )
         grid = self.schedule._over(np.linspace(0.0, float(self.period), _CHECK_POINTS))
-        if grid.max() > start or grid.min() < end:
+        if grid.min() < end or (mode == "peak" and grid.max() > start):
+            where = "between its end and its start" if mode == "peak" else "above its end (decay > 1)"
             raise ValueError(
-                "Argument `keep_end` of restarts() needs a schedule that stays between its end and "
-                f"its start. Received: keep_end=True with {self.schedule!r}, which goes from {start!r} "
-                f"to {end!r} but reaches [{float(grid.min())!r}, {float(grid.max())!r}]"
+                f"Argument `decay_mode` of restarts() is {mode!r}, which needs a schedule that stays "
+                f"{where}. {received} but reaches [{float(grid.min())!r}, {float(grid.max())!r}]"
             )
 
     # -- cycles ---------------------------------------------------------------------------------
@@ -253,9 +271,11 @@ class Restarts(Schedule):
         if self.decay == 1.0:
             return value
         g = _power(self.decay, k)
-        if not self.keep_end:
+        if self.decay_mode == "all":
             return g * value
         start, end = self._ends()
+        if self.decay_mode == "amplitude":
+            return end + g * (value - end)
         return end + (value - end) * ((g * start - end) / (start - end))
 
     def _over(self, t: FloatArray) -> FloatArray:
@@ -272,9 +292,11 @@ class Restarts(Schedule):
             return value
         lo = int(k.min()) if k.size else 0
         g = _powers(self.decay, np.arange(lo, int(k.max()) + 1 if k.size else 0, dtype=np.int64))[k - lo]
-        if not self.keep_end:
+        if self.decay_mode == "all":
             return g * value
         start, end = self._ends()
+        if self.decay_mode == "amplitude":
+            return end + g * (value - end)
         return end + (value - end) * ((g * start - end) / (start - end))
 
     # -- structure ------------------------------------------------------------------------------
