@@ -87,7 +87,7 @@ def MultiStepLR(milestones: SequenceType[int], gamma: float = 0.1) -> Schedule:
         >>> [s(t) for t in range(6)]
         [1.0, 1.0, 0.5, 0.5, 0.125, 0.125]
     """
-    return multi_step(sorted(milestones), gamma=gamma)
+    return multi_step(tuple(sorted(milestones)), gamma=gamma)
 
 
 @register("ConstantLR")
@@ -113,7 +113,7 @@ def ConstantLR(factor: float = 1.0 / 3, total_iters: int = 5) -> Schedule:
             total_iters,
             "an int >= 1 (torch 2.13 accepts 0 and then applies `factor` forever)",
         )
-    return piecewise_constant([iters], [value, 1.0])
+    return piecewise_constant((iters,), (value, 1.0))
 
 
 @register("LinearLR")
