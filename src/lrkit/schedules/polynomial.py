@@ -71,6 +71,8 @@ class Polynomial(Schedule):
     def _over(self, t: FloatArray) -> FloatArray:
         n = float(self.steps)  # type: ignore[arg-type]
         w = np.power(1.0 - np.minimum(t, n) / n, self.power)
+        if self.end == 0.0:  # the common decay to 0: the same numbers, without the second term
+            return np.asarray(self.start * w, dtype=np.float64)
         return np.asarray(self.start * w + self.end * (1.0 - w), dtype=np.float64)
 
 

@@ -79,6 +79,8 @@ class PowerDecay(Schedule):
         n = float(self.steps)  # type: ignore[arg-type]
         with np.errstate(divide="ignore"):  # log(0) = -inf gives w = 1, v = 0 exactly
             x = self.power * np.log(np.minimum(t, n) / n)
+        if self.end == 0.0:  # the common decay to 0: the same numbers, without the second term
+            return np.asarray(self.start * -np.expm1(x), dtype=np.float64)
         return np.asarray(self.start * -np.expm1(x) + self.end * np.exp(x), dtype=np.float64)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -136,6 +136,8 @@ class MultiStep(Schedule):
                 "multi_step", "gamma", self.gamma, f"small enough that gamma ** {len(milestones)} is finite"
             )
         object.__setattr__(self, "gamma", gamma)
+        # The value after k milestones, for each k: `_at` is one bisect and one index.
+        object.__setattr__(self, "_levels", tuple(gamma**k for k in range(len(milestones) + 1)))
 
     @property
     def horizon(self) -> float | None:
@@ -143,24 +145,14 @@ class MultiStep(Schedule):
             return None
         return float(self.milestones[-1]) if self.milestones else 0.0
 
-    def _table(self) -> tuple[tuple[float, ...], FloatArray, FloatArray]:
-        """The value after k milestones for each k, as a tuple and an array, and the milestones."""
-        cached = self.__dict__.get("_cached_table")
-        if cached is None:
-            table = tuple(self.gamma**k for k in range(len(self.milestones) + 1))
-            cached = (
-                table,
-                np.asarray(table, dtype=np.float64),
-                np.asarray(self.milestones, dtype=np.float64),
-            )
-            object.__setattr__(self, "_cached_table", cached)
-        return cached  # type: ignore[no-any-return]
+    _levels: ClassVar[tuple[float, ...]]  # set per instance in __post_init__ (not a field)
 
     def _at(self, t: float) -> float:
-        return self._table()[0][bisect.bisect_right(self.milestones, t)]
+        return self._levels[bisect.bisect_right(self.milestones, t)]
 
     def _over(self, t: FloatArray) -> FloatArray:
-        _, table, milestones = self._table()
+        table = np.asarray(self._levels, dtype=np.float64)
+        milestones = np.asarray(self.milestones, dtype=np.float64)
         return table[np.searchsorted(milestones, t, side="right")]
 
 
