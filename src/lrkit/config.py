@@ -8,6 +8,7 @@ import inspect
 import json
 from typing import Any
 
+import lrkit.presets  # noqa: F401  (registers other libraries' names: StepLR, transformers.cosine, ...)
 from lrkit.schedules import REGISTRY, Absolute, Schedule
 
 __all__ = ["build", "fingerprint", "from_config", "to_config"]
