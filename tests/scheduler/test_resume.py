@@ -1,6 +1,7 @@
 """Resume: bit-identical rates after a save at every step, in any construction order; policies."""
 
 import copy
+import itertools
 import json
 import math
 import subprocess
@@ -99,7 +100,8 @@ def test_resume_in_a_new_process(tmp_path):
         from lrkit import Scheduler, plateau, warmup
         METRICS = {METRICS!r}
         ps = [torch.nn.Parameter(torch.zeros(2)) for _ in range(2)]
-        opt = torch.optim.SGD([{{"params": [ps[0]], "lr": 0.1}}, {{"params": [ps[1]], "lr": 0.03}}], momentum=0.9)
+        groups = [{{"params": [ps[0]], "lr": 0.1}}, {{"params": [ps[1]], "lr": 0.03}}]
+        opt = torch.optim.SGD(groups, momentum=0.9)
         ckpt = torch.load({str(tmp_path / "ckpt.pt")!r}, weights_only=True)
         opt.load_state_dict(ckpt["opt"])
         sched = Scheduler(opt, warmup(plateau(factor=0.5, patience=1, cooldown=1), steps=3))
@@ -145,7 +147,7 @@ def test_fingerprint_mismatch_is_a_clear_error():
         Scheduler(make_opt(), cosine(end=0.1), total=N).load_state_dict(state)
     with pytest.raises(ValueError, match="Argument `policy`"):
         Scheduler(make_opt(), cosine(), total=N).load_state_dict(state, policy="restart")
-    with pytest.raises(ValueError, match="needs a state from lrkit.Scheduler"):
+    with pytest.raises(ValueError, match=r"needs a state from lrkit\.Scheduler"):
         Scheduler(make_opt(), cosine(), total=N).load_state_dict({"last_epoch": 3})
 
 
@@ -193,7 +195,7 @@ def test_policy_extend_is_continuous_and_ends_at_the_new_total():
     assert sched.total == 2 * N
     rest = run_for(sched, opt, 2 * N - k + 1)
     assert rest[0] == rate  # continuous: the next rate is unchanged
-    assert all(a >= b for a, b in zip(rest, rest[1:], strict=False))  # still decaying
+    assert all(a >= b for a, b in itertools.pairwise(rest))  # still decaying
     assert rest[2 * N - k] == pytest.approx(0.1 * 0.1)  # the floor is reached at the new total
     t = 35  # the old plan at k + (t - k) * (30 - 10) / (60 - 10)
     mapped = k + (t - k) * (N - k) / (2 * N - k)
@@ -215,7 +217,7 @@ def test_extend_and_anneal_during_a_run():
     assert rates[0] == pytest.approx(0.1)
     assert rates[:6] == pytest.approx([0.1 * (1 - 0.9 * i / 5) for i in range(6)])  # floor exactly 5 later
     assert sched.total == 10 + 1 + 5  # the position at the anneal (skip_zero_start) + 5
-    with pytest.raises(ValueError, match="Argument `steps` of Scheduler.anneal"):
+    with pytest.raises(ValueError, match=r"Argument `steps` of Scheduler\.anneal"):
         sched.anneal(0)
     with pytest.raises(ValueError, match="cannot stretch an anneal"):
         sched.extend(100)
