@@ -149,6 +149,16 @@ def test_normalized_decay_to_zero_keeps_relative_precision_at_the_last_step():
         assert s(np.array([t]))[0] == pytest.approx(float(exact), rel=1e-14)
 
 
+def test_extreme_bases_stay_finite():
+    for base in (1e-300, 1e300):
+        s = exponential(start=1.0, end=0.0, steps=10, base=base)
+        values = s(np.linspace(0, 10, 101))
+        assert np.all(np.isfinite(values))
+        assert values[0] == 1.0
+        assert values[-1] == 0.0
+    assert exponential(rate=0.5, staircase=np.bool_(True)).staircase is True
+
+
 def test_absolute_values_resolve_against_the_base():
     s = exponential(end=absolute(0.001), steps=10).resolve(base=0.1)
     assert 0.1 * s(10) == pytest.approx(0.001, rel=1e-15)
@@ -187,7 +197,10 @@ def test_absolute_values_resolve_against_the_base():
         ({"end": absolute(0.0)}, ValueError, r"Argument `end`.*absolute\(0.0\)"),
         ({"end": -0.1}, ValueError, r"Argument `end`.*Received: end=-0.1"),
         ({"end": 0.1, "base": 1.0}, ValueError, r"Argument `base`.*other than 1"),
+        ({"end": 0.1, "staircase": "no"}, TypeError, r"Argument `staircase`"),
         ({"end": 0.1, "base": 0.0}, ValueError, r"Argument `base`.*Received: base=0.0"),
+        ({"end": 0.1, "base": 5e-324}, ValueError, r"Argument `base`.*\[1e-300, 1e\+300\]"),
+        ({"end": 0.1, "base": 1e301}, ValueError, r"Argument `base`"),
         ({"end": 0.1, "base": math.inf}, ValueError, r"Argument `base`"),
         ({"rate": 0.5, "staircase": 1}, TypeError, r"Argument `staircase`.*True or False"),
     ],

@@ -49,7 +49,8 @@ class Exponential(Schedule):
         start: the factor at step 0, >= 0 (or `absolute(v)`); length mode only. Default 1.
         end: the factor at `steps` and after, >= 0 (or `absolute(v)`). Selects the length mode.
         steps: the length: int steps, a float fraction of the run, or None for the rest of the run.
-        base: the curvature of the normalized form, a finite number > 0 and != 1; length mode only.
+        base: the curvature of the normalized form, a number in [1e-300, 1e300] other than 1;
+            length mode only.
         staircase: hold each value for `every` steps (optax's and Keras' `staircase`).
 
     Raises:
@@ -83,8 +84,9 @@ class Exponential(Schedule):
     def __post_init__(self) -> None:
         owner = "exponential"
         object.__setattr__(self, "every", check_length(owner, "every", self.every, allow_none=False))
-        if not isinstance(self.staircase, bool):
+        if not isinstance(self.staircase, (bool, np.bool_)):
             raise fail(owner, "staircase", self.staircase, "True or False", kind=TypeError)
+        object.__setattr__(self, "staircase", bool(self.staircase))
         if self.rate is not None:
             others = {"start": self.start, "end": self.end, "steps": self.steps, "base": self.base}
             for name, value in others.items():
@@ -123,11 +125,10 @@ class Exponential(Schedule):
                         owner, name, value, "> 0 for a geometric decay (give `base` to decay to or from 0)"
                     )
         else:
-            base = check_number(owner, "base", self.base, low=0.0, low_open=True)
+            # exp(+-700) is finite, so expm1(+-ln(base)) is too.
+            base = check_number(owner, "base", self.base, low=1e-300, high=1e300)
             if base == 1.0:
-                raise fail(
-                    owner, "base", self.base, "a finite number > 0 other than 1 (1 is a straight line)"
-                )
+                raise fail(owner, "base", self.base, "a number in [1e-300, 1e300] other than 1 (1 is a line)")
             object.__setattr__(self, "base", base)
 
     @property

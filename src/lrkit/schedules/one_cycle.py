@@ -73,8 +73,9 @@ class OneCycle(Schedule):
     def __post_init__(self) -> None:
         owner = "one_cycle"
         object.__setattr__(self, "steps", check_length(owner, "steps", self.steps))
-        if not isinstance(self.three_phase, bool):
+        if not isinstance(self.three_phase, (bool, np.bool_)):
             raise fail(owner, "three_phase", self.three_phase, "True or False", kind=TypeError)
+        object.__setattr__(self, "three_phase", bool(self.three_phase))
         high = 0.5 if self.three_phase else 1.0
         peak_at = check_number(
             owner, "peak_at", self.peak_at, low=0.0, high=high, low_open=True, high_open=True
