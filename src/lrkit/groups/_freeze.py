@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -117,10 +117,13 @@ class GradualUnfreezing:
     from its step on it trains, with a fresh optimizer state (no moments from before), at
     ``base * schedule(t)``. The rates come from `lrkit.Scheduler`: give it `schedules(...)`, which
     wraps the schedule of each part as ``sequence([constant(0.0), schedule], [s_k])``; the
-    flags come from `step`, called after ``scheduler.step()`` with the index of the next update.
+    flags come from `attach` (checked before each forward pass of the model) or from `step`,
+    called by hand with the scheduler's position after ``scheduler.step()``.
 
-    Update ``i`` (counted from 0) uses the rate ``base * f(i)``: a part that joins at ``s_k`` is
-    updated by updates ``s_k, s_k + 1, ...``.
+    ``s_k`` is a position in the scheduler's unit: the first update whose position is ``>= s_k``
+    trains the part. (A frozen part's factor is 0 at position 0, so `lrkit.Scheduler`'s
+    ``skip_zero_start`` applies: update ``i`` is at position ``i + 1``, and the part joins with
+    update ``s_k - 1``; pass ``skip_zero_start=False`` to have update ``i`` at position ``i``.)
 
     Args:
         optimizer: the optimizer; its groups must carry names.
@@ -149,6 +152,21 @@ class GradualUnfreezing:
         ['0']
         >>> net[0].weight.requires_grad
         True
+
+        With `lrkit.Scheduler`:
+
+        >>> from lrkit import Scheduler
+        >>> opt = torch.optim.SGD(param_groups(net, {"2": 0.1, "0": 0.01}), lr=0.1)
+        >>> plan = GradualUnfreezing(opt, {"0": 3})
+        >>> sched = Scheduler(opt, plan.schedules(cosine()), total=10, skip_zero_start=False)
+        >>> _ = plan.attach(sched, net)
+        >>> seen = []
+        >>> for _ in range(4):
+        ...     net(torch.ones(1, 4)).sum().backward()
+        ...     seen.append((opt.param_groups[1]["lr"] > 0, net[0].weight.grad is not None))
+        ...     opt.step(); opt.zero_grad(); sched.step()
+        >>> seen
+        [(False, False), (False, False), (False, False), (True, True)]
 
     Reference: Howard & Ruder, "Universal Language Model Fine-tuning for Text Classification", 2018.
     """
@@ -218,26 +236,65 @@ class GradualUnfreezing:
             )
         return out
 
-    def step(self, position: int) -> list[str]:
-        """Unfreeze the parts whose step has come: call after ``scheduler.step()``.
+    def step(self, position: float) -> list[str]:
+        """Unfreeze the parts whose step has come (``position >= s_k``).
 
         Args:
-            position: the index of the next update (the scheduler's position), an int >= 0.
+            position: the position of the next update in the scheduler's unit
+                (`lrkit.Scheduler.position`), a number >= 0.
 
         Returns:
             The names of the groups unfrozen by this call (their optimizer state is fresh).
         """
-        if isinstance(position, bool) or not isinstance(position, numbers.Integral):
-            raise fail("GradualUnfreezing.step", "position", position, "an int >= 0", kind=TypeError)
+        if isinstance(position, bool) or not isinstance(position, numbers.Real) or not position >= 0:
+            raise fail("GradualUnfreezing.step", "position", position, "a number >= 0", kind=TypeError)
         joined = []
         for name, step in self.plan.items():
-            if name not in self._joined and int(position) >= step:
+            if name not in self._joined and position >= step:
                 for p in self._group(name)["params"]:
                     p.requires_grad_(True)
                     self.optimizer.state.pop(p, None)
                 self._joined.add(name)
                 joined.append(name)
         return joined
+
+    def attach(self, scheduler: Any, model: nn.Module) -> Callable[[], None]:
+        """Let `scheduler` (an `lrkit.Scheduler`) drive the unfreezing, checked before each forward.
+
+        Registers a forward pre-hook on `model` (torch's hook API; nothing is patched) that calls
+        ``step(scheduler.position)``: before the forward pass of an update, the scheduler's
+        position is that update's, so a part gets gradients from the first update whose position
+        is ``>= s_k``, the one whose rate the schedule makes non-zero. Forward passes in evaluation
+        only re-check the position.
+
+        Args:
+            scheduler: the `lrkit.Scheduler` over the same optimizer (following `schedules`).
+            model: the model whose forward pass starts each update.
+
+        Returns:
+            A function that removes the hook.
+
+        Raises:
+            TypeError: `scheduler` has no ``position`` (not an `lrkit.Scheduler`), `model` is no module.
+            ValueError: the scheduler drives another optimizer.
+        """
+        owner = "GradualUnfreezing.attach"
+        if not hasattr(scheduler, "position"):
+            raise fail(owner, "scheduler", type(scheduler).__name__, "an lrkit.Scheduler", kind=TypeError)
+        if not isinstance(model, nn.Module):
+            raise fail(owner, "model", type(model).__name__, "a torch.nn.Module", kind=TypeError)
+        if getattr(scheduler, "optimizer", self.optimizer) is not self.optimizer:
+            raise ValueError(
+                "GradualUnfreezing.attach() needs the scheduler of the same optimizer. Fix: build the "
+                "scheduler over the optimizer given to GradualUnfreezing"
+            )
+        self.step(scheduler.position)
+
+        def before_forward(module: nn.Module, args: Any) -> None:
+            self.step(scheduler.position)
+
+        handle = model.register_forward_pre_hook(before_forward)
+        return handle.remove
 
     @property
     def frozen(self) -> list[str]:
