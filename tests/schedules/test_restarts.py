@@ -257,7 +257,9 @@ def test_errors():
     with pytest.raises(ValueError, match=r"`decay_mode` of restarts\(\) must be one of 'all', 'peak'"):
         restarts(cosine(), period=5, decay_mode="floor")
     with pytest.raises(ValueError, match=r"`decay_mode` of restarts\(\) is 'peak', which needs a schedule"):
-        restarts(constant(0.5), period=5, decay=0.5, decay_mode="peak").resolve()
+        restarts(constant(0.5), period=5, decay=0.5, decay_mode="peak")
+    with pytest.raises(ValueError, match=r"`decay_mode` of restarts\(\) is 'peak', which needs a schedule"):
+        restarts(cosine(0.5, 0.5), period=5, decay=0.5, decay_mode="peak").resolve()
     rising = warmup(cosine(end=0.1), steps=2, start=0.5)
     with pytest.raises(ValueError, match=r"stays between its end and its start"):
         restarts(rising, period=10, decay=0.5, decay_mode="peak").resolve()

@@ -154,7 +154,9 @@ def test_round_trips(s):
 
 def test_errors():
     with pytest.raises(ValueError, match=r"`warmup` and `decay` of wsd\(\) must fit .* with 10 steps"):
-        wsd(warmup=4, decay=8, steps=10).resolve()
+        wsd(warmup=4, decay=8, steps=10)  # all in steps: checked when built
+    with pytest.raises(ValueError, match=r"`warmup` and `decay` of wsd\(\) must fit .* with 10 steps"):
+        wsd(warmup=0.4, decay=8).resolve(total=10)
     with pytest.raises(ValueError, match=r"`decay_shape` of wsd\(\) must be one of 'linear', 'cosine'"):
         wsd(warmup=2, decay=4, decay_shape="sqrt")
     with pytest.raises(ValueError, match=r"`decay` of wsd\(\) must be a positive int"):

@@ -125,6 +125,8 @@ class Restarts(Schedule):
                 "period / (1 - mult) steps and would restart infinitely often before that)",
             )
         check_choice("restarts", "decay_mode", self.decay_mode, DECAY_MODES)
+        if isinstance(period, int) and self.decay != 1.0 and self.is_resolved:
+            self._check_child()  # evaluable as built: check now, not at the first evaluation
 
     # -- resolution -----------------------------------------------------------------------------
 

@@ -112,8 +112,11 @@ class Wsd(Schedule):
         object.__setattr__(self, "decay_base", base)
         if self.warmup_shape == "exponential" and self.start == 0.0:
             raise fail("wsd", "start", self.start, "> 0 with warmup_shape='exponential' (a geometric ramp)")
+        if all(isinstance(getattr(self, name), int) for name in ("warmup", "decay", "steps")):
+            self._phases(Run(None, None, None))  # lengths all in steps: check they fit now
 
-    def _resolve(self, run: Run) -> Schedule:
+    def _phases(self, run: Run) -> tuple[int, int, int, int]:
+        """(whole length, warmup, stable, decay) in steps, checked to fit."""
         span: int = run.length("wsd", "steps", self.steps)
         warm: int = run.length("wsd", "warmup", self.warmup)
         decay: int = run.length("wsd", "decay", self.decay)
@@ -124,6 +127,10 @@ class Wsd(Schedule):
                 f"warmup={self.warmup!r} ({warm} steps) and decay={self.decay!r} ({decay} steps) "
                 f"with {span} steps"
             )
+        return span, warm, stable, decay
+
+    def _resolve(self, run: Run) -> Schedule:
+        span, warm, stable, decay = self._phases(run)
         end = self.end
         shape: Schedule
         if self.decay_shape == "linear":
