@@ -26,8 +26,6 @@ def unsupported(case):
         return "staircase"  # no combinator floors a schedule's clock
     if kwargs.get("decay_rate", 0.5) > 1 and case["name"] == "ExponentialDecay":
         return "decay_rate"  # unbounded growth
-    if kwargs.get("alpha", 0) and kwargs.get("m_mul", 1.0) != 1.0:
-        return "alpha"  # amplitude decay above the floor
     return None
 
 

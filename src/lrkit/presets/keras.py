@@ -257,23 +257,21 @@ def CosineDecayRestarts(
 ) -> Schedule:
     """Keras' ``CosineDecayRestarts`` (SGDR): cosine cycles ``t_mul`` times longer, peaks ``m_mul`` lower.
 
-    Cycle ``i`` lasts ``first_decay_steps * t_mul ** i`` steps and goes from ``I * m_mul ** i``
-    down to ``alpha * I`` (when ``alpha == 0`` or ``m_mul == 1``). lrkit:
+    Cycle ``i`` lasts ``first_decay_steps * t_mul ** i`` steps; its height above the floor
+    ``alpha * I`` is ``m_mul ** i`` times the first cycle's:
+    ``I * (alpha + (1 - alpha) * m_mul ** i * 0.5 * (1 + cos(pi * x)))``. lrkit:
     ``restarts(cosine(I, alpha * I, steps=first_decay_steps), period=first_decay_steps,
-    mult=t_mul, decay=m_mul, keep_end=alpha > 0)``.
+    mult=t_mul, decay=m_mul, decay_mode="amplitude")``.
 
     Args:
         initial_learning_rate: ``I``, >= 0.
         first_decay_steps: an int >= 1.
         t_mul: the cycle length factor, > 0. Default 2.
         m_mul: the peak factor per cycle, > 0. Default 1.
-        alpha: the floor as a fraction of ``I``, in [0, 1]. With ``alpha > 0`` and
-            ``m_mul != 1`` Keras scales each cycle's *amplitude* above the floor
-            (``alpha + (1 - alpha) * m_mul ** i * wave``), a peak decay lrkit's ``restarts``
-            does not have: refused.
+        alpha: the floor as a fraction of ``I``, in [0, 1].
 
     Raises:
-        ValueError: an argument outside its range; ``alpha > 0`` with ``m_mul != 1``.
+        ValueError: an argument outside its range.
 
     Example:
         >>> s = CosineDecayRestarts(1.0, first_decay_steps=2, t_mul=2.0, m_mul=0.5)
@@ -288,15 +286,8 @@ def CosineDecayRestarts(
     mult = check_number(owner, "t_mul", t_mul, low=0.0, low_open=True)
     decay = check_number(owner, "m_mul", m_mul, low=0.0, low_open=True)
     a = check_number(owner, "alpha", alpha, low=0.0, high=1.0)
-    if a and decay != 1.0:
-        raise fail(
-            owner,
-            "alpha",
-            alpha,
-            "0 when m_mul != 1 (Keras decays each cycle's amplitude above the floor; lrkit's restarts "
-            "decay the peak)",
-        )
-    return restarts(cosine(init, init * a, steps=period), period=period, mult=mult, decay=decay)
+    shape = cosine(init, init * a, steps=period)
+    return restarts(shape, period=period, mult=mult, decay=decay, decay_mode="amplitude")
 
 
 _MODES = ("auto", "min", "max")
