@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from lrkit.cli import main
-from lrkit.schedules import REGISTRY
 
 
 def run(capsys, *argv):
@@ -38,7 +37,6 @@ def column(text, index=1):
     return [float(line.split()[index]) for line in text.splitlines()[1:]]
 
 
-@pytest.mark.skipif("StepLR" not in REGISTRY, reason="the torch-named presets are not registered yet")
 def test_steplr_example_of_the_seeds(capsys):
     status, out, err = run(capsys, "StepLR(step_size=2, gamma=0.5)", "--lr", "0.1", "--steps", "4")
     assert status == 0
