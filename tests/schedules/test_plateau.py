@@ -132,3 +132,17 @@ def test_spec_and_config_round_trip():
     assert parse(repr(p)) == p
     assert from_config(p.to_config()) == p
     assert repr(plateau()) == "plateau()"
+
+
+def test_worked_table_of_the_scheduler_docs():
+    # docs/scheduler.md: patience=2, cooldown=1, threshold=0.
+    node = plateau(patience=2, cooldown=1, threshold=0.0)
+    metrics = [5.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 3.0]
+    state, rows = node.start(), []
+    for m in metrics:
+        state, reduce = node.judge(state, m)
+        rows.append((state.best, state.bad, state.cooldown, reduce))
+    assert [r[1] for r in rows] == [0, 0, 1, 2, 0, 0, 1, 2, 0]
+    assert [r[2] for r in rows] == [0, 0, 0, 0, 1, 0, 0, 0, 0]
+    assert [r[3] for r in rows] == [False] * 4 + [True] + [False] * 4
+    assert lrkit_reductions(node, metrics) == torch_reductions(metrics, patience=2, cooldown=1, threshold=0.0)
