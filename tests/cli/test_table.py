@@ -169,3 +169,19 @@ def test_closed_pipe_ends_quietly():
     _, err = process.communicate(timeout=60)
     assert b"Traceback" not in err
     assert process.returncode in (0, 1)
+
+
+def test_absolute_torch_spec_with_the_default_lr_matches_torch(capsys):
+    # OneCycleLR's rates are absolute (max_lr): with the default --lr 1.0 the table shows torch's rates.
+    spec = "OneCycleLR(max_lr=0.1, total_steps=20)"
+    status, out, _ = run(capsys, spec, "--steps", "20", "--format", "json")
+    assert status == 0
+    got = np.array(json.loads(out)["lr"])
+    expected = torch_lrs(
+        lambda opt: torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=0.1, total_steps=20, cycle_momentum=False
+        ),
+        [0.5],
+        20,
+    )
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
