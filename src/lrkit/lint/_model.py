@@ -81,6 +81,11 @@ _SAFE_METHODS = frozenset(
     ]
 )
 
+#: The methods whose calls are recorded as sites (what the rules look at).
+_RECORDED = frozenset({"step", "get_lr", "load_state_dict", "update", "setdefault", "optimizer_step"})
+
+_COMPOSERS = ("SequentialLR", "ChainedScheduler")
+
 SCHEDULER_FAMILIES = frozenset({"torch", "compat", "lrkit", "hf", "timm", "unknown-scheduler"})
 
 _HF_SCHEDULES = frozenset(
@@ -225,6 +230,8 @@ class Model:
         self.bindings: list[Binding] = []
         self._scoped: dict[tuple[int, str], Binding] = {}
         self._global: dict[str, Binding] = {}
+        #: Keys bound to different classes in different functions: no guess from elsewhere.
+        self._ambiguous: set[str] = set()
         self._aliases: dict[tuple[int, str], str] = {}
         self._global_aliases: dict[str, str] = {}
         self.literals: dict[tuple[int, str], list[ast.expr]] = {}
@@ -257,7 +264,7 @@ class Model:
         """The binding of `key` seen from `func`: its own scope first, then the whole file."""
         key = self.canonical(key, func)
         found = self._scoped.get((id(func), key))
-        if found is None:
+        if found is None and key not in self._ambiguous:
             found = self._global.get(key)
         # A call of something unknown (a factory of the project) says nothing about the class.
         return None if found is None or found.family == "other" else found
@@ -423,23 +430,53 @@ class Model:
         self._if_depth_in_loop -= 1
         self._branches = saved
 
-    def _expr(self, node: ast.expr) -> None:
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Call):
-                self._call(sub)
-            elif isinstance(sub, ast.NamedExpr):
-                self._bind_target(sub.target, sub.value)
+    def _expr(self, node: ast.AST) -> None:
+        # NOTE: a hand-written walk: names, constants and attribute chains (most of a file's
+        # nodes) are handled without the generators of ast.walk, which dominated the run time.
+        kind = type(node)
+        if kind is ast.Name or kind is ast.Constant:
+            return
+        if kind is ast.Attribute:
+            self._expr(node.value)  # type: ignore[attr-defined]
+            return
+        if kind is ast.Call:
+            call: ast.Call = node  # type: ignore[assignment]
+            self._call(call)
+            self._expr(call.func)
+            for arg in call.args:
+                self._expr(arg)
+            for keyword in call.keywords:
+                self._expr(keyword.value)
+            return
+        if kind is ast.BinOp:
+            self._expr(node.left)  # type: ignore[attr-defined]
+            self._expr(node.right)  # type: ignore[attr-defined]
+            return
+        if kind is ast.Subscript:
+            self._expr(node.value)  # type: ignore[attr-defined]
+            self._expr(node.slice)  # type: ignore[attr-defined]
+            return
+        if kind is ast.Tuple or kind is ast.List:
+            for item in node.elts:  # type: ignore[attr-defined]
+                self._expr(item)
+            return
+        if kind is ast.NamedExpr:
+            named: ast.NamedExpr = node  # type: ignore[assignment]
+            self._bind_target(named.target, named.value)
+        for child in ast.iter_child_nodes(node):
+            self._expr(child)
 
     def _call(self, call: ast.Call) -> None:
         func = call.func
+        kind = type(func)
         name: str | None = None
-        if isinstance(func, ast.Attribute):
-            name = func.attr
-            receiver = dotted(func.value)
+        if kind is ast.Attribute:
+            name = func.attr  # type: ignore[attr-defined]
+            receiver = dotted(func.value) if name in _RECORDED else None  # type: ignore[attr-defined]
             if receiver is not None:
                 site = Site(
                     receiver,
-                    func.attr,
+                    name,
                     call,
                     self._func,
                     self._loops,
@@ -449,30 +486,41 @@ class Model:
                 self.sites.append(site)
                 if self._loops:
                     self._loops[-1].sites.append(site)
-            safe = func.attr in _SAFE_METHODS or (receiver is not None and is_scheduler_name(receiver))
-        elif isinstance(func, ast.Name):
-            name = func.id
-            safe = func.id in _SAFE_FUNCTIONS
-        else:
-            safe = False
+        elif kind is ast.Name:
+            name = func.id  # type: ignore[attr-defined]
         if self._loops:
-            if name is not None:
-                self._loops[-1].called.add(name)
-            if not safe:
-                for loop in self._loops:
-                    loop.opaque = True
-        qualname = self.names.qualify(func)
-        if qualname == "torch.save":
-            self.saves.append((call, self._func))
-        if qualname is not None and qualname.rpartition(".")[2] in ("SequentialLR", "ChainedScheduler"):
-            for arg in [*call.args, *(k.value for k in call.keywords)]:
-                if isinstance(arg, (ast.List, ast.Tuple)):
-                    for item in arg.elts:
-                        key = dotted(item)
-                        if key is not None:
-                            self.composed.add(self.canonical(key, self._func))
-                        elif isinstance(item, ast.Call):
-                            self.composed_calls.add(id(item))
+            self._loop_call(func, name)
+        if name is None:
+            return
+        if name == "save" or name in _COMPOSERS or (kind is ast.Name and name in self.names.aliases):
+            qualname = self.names.qualify(func)
+            if qualname == "torch.save":
+                self.saves.append((call, self._func))
+            elif qualname is not None and qualname.rpartition(".")[2] in _COMPOSERS:
+                self._composer(call)
+
+    def _loop_call(self, func: ast.expr, name: str | None) -> None:
+        """Note a call inside loops: its name, and whether it could step an optimizer."""
+        if name is not None:
+            self._loops[-1].called.add(name)
+        if isinstance(func, ast.Attribute):
+            safe = name in _SAFE_METHODS or is_scheduler_name(dotted(func.value) or "")
+        else:
+            safe = name in _SAFE_FUNCTIONS
+        if not safe:
+            for loop in self._loops:
+                loop.opaque = True
+
+    def _composer(self, call: ast.Call) -> None:
+        """Record the children of a SequentialLR / ChainedScheduler (they are composed)."""
+        for arg in [*call.args, *(k.value for k in call.keywords)]:
+            if isinstance(arg, (ast.List, ast.Tuple)):
+                for item in arg.elts:
+                    key = dotted(item)
+                    if key is not None:
+                        self.composed.add(self.canonical(key, self._func))
+                    elif isinstance(item, ast.Call):
+                        self.composed_calls.add(id(item))
 
     # -- bindings ----------------------------------------------------------------------------------
 
@@ -536,6 +584,9 @@ class Model:
             binding.optimizer = None if opt_key is None else self.canonical(opt_key, self._func)
         self.bindings.append(binding)
         self._scoped[(scope, key)] = binding
+        previous = self._global.get(key)
+        if previous is not None and previous.func is not self._func and previous.cls != binding.cls:
+            self._ambiguous.add(key)
         self._global[key] = binding
         self._aliases.pop((scope, key), None)
 

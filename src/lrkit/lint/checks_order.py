@@ -57,7 +57,8 @@ def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Find
 def check_uncomposed(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
     """LR011: two schedulers stepped on one optimizer, neither inside SequentialLR/ChainedScheduler."""
     rule = RULES["LR011"]
-    by_optimizer: dict[str, dict[int, tuple[Binding, list[Site]]]] = {}
+    # The same optimizer: the same name in the same function (or ``self.x`` in the same class).
+    by_optimizer: dict[tuple[object, str], dict[int, tuple[Binding, list[Site]]]] = {}
     for site, binding in model.scheduler_sites("step"):
         if binding is None or binding.optimizer is None:
             continue
@@ -65,9 +66,11 @@ def check_uncomposed(model: Model, cadence: Cadence, path: str) -> Iterator[Find
             continue
         if id(binding.call) in model.composed_calls:
             continue
-        entry = by_optimizer.setdefault(binding.optimizer, {}).setdefault(id(binding), (binding, []))
+        owner: object = binding.func.cls if binding.optimizer.startswith("self.") else id(binding.func)
+        group = by_optimizer.setdefault((owner, binding.optimizer), {})
+        entry = group.setdefault(id(binding), (binding, []))
         entry[1].append(site)
-    for optimizer, entries in by_optimizer.items():
+    for (_, optimizer), entries in by_optimizer.items():
         ordered = sorted(entries.values(), key=lambda item: (item[0].call.lineno, item[0].call.col_offset))
         for index, (later, later_sites) in enumerate(ordered):
             for earlier, earlier_sites in ordered[:index]:
