@@ -69,6 +69,8 @@ FAILING_TASK = textwrap.dedent(
         (["--seeds", "0"], "argument --seeds: must be an int >= 1. Received: 0"),
         (["--target", "97"], "argument --target: must be an accuracy in (0, 1]. Received: 97.0"),
         (["--threads", "0"], "argument --threads: must be an int >= 1"),
+        (["--lr", "fast"], "argument --lr: must be a rate > 0 or 'find'. Received: 'fast'"),
+        (["--lr", "0"], "argument --lr: must be a rate > 0 or 'find'. Received: '0'"),
     ],
 )
 def test_bad_input_is_one_line_and_status_2(capsys, tmp_path, argv, message):

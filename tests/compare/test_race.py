@@ -75,6 +75,27 @@ def test_lr_in_results_json_is_what_the_optimizer_applied(recording, tmp_path):
         assert cosine_run[i] == pytest.approx([0.1 * expected, 0.05 * expected], rel=1e-12, abs=1e-15)
 
 
+def test_lr_sets_the_first_groups_base_and_keeps_the_ratios(recording):
+    result = compare(["constant()"], task="recording", epochs=1, seeds=1, lr=0.3)
+    assert result.base_lrs == [0.3, 0.15]
+    assert result.lr_source == "given"
+    assert recording[-1][0] == [0.3, 0.15]
+    assert result.entries[0].runs[0].lr == recording[-1]
+
+
+def test_lr_find_races_at_the_range_tests_suggestion():
+    from lrkit.finder import find_lr
+    from lrkit.tasks import load_task
+
+    fresh = load_task("digits", seed=0)
+    expected = find_lr(fresh.model, fresh.make_optimizer(), fresh.loss, fresh.train, progress=False)
+    result = compare(["constant()"], epochs=1, seeds=1, lr="find")
+    assert result.lr_source == "range test"
+    assert result.range_test["lr"] == expected.suggestion.lr
+    assert result.base_lrs == [expected.suggestion.lr]
+    assert result.entries[0].runs[0].lr[0] == [expected.suggestion.lr]
+
+
 def test_files_and_their_contents(tiny):
     _, out = tiny
     assert sorted(p.name for p in out.iterdir()) == [
@@ -224,6 +245,8 @@ def test_finished_schedules_are_kept_when_a_later_run_fails(monkeypatch, tmp_pat
         ({"seeds": 0}, ValueError, r"Argument `seeds` of compare\(\) must be an int >= 1"),
         ({"target": 1.5}, ValueError, r"Argument `target` of compare\(\)"),
         ({"task": "imagenet"}, TaskError, "must be one of 'digits', 'digits-cnn'"),
+        ({"lr": 0.0}, ValueError, r"Argument `lr` of compare\(\) must be a finite number in \(0, inf\]"),
+        ({"lr": "fast"}, TypeError, r"Argument `lr` of compare\(\)"),
     ],
 )
 def test_bad_input_fails_before_training(kwargs, error, message, tmp_path):

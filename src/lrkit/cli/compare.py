@@ -1,7 +1,7 @@
 """``lrkit compare``: race schedules side by side on real data, with a table and a report.
 
     lrkit compare [SPEC ...] [--task digits] [--epochs N] [--seeds K] [--out DIR] [--target ACC]
-                  [--threads T] [--progress | --no-progress]
+                  [--lr LR|find] [--threads T] [--progress | --no-progress]
 
 Each SPEC is a schedule spec (``"warmup(cosine(), steps=0.1)"``), optionally named
 (``"wc=warmup(cosine(), steps=0.1)"``); without SPEC the default race runs (constant, step decay,
@@ -74,6 +74,12 @@ def add_parser(subparsers: Any) -> None:
         "--out", default="lrkit-compare", metavar="DIR", help="output folder (default ./lrkit-compare)"
     )
     parser.add_argument(
+        "--lr",
+        metavar="LR|find",
+        help="base rate of the optimizer's first group (other groups keep their ratio), or 'find' for "
+        "the range test's suggestion (default: the task's rates)",
+    )
+    parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (default 1: fastest for small models)"
     )
     parser.add_argument(
@@ -94,6 +100,14 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError(f"argument --target: must be an accuracy in (0, 1]. Received: {args.target}")
     if args.threads < 1:
         raise UsageError(f"argument --threads: must be an int >= 1. Received: {args.threads}")
+    if args.lr is not None and args.lr != "find":
+        try:
+            rate = float(args.lr)
+        except ValueError:
+            rate = float("nan")
+        if not 0.0 < rate < float("inf"):
+            raise UsageError(f"argument --lr: must be a rate > 0 or 'find'. Received: {args.lr!r}")
+        args.lr = rate
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
                 out=args.out,
                 progress=progress,
                 threads=args.threads,
+                lr=args.lr,
             )
         except TaskError as error:
             results = Path(args.out, "results.json")

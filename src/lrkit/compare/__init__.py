@@ -146,6 +146,7 @@ def compare(
     out: str | os.PathLike[str] | None = None,
     progress: bool = False,
     threads: int | None = None,
+    lr: float | str | None = None,
 ) -> Comparison:
     """Train the task once per schedule and per seed; return every curve and the summaries.
 
@@ -169,9 +170,13 @@ def compare(
         progress: show a tqdm progress bar on stderr.
         threads: torch's intra-op threads for the race (restored afterwards), an int >= 1;
             None leaves torch's setting.
+        lr: the base rate of the optimizer's first group, a finite float > 0 (other groups keep
+            their ratio to it); ``"find"`` takes the rate `lrkit.find_lr` suggests on the task
+            (seed 0, default sweep); None keeps the task's rates.
 
     Raises:
-        ValueError: a bad spec, a spec that does not fit the run, an argument out of range.
+        ValueError: a bad spec, a spec that does not fit the run, an argument out of range, a
+            range test that suggests no rate.
         lrkit.tasks.TaskError: an unknown task, or a task whose code fails (files written so far
             are kept, with ``status: "failed"`` and the error in ``results.json``).
 
@@ -184,7 +189,7 @@ def compare(
     import torch
 
     from lrkit import __version__
-    from lrkit.compare._train import train_run
+    from lrkit.compare._train import set_base_lr, train_run
     from lrkit.tasks import TaskError, load_task, steps_per_epoch
 
     epochs = check_int("compare", "epochs", epochs, low=1)
@@ -192,10 +197,18 @@ def compare(
     target = check_number("compare", "target", target, low=0.0, high=1.0, low_open=True)
     if threads is not None:
         threads = check_int("compare", "threads", threads, low=1)
+    if lr is not None and lr != "find":
+        lr = check_number("compare", "lr", lr, low=0.0, low_open=True)
     race = _race(specs)
     first = load_task(task, seed=0)
     spe = steps_per_epoch(first)
-    base_lrs = [float(group["lr"]) for group in first.make_optimizer().param_groups]
+    optimizer = first.make_optimizer()
+    range_test: dict[str, Any] | None = None
+    if lr == "find":
+        lr, range_test = _range_test(task, threads)
+    if lr is not None:
+        set_base_lr(optimizer, float(lr))
+    base_lrs = [float(group["lr"]) for group in optimizer.param_groups]
     total = epochs * spe
     for _, _, schedule in race:
         for base in base_lrs:
@@ -208,6 +221,8 @@ def compare(
         target=target,
         steps_per_epoch=spe,
         base_lrs=base_lrs,
+        lr_source="task" if lr is None else "given" if range_test is None else "range test",
+        range_test=range_test,
         versions={
             "lrkit": __version__,
             "torch": torch.__version__,
@@ -232,6 +247,7 @@ def compare(
                     seed=seed,
                     epochs=epochs,
                     steps_per_epoch=spe,
+                    lr=None if lr is None else float(lr),
                     on_epoch=None if bar is None else bar.update,
                 )
                 entry.runs.append(run)
@@ -257,6 +273,31 @@ def compare(
         comparison.write(out)
         write_report(comparison, out)
     return comparison
+
+
+def _range_test(task: str, threads: int | None) -> tuple[float, dict[str, Any]]:
+    """The rate `lrkit.find_lr` suggests on a fresh copy of the task (seed 0), and its details."""
+    import torch
+
+    from lrkit.finder import find_lr
+    from lrkit.tasks import load_task
+
+    fresh = load_task(task, seed=0)
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        result = find_lr(fresh.model, fresh.make_optimizer(), fresh.loss, fresh.train, progress=False)
+    finally:
+        torch.set_num_threads(previous)
+    suggestion = result.suggestion
+    if suggestion.lr is None:
+        raise ValueError(f"the range test on task {task!r} suggests no rate: {suggestion.reason}")
+    return float(suggestion.lr), {
+        "lr": suggestion.lr,
+        "method": suggestion.method,
+        "interval": result.interval,
+    }
 
 
 def _progress(enabled: bool, total: int) -> Any:

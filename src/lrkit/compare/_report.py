@@ -134,6 +134,13 @@ def _spec_list(entries: list[Entry]) -> str:
     return f"<ul>\n{items}\n</ul>"
 
 
+def _lr_source(comparison: Comparison) -> str:
+    if comparison.range_test is not None:
+        found = comparison.range_test
+        return f"suggested by the range test, method {found.get('method')}, interval {found.get('interval')}"
+    return "the task's" if comparison.lr_source == "task" else "given"
+
+
 def report_html(comparison: Comparison, png: bytes) -> str:
     """A self-contained HTML page: the figure (embedded as base64), the table and the settings."""
     image = base64.b64encode(png).decode("ascii")
@@ -161,8 +168,9 @@ img {{ max-width: 100%; }}
 <h1>lrkit compare: task <code>{html.escape(c.task)}</code></h1>
 {status}
 <p>{c.epochs} epochs of {c.steps_per_epoch} updates, seeds {html.escape(str(c.seeds))}, base learning
-rate(s) {html.escape(str(c.base_lrs))}; accuracy target {c.target * 100:g}%. Values are the mean
-± standard deviation over seeds; the time is per run. Total time {c.seconds:.1f} s.</p>
+rate(s) {html.escape(str(c.base_lrs))} ({html.escape(_lr_source(c))}); accuracy target
+{c.target * 100:g}%. Values are the mean ± standard deviation over seeds; the time is per run.
+Total time {c.seconds:.1f} s.</p>
 <img id="figure" alt="learning rate, training loss and validation accuracy per schedule"
  src="data:image/png;base64,{image}">
 {_table_html(c)}

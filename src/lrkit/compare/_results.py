@@ -123,6 +123,8 @@ class Comparison:
     steps_per_epoch: int
     base_lrs: list[float]
     entries: list[Entry] = dataclasses.field(default_factory=list)
+    lr_source: str = "task"
+    range_test: dict[str, Any] | None = None
     status: str = "running"
     error: str | None = None
     seconds: float = 0.0
@@ -140,6 +142,8 @@ class Comparison:
             "steps_per_epoch": self.steps_per_epoch,
             "total_updates": self.epochs * self.steps_per_epoch,
             "base_lrs": self.base_lrs,
+            "lr_source": self.lr_source,
+            "range_test": self.range_test,
             "seconds": self.seconds,
             "versions": self.versions,
             "schedules": [

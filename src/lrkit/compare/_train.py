@@ -13,7 +13,7 @@ from lrkit.schedules import Schedule
 from lrkit.tasks import Task, TaskError
 from lrkit.tasks._task import _describe
 
-__all__ = ["evaluate", "has_plateau", "train_run"]
+__all__ = ["evaluate", "has_plateau", "set_base_lr", "train_run"]
 
 
 def has_plateau(schedule: Schedule) -> bool:
@@ -25,6 +25,36 @@ def has_plateau(schedule: Schedule) -> bool:
         False
     """
     return any(node.name == "plateau" for _, node in schedule.walk())
+
+
+def set_base_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    """Give the first group the rate `lr` and every other group ``lr * (its rate / the first's)``.
+
+    Raises:
+        ValueError: the first group's rate is 0 (no ratio to keep).
+
+    Example:
+        >>> import torch
+        >>> p, q = torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))
+        >>> opt = torch.optim.SGD([{"params": [p], "lr": 0.1}, {"params": [q], "lr": 0.01}])
+        >>> set_base_lr(opt, 0.5)
+        >>> [round(g["lr"], 12) for g in opt.param_groups]
+        [0.5, 0.05]
+    """
+    groups = optimizer.param_groups
+    first = float(groups[0]["lr"])
+    if first <= 0.0:
+        raise ValueError(
+            f"Argument `lr` of compare() rescales the optimizer's groups from the first group's rate, "
+            f"which is {first!r}. Received: lr={lr!r}"
+        )
+    scale = lr / first
+    for index, group in enumerate(groups):
+        value = lr if index == 0 else float(group["lr"]) * scale
+        if isinstance(group["lr"], torch.Tensor):
+            group["lr"].fill_(value)
+        else:
+            group["lr"] = value
 
 
 @torch.no_grad()
@@ -64,6 +94,7 @@ def train_run(
     seed: int,
     epochs: int,
     steps_per_epoch: int,
+    lr: float | None = None,
     on_epoch: Callable[[], None] | None = None,
 ) -> RunResult:
     """Train `task.model` for `epochs` under `schedule` with `lrkit.Scheduler`; return its curves.
@@ -80,6 +111,7 @@ def train_run(
         seed: recorded in the result (the task was built with it).
         epochs: passes over ``task.train``, an int >= 1.
         steps_per_epoch: updates per epoch (``len(task.train)``), an int >= 1.
+        lr: the first group's base rate instead of the task's (see `set_base_lr`); None keeps it.
         on_epoch: called after each epoch (a progress bar).
 
     Raises:
@@ -89,6 +121,8 @@ def train_run(
 
     torch.manual_seed(seed)
     optimizer = task.make_optimizer()
+    if lr is not None:
+        set_base_lr(optimizer, lr)
     scheduler = Scheduler(optimizer, schedule, total=epochs * steps_per_epoch)
     observe = has_plateau(schedule)
     run = RunResult(seed=seed)
