@@ -161,9 +161,9 @@ def test_matches_torch_over_many_configurations(base_lr, span, up, down, mode, g
     np.testing.assert_allclose([s(t) for t in range(301)], ref, rtol=1e-15, atol=1e-300)
     ts = np.concatenate([np.arange(301.0), np.linspace(0, 300, 977)])
     np.testing.assert_array_max_ulp(
-        s(ts), np.array([s(float(t)) for t in ts]), maxulp=1 if mode != "exp_range" else 2
+        s(ts), np.array([s(float(t)) for t in ts]), maxulp=1 if mode != "exp_range" else 3
     )
     assert np.all(s(ts) >= 0)
     far = np.array([1e9, 1e12])
-    np.testing.assert_array_max_ulp(s(far), np.array([s(float(t)) for t in far]), maxulp=2)
+    np.testing.assert_array_max_ulp(s(far), np.array([s(float(t)) for t in far]), maxulp=3)
     assert not math.isnan(s(1e12))

