@@ -12,7 +12,13 @@ __all__ = ["Continuable", "Extrapolate", "extrapolate"]
 
 @runtime_checkable
 class Continuable(Protocol):
-    """A shape whose closed form has a natural continuation past its end, >= 0 everywhere."""
+    """A shape whose closed form has a natural continuation past its end, >= 0 everywhere.
+
+    Example:
+        >>> from lrkit import cosine, linear
+        >>> isinstance(cosine(steps=4), Continuable), isinstance(linear(steps=4), Continuable)
+        (True, False)
+    """
 
     def continued_at(self, t: float) -> float:
         """The formula at `t`, without holding the end value after the schedule's length."""
@@ -22,7 +28,15 @@ class Continuable(Protocol):
 
 
 def continuable_names() -> list[str]:
-    """The registered schedules that `extrapolate` accepts (those with a natural continuation)."""
+    """The registered schedules that `extrapolate` accepts (those with a natural continuation).
+
+    A shape joins the list by defining ``continued_at`` and ``continued_over`` (see `Continuable`).
+
+    Example:
+        >>> from lrkit.schedules.extrapolate import continuable_names
+        >>> "cosine" in continuable_names(), "linear" in continuable_names()
+        (True, False)
+    """
     return sorted(
         name
         for name, fn in REGISTRY.items()

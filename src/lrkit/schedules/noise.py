@@ -78,7 +78,26 @@ def _log_over(x: FloatArray) -> FloatArray:
 
 
 def noise_at(seed: int, step: int, std: float, clip: float, kind: str) -> float:
-    """The noise term ``n`` at an integer step: a pure function of its arguments."""
+    """The noise term ``n`` at an integer step: a pure function of its arguments.
+
+    Draw ``j = 1, 2, ...`` of a step takes the two 64-bit words ``mix(key + (2j - 1) * G)`` and
+    ``mix(key + 2j * G)`` of the splitmix64 stream keyed by ``key = mix(mix(seed + G) ^ step)``
+    (``G`` the golden-ratio increment); the first draw with ``|n| < clip`` is returned.
+
+    Args:
+        seed: an int in [0, 2**64).
+        step: an int >= 0 (taken modulo 2**64).
+        std: the standard deviation, >= 0.
+        clip: the bound on ``|n|``, > 0.
+        kind: "normal" or "uniform".
+
+    Example:
+        >>> from lrkit.schedules.noise import noise_at
+        >>> noise_at(0, 7, 0.1, 0.67, "normal") == noise_at(0, 7, 0.1, 0.67, "normal")
+        True
+        >>> abs(noise_at(0, 7, 1.0, 0.2, "uniform")) < 0.2
+        True
+    """
     key = _mix(_mix((seed + _GOLDEN) & _MASK) ^ (step & _MASK))
     draw = 0
     while True:
@@ -99,7 +118,15 @@ def noise_at(seed: int, step: int, std: float, clip: float, kind: str) -> float:
 
 
 def noise_over(seed: int, steps: FloatArray, std: float, clip: float, kind: str) -> FloatArray:
-    """`noise_at` at ``floor(t)`` for each ``t`` of an array, bit-identical to it."""
+    """`noise_at` at ``floor(t)`` for each ``t`` of an array, bit-identical to it.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.schedules.noise import noise_at, noise_over
+        >>> noise_over(3, np.array([7.0, 7.5]), 0.1, 0.67, "normal").tolist() == [
+        ...     noise_at(3, 7, 0.1, 0.67, "normal")] * 2
+        True
+    """
     counters = np.fmod(np.floor(steps), _TWO64).astype(np.uint64)
     base = np.uint64(_mix((seed + _GOLDEN) & _MASK))
     key = _mix_over(base ^ counters)

@@ -177,13 +177,17 @@ class Restarts(Schedule):
         p = float(self.period)
         if self.mult == 1.0:
             return p * k
-        return p * (_power(self.mult, k) - 1.0) / (self.mult - 1.0)
+        if self.mult > 1.0:
+            return p * (_power(self.mult, k) - 1.0) / (self.mult - 1.0)
+        return p * (1.0 - _power(self.mult, k)) / (1.0 - self.mult)  # +0.0 at k = 0, not -0.0
 
     def _starts_of(self, k: npt.NDArray[np.int64]) -> FloatArray:
         p = float(self.period)
         if self.mult == 1.0:
             return p * k.astype(np.float64)
-        return p * (_powers(self.mult, k) - 1.0) / (self.mult - 1.0)
+        if self.mult > 1.0:
+            return p * (_powers(self.mult, k) - 1.0) / (self.mult - 1.0)
+        return p * (1.0 - _powers(self.mult, k)) / (1.0 - self.mult)
 
     def _length_of(self, k: int) -> float:
         return float(self.period) * _power(self.mult, k)
@@ -313,12 +317,25 @@ class Restarts(Schedule):
         yield "schedule", self.schedule, self._local(t)[1]
 
     def cycle_of(self, t: float) -> int:
-        """The index of the cycle in effect at step `t` (0-based; `limit` once the cycles are over)."""
+        """The index of the cycle in effect at step `t` (0-based; `limit` once the cycles are over).
+
+        Example:
+            >>> from lrkit import cosine, restarts
+            >>> s = restarts(cosine(), period=2, mult=2.0, limit=3)
+            >>> [s.cycle_of(t) for t in (0, 1.9, 2, 5.9, 6, 14, 1e9)]
+            [0, 0, 1, 1, 2, 3, 3]
+        """
         value = check_number("cycle_of", "t", t, low=0.0)
         return self._cycle(value)
 
     def cycle_starts(self, count: int) -> list[float]:
-        """The steps where the first `count` cycles start, ``B_0 .. B_{count-1}``."""
+        """The steps where the first `count` cycles start, ``B_0 .. B_{count-1}``.
+
+        Example:
+            >>> from lrkit import cosine, restarts
+            >>> restarts(cosine(), period=10, mult=0.5, limit=3).cycle_starts(4)
+            [0.0, 10.0, 15.0, 17.5]
+        """
         n = check_int("cycle_starts", "count", count, low=0)
         return [self._start_of(k) for k in range(n)]
 

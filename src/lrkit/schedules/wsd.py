@@ -146,7 +146,16 @@ class Wsd(Schedule):
         return node._resolve(run.within(span))
 
     def composition(self) -> Schedule:
-        """The composition this wsd stands for (all lengths in steps, values factors)."""
+        """The composition this wsd stands for (all lengths in steps, values factors).
+
+        Raises:
+            ValueError: a length or value still needs the run (use `resolve`, which returns it).
+
+        Example:
+            >>> from lrkit import wsd
+            >>> wsd(warmup=2, decay=4, decay_shape="cosine", steps=10).composition()
+            warmup(sequence([constant(1.0), cosine(steps=4)], [4]), steps=2)
+        """
         cached = self.__dict__.get("_composition")
         if cached is None:
             self._require_resolved()
