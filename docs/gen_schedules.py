@@ -60,7 +60,12 @@ EXAMPLES: dict[str, Example] = {
     "floor": Example("floor(linear(1.0, 0.0), 0.3)", 100),
     "ceiling": Example("ceiling(linear(0.0, 2.0), 1.0)", 100),
     "extrapolate": Example("extrapolate(cosine(end=0.1, steps=40))", 200),
+    "noise": Example("noise(cosine(end=0.1), std=0.05, seed=1)", 200),
+    "wsd": Example("wsd(warmup=0.05, decay=0.2, decay_shape='1-sqrt', end=0.1)", 200),
 }
+
+#: Builders that are functions (not schedule classes), by section.
+SECTION_OF_BUILDER = {"wsd": "Combinators"}
 
 INTRO = """\
 # Schedules and combinators
@@ -149,6 +154,8 @@ def section_of(name: str) -> str:
     fn = REGISTRY[name]
     if name == "absolute":
         return "Values"
+    if name in SECTION_OF_BUILDER:
+        return SECTION_OF_BUILDER[name]
     if dataclasses.is_dataclass(fn) and any("Schedule" in str(f.type) for f in dataclasses.fields(fn)):
         return "Combinators"
     return "Shapes"
