@@ -270,3 +270,31 @@ def test_default_race_is_the_six_schedules_and_all_of_them_build():
         assert schedule.resolve(TOTAL * 10, base=0.1).is_resolved, label
     assert [label for label, s in schedules.items() if has_plateau(s)] == ["plateau after warmup"]
     assert "plateau" in REGISTRY
+
+
+def test_a_regression_task_reports_losses_only(monkeypatch, tmp_path):
+    def regression(seed):
+        torch.manual_seed(seed)
+        x = torch.randn(64, 3)
+        y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+        model = torch.nn.Linear(3, 1)
+        optimizer = lambda m: torch.optim.SGD(m.parameters(), lr=0.05)  # noqa: E731
+        return Task(
+            model, optimizer, Batches(x, y, batch_size=16), Batches(x, y, batch_size=64), torch.nn.MSELoss()
+        )
+
+    monkeypatch.setitem(TASKS, "regression", regression)
+    result = compare(["cosine()"], task="regression", epochs=3, seeds=2, out=tmp_path)
+    run = result.entries[0].runs[0]
+    assert run.val_accuracy == [None, None, None]
+    assert run.val_loss[-1] < run.val_loss[0]
+    row = result.table().splitlines()[2].split()
+    assert row[1] == "-"  # no accuracy
+    assert "never" in row
+    assert (tmp_path / "report.png").stat().st_size > 0
+    assert (
+        json.loads((tmp_path / "results.json").read_text())["schedules"][0]["summary"]["final_val_accuracy"][
+            "n"
+        ]
+        == 0
+    )
