@@ -165,8 +165,8 @@ class PiecewiseConstant(Schedule):
 
     A boundary ``b`` acts at ``t = b``: the value at step ``b`` is already the next one.
 
-    Boundaries: ``f(0) = values[0]`` (unless a boundary is 0, which it cannot be); ``values[-1]``
-    from the last boundary on (the horizon).
+    Boundaries: ``f(0) = values[0]`` (boundaries are >= 1); ``values[-1]`` from the last boundary
+    on (the horizon).
 
     Args:
         boundaries: strictly increasing positions: int steps (>= 1) or float fractions of the run in
