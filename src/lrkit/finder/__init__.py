@@ -10,6 +10,16 @@ Imports torch (the suggestion functions themselves need only numpy).
 
 from lrkit.finder._result import RangeTestResult
 from lrkit.finder._run import Snapshot, find_lr
-from lrkit.finder._suggest import METHODS, Suggestion, combine, smooth, suggest
+from lrkit.finder._suggest import METHODS, Suggestion, combine, smooth, suggest, suggestion_curve
 
-__all__ = ["METHODS", "RangeTestResult", "Snapshot", "Suggestion", "combine", "find_lr", "smooth", "suggest"]
+__all__ = [
+    "METHODS",
+    "RangeTestResult",
+    "Snapshot",
+    "Suggestion",
+    "combine",
+    "find_lr",
+    "smooth",
+    "suggest",
+    "suggestion_curve",
+]

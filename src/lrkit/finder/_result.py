@@ -28,7 +28,9 @@ class RangeTestResult:
         lrs: the reference group's rate at each recorded update.
         losses: the raw (mean over accumulated micro-batches) loss of each recorded update.
         smoothed: the debiased moving average of `losses` (causal: what the early stop watches).
-        centered: the zero-lag (forward-backward) average the suggestions are read from.
+        centered: the curve the suggestions are read from (`lrkit.finder.suggestion_curve`: a
+            5-point median and a zero-lag forward-backward average over the usable points; NaN
+            at the skipped ends).
         suggestions: ``{"valley" | "steepest" | "minimum": Suggestion}``.
         stop_reason: why the sweep ended ("completed", "diverged: ...", "non-finite loss: ...").
         updates: the optimizer updates that counted (one point each).
@@ -159,7 +161,7 @@ class RangeTestResult:
             losses: the raw losses.
             beta, skip_start, skip_end: as in `lrkit.finder.suggest`.
         """
-        from lrkit.finder._suggest import smooth, suggest
+        from lrkit.finder._suggest import smooth, suggest, suggestion_curve
 
         x = np.asarray(lrs, dtype=np.float64)
         y = np.asarray(losses, dtype=np.float64)
@@ -170,7 +172,7 @@ class RangeTestResult:
             lrs=x,
             losses=y,
             smoothed=np.concatenate([smooth(y[:upto], beta), np.full(len(y) - upto, np.nan)]),
-            centered=np.concatenate([smooth(y[:upto], beta, centered=True), np.full(len(y) - upto, np.nan)]),
+            centered=suggestion_curve(y, beta=beta, skip_start=skip_start, skip_end=skip_end),
             suggestions=found,
             stop_reason="given",
             updates=len(x),
@@ -223,7 +225,7 @@ class RangeTestResult:
             figure = ax.figure
         if raw:
             ax.plot(self.lrs, self.losses, color="0.75", linewidth=0.8, label="loss")
-        ax.plot(self.lrs, self.centered, color="C0", linewidth=1.6, label="smoothed loss (zero lag)")
+        ax.plot(self.lrs, self.centered, color="C0", linewidth=1.6, label="smoothed loss (as read)")
         colors = {"valley": "C1", "steepest": "C2", "minimum": "C3"}
         for method in METHODS:
             s = self.suggestions[method]
@@ -236,9 +238,11 @@ class RangeTestResult:
         ax.set_xscale("log")
         finite = self.centered[np.isfinite(self.centered)]
         if finite.size:
-            low, high = float(finite.min()), float(finite[: max(1, len(finite) // 2)].max())
-            span = max(high - low, 1e-12)
-            ax.set_ylim(low - 0.1 * span, high + 0.6 * span)
+            # From the lowest point to the highest one before it (the descent), with a margin.
+            lowest = int(np.argmin(finite))
+            low, high = float(finite[lowest]), float(finite[: lowest + 1].max())
+            span = max(high - low, 1e-6 * max(abs(high), 1.0))
+            ax.set_ylim(low - 0.15 * span, high + 0.5 * span)
         ax.set_xlabel("learning rate")
         ax.set_ylabel("loss")
         ax.set_title("learning-rate range test")

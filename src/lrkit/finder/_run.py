@@ -16,7 +16,7 @@ from torch import nn
 
 from lrkit._validate import check_choice, check_int, check_number, fail
 from lrkit.finder._result import RangeTestResult
-from lrkit.finder._suggest import combine, smooth, suggest
+from lrkit.finder._suggest import combine, smooth, suggest, suggestion_curve
 from lrkit.schedules import Schedule, linear
 from lrkit.schedules.exponential import exponential
 
@@ -453,7 +453,7 @@ def find_lr(
         lrs=x,
         losses=y,
         smoothed=smooth(y, smoothing) if y.size else y,
-        centered=smooth(y, smoothing, centered=True) if y.size else y,
+        centered=suggestion_curve(y, beta=smoothing, skip_start=skip_start, skip_end=skip_end),
         suggestions=found,
         stop_reason=reasons[0]
         if repeats == 1

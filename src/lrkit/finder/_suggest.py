@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from lrkit._validate import check_int, check_number, fail
 
-__all__ = ["METHODS", "Suggestion", "combine", "smooth", "suggest"]
+__all__ = ["METHODS", "Suggestion", "combine", "smooth", "suggest", "suggestion_curve"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -166,6 +166,40 @@ def _median5(values: FloatArray) -> FloatArray:
     return np.asarray([np.median(values[max(0, k - 2) : min(n, k + 3)]) for k in range(n)], dtype=np.float64)
 
 
+def _factor(beta: float, n: int) -> float:
+    """The centered average's factor: `beta`, but a window of at most a tenth of the sweep."""
+    return max(0.0, min(beta, 1.0 - 10.0 / n)) if n > 0 else 0.0
+
+
+def suggestion_curve(
+    losses: Sequence[float] | FloatArray,
+    *,
+    beta: float = 0.98,
+    skip_start: int | None = None,
+    skip_end: int = 5,
+) -> FloatArray:
+    """The smoothed curve `suggest` reads, at full length (NaN where it is not used).
+
+    Args:
+        losses: the raw losses.
+        beta, skip_start, skip_end: as in `suggest`.
+
+    Example:
+        >>> curve = suggestion_curve([1.0] * 20, skip_start=2, skip_end=3)
+        >>> int(np.isnan(curve).sum()), float(curve[2])
+        (5, 1.0)
+    """
+    raw = np.asarray(losses, dtype=np.float64)
+    out = np.full(raw.shape, np.nan)
+    bad = np.flatnonzero(~np.isfinite(raw))
+    n = int(bad[0]) if bad.size else len(raw)
+    start = n // 10 if skip_start is None else skip_start
+    stop = n - skip_end
+    if stop - start >= 1:
+        out[start:stop] = smooth(_median5(raw[start:stop]), _factor(beta, n), centered=True)
+    return out
+
+
 def _noise(raw: FloatArray) -> float:
     """A robust estimate of the raw losses' noise (MAD of successive differences)."""
     if len(raw) < 3:
@@ -246,7 +280,7 @@ def suggest(
         )
         return {m: _none(m, reason) for m in METHODS}
     xs, rs = x[start:stop], raw[start:stop]
-    factor = min(beta, 1.0 - 10.0 / len(raw))
+    factor = _factor(beta, len(raw))
     ys = smooth(_median5(rs), factor, centered=True)
     i = int(np.argmin(ys))
     top = float(np.max(ys[: i + 1]))
