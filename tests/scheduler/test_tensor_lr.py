@@ -40,6 +40,7 @@ def test_one_tensor_shared_by_groups_with_different_schedules_is_an_error():
 def test_tensor_lr_option_makes_per_group_tensors():
     opt = torch.optim.SGD([{"params": params(), "lr": 0.1}, {"params": params(), "lr": 0.2}])
     sched = Scheduler(opt, cosine(), total=4, tensor_lr=True)
+    assert sched.base_lrs == [0.1, 0.2]  # the float bases, not their float32 roundings
     tensors = [g["lr"] for g in opt.param_groups]
     assert all(isinstance(t, torch.Tensor) and t.dim() == 0 for t in tensors)
     assert tensors[0] is not tensors[1]

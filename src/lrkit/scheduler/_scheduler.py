@@ -166,6 +166,8 @@ class Scheduler(LRScheduler):
         self._skip_zero_start = skip_zero_start
 
         groups = optimizer.param_groups
+        lr_access = Access("lr", groups)
+        lr_bases = [lr_access.read(group) for group in groups]  # before tensor_lr rounds them
         if tensor_lr:
             for group in groups:
                 if not isinstance(group["lr"], torch.Tensor):
@@ -179,7 +181,7 @@ class Scheduler(LRScheduler):
             access = Access(key, groups)
             definitions, default = bind("schedule" if key == "lr" else f"hparams[{key!r}]", spec, groups)
             track = Track(key, access, definitions, default)
-            track.bases = [access.read(group) for group in groups]
+            track.bases = lr_bases if key == "lr" else [access.read(group) for group in groups]
             track.plateaus = [{} for _ in groups]
             self._tracks.append(track)
         self._lr = self._tracks[0]
@@ -216,6 +218,8 @@ class Scheduler(LRScheduler):
             track.plan(groups)
         self._pg = groups
         self._n = len(groups)
+        distinct = {id(s): s for track in self._tracks for s in track.resolved}.values()
+        self._has_plateau = any(isinstance(node, Plateau) for s in distinct for _, node in s.walk())
         conflicts = self._lr.shared_tensor_conflicts()
         if conflicts:
             a, b = conflicts[0]
@@ -575,12 +579,7 @@ class Scheduler(LRScheduler):
         """
         if isinstance(metric, torch.Tensor):
             metric = float(metric.detach().reshape(()).item())
-        if not any(
-            isinstance(node, Plateau)
-            for track in self._tracks
-            for s in track.resolved
-            for _, node in s.walk()
-        ):
+        if not self._has_plateau:
             raise ValueError(
                 "Scheduler.observe() feeds plateau phases, and none of this scheduler's schedules has one; "
                 "add plateau(...) to a schedule, e.g. warmup(plateau(patience=5), steps=100)"

@@ -53,10 +53,14 @@ class Track:
 
     def resolve(self, total: int | None) -> None:
         """Resolve every group's definition against the run and its base, then re-apply plateaus."""
-        cache: dict[tuple[Schedule, float], Schedule] = {}
+        cache: dict[Any, Schedule] = {}
         resolved = []
         for i, (definition, base) in enumerate(zip(self.definitions, self.bases, strict=True)):
-            key = (definition, base)
+            key: Any = (definition, base)
+            try:
+                hash(key)
+            except TypeError:  # a user schedule with an unhashable field: resolve it on its own
+                key = (id(definition), base)
             if key not in cache:
                 try:
                     cache[key] = definition.resolve(total, base=base)
@@ -71,12 +75,17 @@ class Track:
 
     def plan(self, groups: Sequence[dict[str, Any]]) -> None:
         """Precompute the evaluation slots and the write lists for these group dicts."""
-        slots: dict[Schedule, tuple[list[int], list[float]]] = {}
+        slots: dict[Any, tuple[Schedule, list[int], list[float]]] = {}
         for i, schedule in enumerate(self.resolved):
-            index, bases = slots.setdefault(schedule, ([], []))
+            key: Any = schedule
+            try:
+                hash(key)
+            except TypeError:  # a user schedule with an unhashable field: its own slot
+                key = id(schedule)
+            _, index, bases = slots.setdefault(key, (schedule, [], []))
             index.append(i)
             bases.append(self.bases[i])
-        self._slots = [(schedule, index, bases) for schedule, (index, bases) in slots.items()]
+        self._slots = list(slots.values())
         self._single = self._slots[0][0] if len(self._slots) == 1 else None
         self._groups = list(groups)
         self._floats, self._tensors, self._tensor_index = [], [], []
@@ -143,6 +152,7 @@ class Track:
         if self._device_tensors:
             torch._foreach_zero_(self._device_tensors)
             torch._foreach_add_(self._device_tensors, [values[i] for i in self._device_index])
+
 
 def _with_reductions(tree: Schedule, path: Path, reductions: int) -> Schedule:
     node: Any = tree
