@@ -185,7 +185,9 @@ class Exponential(Schedule):
     def _over(self, t: FloatArray) -> FloatArray:
         every = float(self.every)
         if self.rate is not None:
-            x = np.floor(t / every) if self.staircase else t / every
+            x = t / every if every != 1.0 else t  # t / 1.0 is t: skip that pass over the array
+            if self.staircase:
+                x = np.floor(x)
             return np.asarray(np.power(self.rate, x), dtype=np.float64)
         n = float(self.steps)  # type: ignore[arg-type]
         u = np.minimum(t, n)
