@@ -1,0 +1,139 @@
+"""timm.<Class> presets against timm's schedulers.
+
+timm needs torchvision, which CI does not install: the oracle is ``reference/timm.json``, written
+by ``reference/generate.py`` with timm 1.0.31 (its ``scheduler`` package loaded on its own; the
+version is in the file): the rate after ``step(t)`` (or ``step_update(t)``) for t = 0..N. Values
+must agree to 1e-12 relative (1e-15 absolute near 0; decaying tanh cycles above a floor to
+``(1 + tanh(lb)) / 2``, see TanhLRScheduler's note). With noise, timm draws from torch's
+generator and lrkit from its own hash: the noise-free curve must agree exactly, and the noisy one
+must stay within timm's clip, and equal the noise-free curve outside the noise range.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from _reference import RTOL, assert_matches, assert_round_trips, build, cases, curve, load, replay_plateau
+
+from lrkit import parse
+from lrkit.presets import timm as T  # noqa: N812
+
+LIBRARY = "timm"
+
+
+def unsupported(case):
+    """The argument lrkit refuses for a stored case, or None."""
+    kwargs = case["kwargs"]
+    if kwargs.get("k_decay", 1.0) != 1.0:
+        return "k_decay"
+    if kwargs.get("stable_fn") == "power":
+        return "stable_fn"
+    if kwargs.get("stable_fn") == "rsqrt" and kwargs.get("lr_min", 0.0):
+        return "lr_min"
+    return None
+
+
+def noisy(case):
+    return case["kwargs"].get("noise_range_t") is not None
+
+
+def without_noise(case):
+    return {**case, "kwargs": {k: v for k, v in case["kwargs"].items() if k != "noise_range_t"}}
+
+
+SUPPORTED = [c for c in cases(LIBRARY) if not unsupported(c.values[0])]
+
+
+def test_reference_file_names_the_library_and_version():
+    data = load(LIBRARY)
+    assert (data["library"], data["version"]) == ("timm", "1.0.31")
+
+
+def tolerance(case):
+    """1e-12, or, for decaying tanh cycles above a floor, timm's tanh start offset (see the preset)."""
+    kwargs = case["kwargs"]
+    if case["name"] == "TanhLRScheduler" and kwargs.get("cycle_decay", 1.0) != 1.0 and kwargs.get("lr_min"):
+        return (1.0 + math.tanh(kwargs.get("lb", -7.0))) / 2.0
+    return RTOL
+
+
+@pytest.mark.parametrize("case", [c for c in SUPPORTED if not noisy(c.values[0])])
+def test_matches_stored_curve(case):
+    assert_matches(curve(build(LIBRARY, case), case), case["values"], rtol=tolerance(case))
+
+
+@pytest.mark.parametrize("case", [c for c in SUPPORTED if noisy(c.values[0])])
+def test_noise_free_part_matches_and_noise_stays_in_timms_bounds(case):
+    clean = curve(build(LIBRARY, without_noise(case)), case)
+    assert_matches(clean, case["clean"])
+    got = curve(build(LIBRARY, case), case)
+    window = case["kwargs"]["noise_range_t"]
+    start, end = (window, len(got)) if isinstance(window, int) else window
+    inside = np.zeros(len(got), dtype=bool)
+    inside[start:end] = True
+    inside &= clean > 0  # noise scales the rate: nothing to see where it is 0
+    pct = case["kwargs"].get("noise_pct", 0.67)
+    np.testing.assert_array_equal(got[~inside], clean[~inside])
+    ratio = got[inside] / clean[inside]
+    assert np.all(np.abs(ratio - 1.0) < pct)
+    assert np.any(ratio != 1.0)
+    timm_ratio = np.asarray(case["values"])[inside] / np.asarray(case["clean"])[inside]
+    assert np.all(np.abs(timm_ratio - 1.0) < pct)
+
+
+@pytest.mark.parametrize("case", [c for c in cases(LIBRARY) if unsupported(c.values[0])])
+def test_refuses_what_it_cannot_express(case):
+    with pytest.raises(ValueError, match=f"Argument `{unsupported(case)}` of timm."):
+        build(LIBRARY, case)
+
+
+@pytest.mark.parametrize("case", SUPPORTED + cases(LIBRARY, plateau=True))
+def test_round_trips(case):
+    assert_round_trips(build(LIBRARY, case), LIBRARY, case)
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in cases(LIBRARY, plateau=True) if not c.values[0]["kwargs"].get("warmup_t")]
+)
+def test_plateau_matches_stored_rates(case):
+    got = replay_plateau(build(LIBRARY, case), case["metrics"], case["lr"])
+    assert_matches(np.array(got), case["values"])
+
+
+def test_multistep_milestone_acts_one_step_before_torchs():
+    timm = parse("timm.MultiStepLRScheduler(decay_t=[3], decay_rate=0.1)")
+    torch = parse("MultiStepLR(milestones=[3])")
+    assert [timm(t) for t in (1, 2)] == [1.0, 0.1]
+    assert [torch(t) for t in (2, 3)] == [1.0, 0.1]
+
+
+def test_warmup_prefix_changes_the_total_length():
+    inside = T.CosineLRScheduler(t_initial=10, warmup_t=3, warmup_lr_init=0.1).resolve(base=1.0)
+    before = T.CosineLRScheduler(t_initial=10, warmup_t=3, warmup_lr_init=0.1, warmup_prefix=True).resolve(
+        base=1.0
+    )
+    assert inside(10) == 0.0
+    assert before(10) > 0.0
+    assert before(13) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: T.CosineLRScheduler(t_initial=0), "t_initial"),
+        (lambda: T.CosineLRScheduler(t_initial=8, k_decay=2.0), "k_decay"),
+        (lambda: T.CosineLRScheduler(t_initial=8, cycle_limit=0), "cycle_limit"),
+        (lambda: T.CosineLRScheduler(t_initial=8, noise_range_t=[5, 2]), "noise_range_t"),
+        (lambda: T.CosineLRScheduler(t_initial=8, noise_range_t=2, noise_pct=1.5), "noise_pct"),
+        (lambda: T.TanhLRScheduler(t_initial=8, lb=3.0, ub=-7.0), "lb"),
+        (lambda: T.MultiStepLRScheduler(decay_t=[5, 2]), "decay_t"),
+        (lambda: T.WSDLRScheduler(t_initial=10, decay_t=12), "decay_t"),
+        (lambda: T.WSDLRScheduler(t_initial=10, decay_t=4, decay_fn="step"), "decay_fn"),
+        (lambda: T.PlateauLRScheduler(mode="up"), "mode"),
+    ],
+)
+def test_bad_arguments_raise(call, name):
+    with pytest.raises(ValueError, match=f"Argument `{name}` of "):
+        call()
