@@ -31,7 +31,7 @@ class TanhDecay(Schedule):
     (0.9999983 of the way for the defaults), and the last step before `T` is still
     ``0.5 * (1 - tanh(upper))`` (0.25% for the defaults) above `end`; at ``t = T`` the value is
     `end`, as in timm. It is computed as ``start * w + end * (1 - w)`` with
-    ``w = 0.5 * (1 - tanh(z)) = 1 / (1 + exp(2 * z))`` and ``1 - w = exp(2 * z) / (1 + exp(2 * z))``:
+    ``w = 0.5 * (1 - tanh(z)) = 1 / (1 + exp(2 * z))`` and ``1 - w = exp(2 * z) * w``:
     the same numbers without the cancellation of ``1 - tanh(z)`` near ``z = upper``.
 
     Args:
@@ -85,14 +85,17 @@ class TanhDecay(Schedule):
         p = t / n
         z = self.lower * (1.0 - p) + self.upper * p
         e = math.exp(2.0 * z)
-        return float(self.start * (1.0 / (1.0 + e)) + self.end * (e / (1.0 + e)))
+        w = 1.0 / (1.0 + e)
+        return float(self.start * w + self.end * (e * w))
 
     def _over(self, t: FloatArray) -> FloatArray:
         n = float(self.steps)  # type: ignore[arg-type]
         p = np.minimum(t, n) / n
         z = self.lower * (1.0 - p) + self.upper * p
         e = np.exp(2.0 * z)
-        curve = self.start * (1.0 / (1.0 + e)) + self.end * (e / (1.0 + e))
+        w = 1.0 / (1.0 + e)
+        # end = 0 (the common decay to 0): start * w + 0.0 is start * w, one pass fewer.
+        curve = self.start * w if self.end == 0.0 else self.start * w + self.end * (e * w)
         return np.asarray(np.where(t >= n, float(self.end), curve), dtype=np.float64)
 
 
