@@ -111,3 +111,33 @@ def test_gradient_accumulation_counts_optimizer_updates(accumulation):
     # The last update used the schedule at total - 1; the rate now is the end value.
     assert sched.get_last_lr()[0] == pytest.approx(0.1 * (1.0 - 0.75 * (total - 1) / total))
     assert sched.lr_for_next_update()[0] == pytest.approx(0.1 * 0.25)
+
+
+def test_resume_with_a_scaler_does_not_read_the_loaded_scale_as_a_skip():
+    w = torch.nn.Parameter(torch.ones(3))
+    opt = torch.optim.SGD([w], lr=0.1)
+    scaler = torch.amp.GradScaler("cpu")
+    sched = Scheduler(opt, linear(1.0, 0.0, steps=10), total=10, scaler=scaler)
+
+    def iteration(opt, scaler, sched, inf=False):
+        scaler.scale((w * w).sum()).backward()
+        if inf:
+            w.grad.fill_(float("inf"))
+        scaler.step(opt)
+        scaler.update()
+        sched.step()
+        opt.zero_grad()
+
+    for i in range(4):
+        iteration(opt, scaler, sched, inf=i in (0, 1))  # the scale drops to 16384
+    assert sched.updates == 2
+    state = {"scaler": scaler.state_dict(), "sched": sched.state_dict(), "opt": opt.state_dict()}
+    opt2 = torch.optim.SGD([w], lr=0.1)
+    scaler2 = torch.amp.GradScaler("cpu")  # built with the default scale 65536
+    sched2 = Scheduler(opt2, linear(1.0, 0.0, steps=10), total=10, scaler=scaler2)
+    scaler2.load_state_dict(state["scaler"])  # loaded after the scheduler was built
+    opt2.load_state_dict(state["opt"])
+    sched2.load_state_dict(state["sched"])
+    iteration(opt2, scaler2, sched2)
+    assert sched2.updates == 3
+    assert sched2.skipped == 2

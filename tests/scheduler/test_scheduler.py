@@ -5,6 +5,8 @@ import warnings
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sched_helpers import lrs, params, run, sgd
 
 from lrkit import Scheduler, constant, cosine, linear, warmup
@@ -238,3 +240,25 @@ def test_optimizer_load_state_dict_rebinds_new_group_dicts():
 def test_spec_string_and_repr():
     sched = Scheduler(sgd(0.1), "warmup(cosine(), steps=2)", total=10)
     assert "warmup(cosine(), steps=2)" in repr(sched)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    bases=st.lists(st.floats(1e-4, 1.0), min_size=1, max_size=4),
+    applied=st.lists(st.booleans(), min_size=1, max_size=25),
+)
+def test_property_skips_and_group_ratios(bases, applied):
+    # Whatever updates are skipped, the applied ones use consecutive positions, and every group's
+    # rate is its base times the same factor (the ratios between groups are kept).
+    schedule = warmup(cosine(end=0.05), steps=3)
+    opt = sgd(*bases)
+    sched = Scheduler(opt, schedule, total=30)
+    resolved = schedule.resolve(total=30)
+    position = 1  # skip_zero_start: the warmup starts at 0
+    for flag in applied:
+        for base, lr in zip(bases, lrs(opt), strict=True):
+            assert lr == base * resolved(position)
+        opt.step()
+        sched.step(applied=flag)
+        position += flag
+    assert sched.updates == sum(applied)

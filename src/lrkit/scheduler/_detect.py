@@ -7,8 +7,10 @@ optimizer gets the step call but skips the update inside its kernel, with ``foun
 * called after ``scaler.step(optimizer)`` and before ``scaler.update()``, the skip is read from the
   scaler's per-optimizer ``found_inf`` record (exact, also with several optimizers on one scaler);
 * called after ``scaler.update()`` (the usual order), an update was skipped exactly when the scale
-  went down since the previous call (with one optimizer per scaler; a scale set by hand with
-  ``scaler.update(new_scale)`` below the previous one also reads as a skip).
+  went down since the previous call and the growth tracker was reset (with one optimizer per
+  scaler; a scale set by hand with ``scaler.update(new_scale)`` below the previous one right after
+  a reset also reads as a skip). The scale seen last is saved with the scheduler's state, so the
+  first step after a resume compares against the right value.
 
 Optimizers wrapped by accelerate expose ``step_was_skipped``; it is honoured too. Nothing here
 wraps or patches ``optimizer.step``.
@@ -60,5 +62,8 @@ class SkipDetector:
             return found == 0.0
         scale = float(scaler.get_scale())
         skipped = self.last_scale is not None and scale < self.last_scale
+        if skipped and hasattr(scaler, "_get_growth_tracker"):
+            # A skip also resets the growth tracker; a scale lowered by hand mid-streak does not.
+            skipped = int(scaler._get_growth_tracker()) == 0
         self.last_scale = scale
         return not skipped

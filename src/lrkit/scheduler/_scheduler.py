@@ -576,6 +576,16 @@ class Scheduler(LRScheduler):
         Raises:
             ValueError: no schedule contains a plateau, or a NaN/infinite metric (see
                 ``plateau(nonfinite=...)``).
+
+        Example:
+            >>> import torch
+            >>> from lrkit import Scheduler, plateau
+            >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+            >>> sched = Scheduler(opt, plateau(factor=0.5, patience=1))
+            >>> [sched.observe(loss) for loss in [1.0, 0.9, 0.9, 0.9]]
+            [False, False, False, True]
+            >>> sched.lr_for_next_update()
+            [0.05]
         """
         if isinstance(metric, torch.Tensor):
             metric = float(metric.detach().reshape(()).item())
@@ -642,6 +652,21 @@ class Scheduler(LRScheduler):
         Raises:
             ValueError: no total was set, the run already reached its end, an anneal is in
                 progress, or `total` is not after the current position.
+
+        Example:
+            >>> import torch
+            >>> from lrkit import Scheduler, linear
+            >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+            >>> sched = Scheduler(opt, linear(1.0, 0.0), total=10)
+            >>> for _ in range(6):
+            ...     sched.step()
+            >>> sched.extend(14)  # the last 4 steps of the decay now take 8
+            >>> rates = []
+            >>> for _ in range(8):
+            ...     rates.append(round(sched.lr_for_next_update()[0], 3))
+            ...     sched.step()
+            >>> rates
+            [0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1, 0.05]
         """
         p = self.position
         end = self._end
@@ -676,6 +701,24 @@ class Scheduler(LRScheduler):
             steps: the anneal's length in the scheduler's unit, > 0.
             end: the final factor >= 0, or `absolute(v)`. Default 0.
             shape: "linear", "cosine" or "1-sqrt".
+
+        Raises:
+            ValueError: `steps` not > 0, `end` negative, or an unknown `shape`.
+
+        Example:
+            >>> import torch
+            >>> from lrkit import Scheduler, constant
+            >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+            >>> sched = Scheduler(opt, constant(), total=1000)
+            >>> for _ in range(300):
+            ...     sched.step()
+            >>> sched.anneal(4)  # cool down now, over 4 updates
+            >>> rates = []
+            >>> for _ in range(5):
+            ...     rates.append(sched.lr_for_next_update()[0])
+            ...     sched.step()
+            >>> rates, sched.total
+            ([1.0, 0.75, 0.5, 0.25, 0.0], 304.0)
 
         Reference: Hägele et al., "Scaling Laws and Compute-Optimal Training Beyond Fixed Training
         Durations", 2024 (warmup-stable-decay cooldowns).
@@ -755,6 +798,7 @@ class Scheduler(LRScheduler):
             "extensions": [e.to_plain() for e in self._extensions],
             "anneal": None if self._anneal is None else self._anneal.to_plain(),
             "last_lr": list(self._last_lr),
+            "scaler_scale": self._detector.last_scale,
         }
 
     def load_state_dict(self, state_dict: dict[str, Any], policy: str | None = None) -> None:
@@ -772,6 +816,21 @@ class Scheduler(LRScheduler):
         Raises:
             ResumeError: the definitions differ and no policy is given.
             ValueError: a malformed state, another number of param groups, or an unusable policy.
+
+        Example:
+            >>> import torch
+            >>> from lrkit import Scheduler, cosine
+            >>> def build():
+            ...     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+            ...     return opt, Scheduler(opt, cosine(), total=10)
+            >>> opt, sched = build()
+            >>> for _ in range(4):
+            ...     sched.step()
+            >>> state = sched.state_dict()
+            >>> opt2, sched2 = build()
+            >>> sched2.load_state_dict(state)
+            >>> sched2.lr_for_next_update() == sched.lr_for_next_update(), sched2.position
+            (True, 4.0)
         """
         state = _state.check_state(state_dict)
         if policy is not None:
@@ -847,6 +906,8 @@ class Scheduler(LRScheduler):
         self.base_lrs = [*self._lr.bases]
         self.last_epoch = self._updates
         self._last_lr = [float(v) for v in state["last_lr"]]
+        if state.get("scaler_scale") is not None and self._detector.scaler is not None:
+            self._detector.last_scale = float(state["scaler_scale"])
         self._apply()
         if policy == "extend" and not same:
             if new_total is None:
