@@ -41,6 +41,7 @@ __all__ = [
     "has_plateau",
     "parse_specs",
     "report_html",
+    "set_base_lr",
     "train_run",
     "write_report",
 ]
@@ -66,6 +67,7 @@ DEFAULT_SPECS: dict[str, str] = {
 _LAZY = {
     "evaluate": "lrkit.compare._train",
     "has_plateau": "lrkit.compare._train",
+    "set_base_lr": "lrkit.compare._train",
     "train_run": "lrkit.compare._train",
 }
 

@@ -23,8 +23,14 @@ class RunResult:
 
     ``lr[i]`` holds the rate of each parameter group used by update ``i`` (read from the optimizer's
     ``param_groups`` right before ``optimizer.step()``); ``train_loss[i]`` is that update's batch
-    loss; ``val_loss[e]`` and ``val_accuracy[e]`` are measured after epoch ``e + 1``. A run that
-    diverged (a non-finite loss) stops there: its curves are shorter and `diverged` is True.
+    loss; ``val_loss[e]`` and ``val_accuracy[e]`` are measured after epoch ``e + 1`` (accuracy
+    None when the task is not a classifier). A run that diverged (a non-finite loss) stops there:
+    its curves are shorter and `diverged` is True.
+
+    Example:
+        >>> from lrkit.compare import RunResult
+        >>> RunResult(seed=0, val_accuracy=[0.91, 0.96, 0.98]).epoch_to_target(0.95)
+        2
     """
 
     seed: int
@@ -57,7 +63,15 @@ class RunResult:
 
 @dataclasses.dataclass(frozen=True)
 class Stat:
-    """Mean, sample standard deviation (0 for one value), minimum and maximum over seeds."""
+    """Mean, sample standard deviation (0 for one value), minimum and maximum over seeds.
+
+    ``std = sqrt(sum((x - mean) ** 2) / (n - 1))``; `n` counts the finite values used.
+
+    Example:
+        >>> from lrkit.compare import Stat
+        >>> Stat.of([0.9, 1.0, None])
+        Stat(mean=0.95, std=0.07071067811865474, min=0.9, max=1.0, n=2)
+    """
 
     mean: float | None
     std: float | None
@@ -85,7 +99,16 @@ class Stat:
 
 @dataclasses.dataclass
 class Entry:
-    """One schedule of the race: its label, its spec, and its runs (one per seed)."""
+    """One schedule of the race: its label, its spec as given, and its runs (one per seed).
+
+    Example:
+        >>> from lrkit.compare import Entry, RunResult
+        >>> runs = [RunResult(0, val_loss=[0.3], val_accuracy=[0.94]),
+        ...         RunResult(1, val_loss=[0.2], val_accuracy=[0.96])]
+        >>> summary = Entry("cos", "cosine()", runs).summary(target=0.95)
+        >>> round(summary["final_val_accuracy"].mean, 12), summary["reached_target"]
+        (0.95, 1)
+    """
 
     label: str
     spec: str
@@ -114,6 +137,17 @@ class Comparison:
 
     `to_json()`, `to_csv()` and `table()` give the files and the terminal table; `write(out)`
     writes ``results.json`` and ``results.csv`` into a folder (atomically, after every run).
+
+    Example:
+        >>> from lrkit.compare import Comparison, Entry, RunResult
+        >>> race = Comparison("toy", epochs=1, seeds=[0], target=0.9, steps_per_epoch=1, base_lrs=[0.1])
+        >>> race.entries.append(Entry("flat", "constant()", [RunResult(0, [[0.1]], [0.7], [0.5], [0.92])]))
+        >>> print(race.to_csv(), end="")
+        schedule,seed,curve,group,x,value
+        flat,0,lr,0,0,0.1
+        flat,0,train_loss,,0,0.7
+        flat,0,val_loss,,1,0.5
+        flat,0,val_accuracy,,1,0.92
     """
 
     task: str
