@@ -38,6 +38,7 @@ __all__ = [
     "Schedule",
     "check_value",
     "register",
+    "scalar_power",
     "schedule_class",
 ]
 
@@ -173,6 +174,15 @@ def check_value(owner: str, name: str, value: Any) -> Any:
     if isinstance(value, Absolute):
         return value
     return check_number(owner, name, value, low=0.0)
+
+
+def scalar_power(x: float, exponent: float) -> float:
+    """``x ** exponent`` for `_at`, bit-identical to numpy's vectorized power used by `_over`.
+
+    NOTE: numpy's SIMD power differs from the C library's (Python's ``**``) in the last bit or two
+    for about 5% of inputs; a one-element array takes numpy's own code path.
+    """
+    return float(np.power(np.array([x]), exponent)[0])
 
 
 def _plain(value: Any) -> Any:

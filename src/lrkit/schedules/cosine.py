@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from lrkit._validate import check_length, check_number
-from lrkit.schedules._base import FloatArray, Schedule, check_value, schedule_class
+from lrkit.schedules._base import FloatArray, Schedule, check_value, scalar_power, schedule_class
 
 __all__ = ["Cosine", "cosine"]
 
@@ -68,7 +68,7 @@ class Cosine(Schedule):
         """The cosine formula at `t`, without holding `end` after `steps` (periodic)."""
         wave = (1.0 + math.cos(math.pi * t / self.steps)) / 2.0  # type: ignore[operator]
         if self.exponent != 1.0:
-            wave = wave**self.exponent
+            wave = scalar_power(wave, self.exponent)
         return float(self.end + (self.start - self.end) * wave)
 
     def continued_over(self, t: FloatArray) -> FloatArray:

@@ -16,7 +16,8 @@ __all__ = ["Linear", "linear"]
 class Linear(Schedule):
     """A straight line from `start` to `end` over `steps`, then `end`.
 
-    ``f(t) = start + (end - start) * min(t, T) / T`` with ``T = steps``.
+    ``f(t) = start * (1 - p) + end * p`` with ``p = min(t, T) / T`` and ``T = steps`` (written
+    this way, ``f(0) == start`` and ``f(T) == end`` exactly in floating point).
 
     Boundaries: ``f(0) = start``, ``f(T) = end`` exactly, and ``end`` for every ``t > T``.
 
@@ -49,12 +50,12 @@ class Linear(Schedule):
         return float(self.steps) if isinstance(self.steps, int) else None
 
     def _at(self, t: float) -> float:
-        n = float(self.steps)  # type: ignore[arg-type]
-        return float(self.start + (self.end - self.start) * (min(t, n) / n))
+        p = min(t, float(self.steps)) / self.steps  # type: ignore[arg-type, operator]
+        return float(self.start * (1.0 - p) + self.end * p)
 
     def _over(self, t: FloatArray) -> FloatArray:
-        n = float(self.steps)  # type: ignore[arg-type]
-        return np.asarray(self.start + (self.end - self.start) * (np.minimum(t, n) / n), dtype=np.float64)
+        p = np.minimum(t, float(self.steps)) / self.steps  # type: ignore[arg-type]
+        return np.asarray(self.start * (1.0 - p) + self.end * p, dtype=np.float64)
 
 
 linear = Linear
