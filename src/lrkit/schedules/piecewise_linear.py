@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import numbers
+from collections.abc import Sequence as Seq
 from typing import Any
 
 import numpy as np
@@ -76,10 +77,10 @@ class PiecewiseLinear(Schedule):
         [0.0, 0.5, 1.0, 0.8, 0.6, 0.4, 0.2, 0.2]
     """
 
-    steps: tuple[int | float, ...]
+    steps: Seq[int | float]  # a list is accepted; stored as a tuple
     # NOTE: this field shadows the `Schedule.values` class variable (the names of value fields), so
     # the class resolves its `absolute` values itself in `_resolve`.
-    values: tuple[Any, ...]  # type: ignore[misc]
+    values: Seq[Any]  # type: ignore[misc, assignment]
 
     lengths = ("steps",)
     positional = ("steps", "values")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+from collections.abc import Sequence as Seq
 from typing import Any, ClassVar
 
 import numpy as np
@@ -117,7 +118,7 @@ class MultiStep(Schedule):
         [1.0, 1.0, 0.5, 0.5, 0.125, 0.125]
     """
 
-    milestones: tuple[int | float, ...]
+    milestones: Seq[int | float]  # a list is accepted; stored as a tuple
     gamma: float = 0.1
 
     lengths = ("milestones",)
@@ -184,10 +185,10 @@ class PiecewiseConstant(Schedule):
         [1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.01, 0.01]
     """
 
-    boundaries: tuple[int | float, ...]
+    boundaries: Seq[int | float]  # a list is accepted; stored as a tuple
     # NOTE: this field shadows the `Schedule.values` class variable (the names of value fields), so
     # the class resolves its `absolute` values itself in `_resolve`.
-    values: tuple[Any, ...]  # type: ignore[misc]
+    values: Seq[Any]  # type: ignore[misc, assignment]
 
     lengths = ("boundaries",)
     positional = ("boundaries", "values")
