@@ -97,8 +97,14 @@ def test_matches_live_transformers(w, d, name, lr):
 @settings(max_examples=15, deadline=None)
 @given(w=st.integers(0, 10), s=st.integers(0, 10), d=st.integers(1, 12), m=st.sampled_from([0.0, 0.1, 0.5]))
 def test_wsd_matches_live_transformers(w, s, d, m):
-    kwargs = {"num_warmup_steps": w, "num_stable_steps": s, "num_decay_steps": d, "min_lr_ratio": m,
-              "warmup_type": "1-sqrt", "decay_type": "1-sqrt"}
+    kwargs = {
+        "num_warmup_steps": w,
+        "num_stable_steps": s,
+        "num_decay_steps": d,
+        "min_lr_ratio": m,
+        "warmup_type": "1-sqrt",
+        "decay_type": "1-sqrt",
+    }
     expected = _live("warmup_stable_decay", w + s + d + 3, **dict(kwargs))
     case = {"name": "warmup_stable_decay", "kwargs": kwargs, "values": expected}
     assert_matches(curve(build(LIBRARY, case), case), expected)
@@ -130,12 +136,16 @@ def test_spec_with_prefix():
             "Argument `num_warmup_steps` of transformers.linear() must be an int >= 0. "
             "Received: num_warmup_steps=-1",
         ),
-        (lambda: T.linear(num_warmup_steps=5, num_training_steps=3),
-         "Argument `num_training_steps` of transformers.linear() must be >= num_warmup_steps=5. "
-         "Received: num_training_steps=3"),
+        (
+            lambda: T.linear(num_warmup_steps=5, num_training_steps=3),
+            "Argument `num_training_steps` of transformers.linear() must be >= num_warmup_steps=5. "
+            "Received: num_training_steps=3",
+        ),
         (lambda: T.cosine(0, 10, num_cycles=0.3), "Argument `num_cycles` of transformers.cosine() must be"),
-        (lambda: T.cosine_with_restarts(0, 10, num_cycles=3),
-         "must be a divisor of num_training_steps - num_warmup_steps = 10"),
+        (
+            lambda: T.cosine_with_restarts(0, 10, num_cycles=3),
+            "must be a divisor of num_training_steps - num_warmup_steps = 10",
+        ),
         (lambda: T.cosine_with_min_lr(0, 10, min_lr=0.1, min_lr_rate=0.1), "Argument `min_lr` of"),
         (
             lambda: T.warmup_stable_decay(2, 4, num_training_steps=5),
@@ -156,3 +166,37 @@ def test_bad_arguments_raise_value_error(call, message):
 def test_missing_floor_is_a_type_error():
     with pytest.raises(TypeError, match="min_lr_rate"):
         T.cosine_with_min_lr(2, 10)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("linear", {"num_warmup_steps": 3, "num_training_steps": 12}),
+        ("cosine_with_min_lr", {"num_warmup_steps": 2, "num_training_steps": 10, "min_lr_rate": 0.1}),
+        ("warmup_stable_decay", {"num_warmup_steps": 2, "num_decay_steps": 3, "num_training_steps": 9}),
+    ],
+)
+def test_lrkit_scheduler_steps_like_the_transformers_scheduler(name, kwargs):
+    """End to end on two parameter groups: lrkit.Scheduler(preset) gives transformers' rates."""
+    transformers = pytest.importorskip("transformers")
+    import lrkit
+
+    def rates(make):
+        params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
+        opt = torch.optim.SGD(
+            [{"params": [params[0]], "lr": 0.1}, {"params": [params[1]], "lr": 0.02}], lr=0.1
+        )
+        sched = make(opt)
+        out = [[g["lr"] for g in opt.param_groups]]
+        for _ in range(15):
+            opt.step()
+            sched.step()
+            out.append([g["lr"] for g in opt.param_groups])
+        return np.array(out)
+
+    top = {k: kwargs[k] for k in ("num_warmup_steps", "num_training_steps") if k in kwargs}
+    rest = {k: v for k, v in kwargs.items() if k not in top}
+    want = rates(lambda o: transformers.get_scheduler(name, o, scheduler_specific_kwargs=rest, **top))
+    spec = f"transformers.{name}(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
+    got = rates(lambda o: lrkit.Scheduler(o, lrkit.parse(spec), skip_zero_start=False))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
