@@ -2,8 +2,8 @@
 
 Modules, one job each: `_binding` (which schedule each group follows, how a hyperparameter is read
 and written), `_track` (per-hyperparameter evaluation and fast writes), `_timeline` (units, the end
-of the run, extend and anneal), `_detect` (skipped updates under GradScaler), `_state` (plain-data
-state, fingerprints, resume policies), `_scheduler` (the class).
+of the run, extend and anneal), `_detect` (skipped updates under GradScaler), `_state` (the state's
+format, fingerprints, the policies), `_resume` (saving and loading), `_scheduler` (the class).
 """
 
 from lrkit.scheduler._scheduler import Record, ScheduleEndError, ScheduleEndWarning, Scheduler

@@ -6,17 +6,18 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+import numpy as np
 import torch
 from torch.optim.lr_scheduler import LRScheduler
 
 from lrkit._validate import check_choice, check_int, check_number, fail
-from lrkit.scheduler import _state
+from lrkit.scheduler import _resume, _state
 from lrkit.scheduler._binding import Access, bind
 from lrkit.scheduler._detect import SkipDetector
 from lrkit.scheduler._timeline import ANNEAL_SHAPES, UNITS, Anneal, Extension, stretch
 from lrkit.scheduler._track import Track
 from lrkit.schedules._base import Absolute, Schedule
-from lrkit.schedules.plateau import Plateau, PlateauCounters
+from lrkit.schedules.plateau import Plateau
 
 __all__ = ["AFTER_END", "Record", "ScheduleEndError", "ScheduleEndWarning", "Scheduler"]
 
@@ -229,18 +230,25 @@ class Scheduler(LRScheduler):
                 f"the same tensor). Give each group its own tensor, e.g. {{'params': ..., "
                 f"'lr': torch.tensor(0.1)}}, or use float lrs with tensor_lr=True"
             )
-        for track in self._tracks:
-            if track.access.is_beta and self._total is not None:
-                import numpy as np
+        if self._total is not None:
+            self._check_betas(self._total)
 
-                grid = np.arange(self._total + 1, dtype=np.float64)
-                for i, (schedule, base) in enumerate(zip(track.resolved, track.bases, strict=True)):
-                    peak = float(np.max(schedule._over(grid))) * base
-                    if not 0.0 <= peak < 1.0:
-                        raise ValueError(
-                            f"Argument `hparams` of {OWNER}() schedules {track.key!r} up to {peak!r} for "
-                            f"param group {i} (base {base!r}); momentum and betas must stay in [0, 1)"
-                        )
+    def _check_betas(self, total: int) -> None:
+        """Momentum and betas must stay in [0, 1) over the run (each distinct schedule once)."""
+        grid = np.linspace(0.0, float(total), min(total + 1, 100_001))
+        for track in self._tracks:
+            if not track.is_beta:
+                continue
+            peaks: dict[int, float] = {}
+            for i, (schedule, base) in enumerate(zip(track.resolved, track.bases, strict=True)):
+                if id(schedule) not in peaks:
+                    peaks[id(schedule)] = float(np.max(schedule._over(grid)))
+                peak = peaks[id(schedule)] * base
+                if not 0.0 <= peak < 1.0:
+                    raise ValueError(
+                        f"Argument `hparams` of {OWNER}() schedules {track.key!r} up to {peak!r} for "
+                        f"param group {i} (base {base!r}); momentum and betas must stay in [0, 1)"
+                    )
 
     def _choose_offset(self) -> int:
         if not self._skip_zero_start:
@@ -597,19 +605,7 @@ class Scheduler(LRScheduler):
         t = self._eval_position(self.position)
         changed = False
         for track in self._tracks:
-            for g, schedule in enumerate(track.resolved):
-                for path, node in list(schedule.active(t)):
-                    if not isinstance(node, Plateau):
-                        continue
-                    counters, reductions = track.plateaus[g].get(path, (node.start(), node.reductions))
-                    counters, reduce = node.judge(counters, metric)
-                    if reduce:
-                        lower = node.reduced()
-                        if track.bases[g] * (node._at(0.0) - lower._at(0.0)) > node.eps:
-                            track.resolved[g] = track.resolved[g].replace_at(path, lower)
-                            reductions = lower.reductions
-                            changed = True
-                    track.plateaus[g][path] = (counters, reductions)
+            changed = track.observe(t, metric) or changed
         if changed:
             for track in self._tracks:
                 track.plan(self.optimizer.param_groups)
@@ -617,24 +613,12 @@ class Scheduler(LRScheduler):
         return changed
 
     def plateau_state(self) -> list[dict[str, Any]]:
-        """The counters of every plateau that has observed metrics: group, key, path and counters."""
-        out = []
-        for track in self._tracks:
-            for g, entries in enumerate(track.plateaus):
-                for path, (counters, reductions) in entries.items():
-                    out.append(
-                        {
-                            "key": track.key,
-                            "group": g,
-                            "path": _state.encode_path(path),
-                            "best": counters.best,
-                            "bad": counters.bad,
-                            "cooldown": counters.cooldown,
-                            "evaluations": counters.evaluations,
-                            "reductions": reductions,
-                        }
-                    )
-        return out
+        """The counters of every plateau that has observed metrics: key, group, path and counters.
+
+        Each entry holds ``best``, ``bad`` (consecutive bad evaluations), ``cooldown`` (evaluations
+        left), ``evaluations`` and ``reductions``.
+        """
+        return [row for track in self._tracks for row in track.plateau_rows()]
 
     # -- changes of plan -------------------------------------------------------------------------
 
@@ -757,49 +741,7 @@ class Scheduler(LRScheduler):
         It holds the position counters, the base values, the plateau counters, the definitions (as
         configs) with their fingerprint, and any `extend`/`anneal`; not the history.
         """
-        configs: list[dict[str, Any]] = []
-        index: dict[int, int] = {}
-        tracks: dict[str, Any] = {}
-        for track in self._tracks:
-            ids = []
-            for definition in track.definitions:
-                if id(definition) not in index:
-                    index[id(definition)] = len(configs)
-                    configs.append(definition.to_config())
-                ids.append(index[id(definition)])
-            plateaus = [
-                [
-                    {
-                        "path": _state.encode_path(path),
-                        "best": counters.best,
-                        "bad": counters.bad,
-                        "cooldown": counters.cooldown,
-                        "evaluations": counters.evaluations,
-                        "reductions": reductions,
-                    }
-                    for path, (counters, reductions) in entries.items()
-                ]
-                for entries in track.plateaus
-            ]
-            tracks[track.key] = {"definitions": ids, "bases": list(track.bases), "plateaus": plateaus}
-        return {
-            "format": _state.FORMAT,
-            "version": _state.VERSION,
-            "fingerprint": _state.run_fingerprint({t.key: t.definitions for t in self._tracks}, self._run()),
-            "run": self._run(),
-            "definitions": configs,
-            "tracks": tracks,
-            "updates": self._updates,
-            "amount": self._amount,
-            "offset": self._offset,
-            "skipped": self._skipped,
-            "warned": self._warned,
-            "end": self._end,
-            "extensions": [e.to_plain() for e in self._extensions],
-            "anneal": None if self._anneal is None else self._anneal.to_plain(),
-            "last_lr": list(self._last_lr),
-            "scaler_scale": self._detector.last_scale,
-        }
+        return _resume.dump(self)
 
     def load_state_dict(self, state_dict: dict[str, Any], policy: str | None = None) -> None:
         """Continue from a saved state: bit-identical rates when the definition is unchanged.
@@ -832,113 +774,9 @@ class Scheduler(LRScheduler):
             >>> sched2.lr_for_next_update() == sched.lr_for_next_update(), sched2.position
             (True, 4.0)
         """
-        state = _state.check_state(state_dict)
-        if policy is not None:
-            check_choice("Scheduler.load_state_dict", "policy", policy, _state.POLICIES)
-        current = _state.run_fingerprint({t.key: t.definitions for t in self._tracks}, self._run())
-        saved = state["fingerprint"]
-        same = saved["all"] == current["all"]
-        if not same and policy is None:
-            raise _state.ResumeError(
-                f"The saved scheduler state was made with another schedule definition "
-                f"({_state.describe_mismatch(saved, current)}). Choose a policy: "
-                f"load_state_dict(state, policy='keep') continues the saved plan, 'adopt' switches to the "
-                f"new one at the saved position (the rate may jump), 'extend' stretches the saved plan to "
-                f"the new total"
-            )
-        n_saved = len(state["tracks"]["lr"]["bases"])
-        if n_saved != self._n:
-            raise ValueError(
-                f"The saved scheduler state has {n_saved} param groups; this optimizer has {self._n}"
-            )
-        new_total = self._total
-        use_saved = same or policy in ("keep", "extend")
-        if use_saved:
-            definitions = _state.saved_definitions(state)
-            run = state["run"]
-            if set(definitions) != {t.key for t in self._tracks}:
-                self._tracks = self._tracks_for(definitions)
-                self._lr = self._tracks[0]
-            else:
-                for track in self._tracks:
-                    track.definitions = list(definitions[track.key])
-            self._unit, self._total = run["unit"], run["total"]
-            self._spe, self._update_size = run["steps_per_epoch"], run["update_size"]
-        elif run_unit_changed(state["run"], self._run()):
-            raise ValueError(
-                f"policy='adopt' keeps the saved position, which needs the same unit: saved "
-                f"{state['run']['unit']!r}, now {self._unit!r}"
-            )
-        for track in self._tracks:
-            saved_track = state["tracks"].get(track.key)
-            if saved_track is None:
-                track.plateaus = [{} for _ in range(self._n)]
-                continue
-            track.bases = [float(b) for b in saved_track["bases"]]
-            track.plateaus = [
-                {
-                    _state.decode_path(item["path"]): (
-                        PlateauCounters(
-                            float(item["best"]),
-                            int(item["bad"]),
-                            int(item["cooldown"]),
-                            int(item["evaluations"]),
-                        ),
-                        int(item["reductions"]),
-                    )
-                    for item in entries
-                }
-                for entries in saved_track["plateaus"]
-            ]
-        self._updates, self._amount = int(state["updates"]), int(state["amount"])
-        self._offset, self._skipped = int(state["offset"]), int(state["skipped"])
-        self._warned = bool(state["warned"])
-        if use_saved:
-            self._end = None if state["end"] is None else float(state["end"])
-            self._extensions = [Extension(*map(float, e)) for e in state["extensions"]]
-            self._anneal = None if state["anneal"] is None else Anneal.from_plain(state["anneal"])
-        else:
-            self._end = None if self._total is None else float(self._total)
-            self._extensions, self._anneal = [], None
-        if not use_saved:
-            self._drop_missing_plateaus()
-        self._resolve_all()
-        self.base_lrs = [*self._lr.bases]
-        self.last_epoch = self._updates
-        self._last_lr = [float(v) for v in state["last_lr"]]
-        if state.get("scaler_scale") is not None and self._detector.scaler is not None:
-            self._detector.last_scale = float(state["scaler_scale"])
-        self._apply()
-        if policy == "extend" and not same:
-            if new_total is None:
-                raise ValueError("policy='extend' needs the new Scheduler to have a total to extend to")
-            self.extend(new_total)
-
-    def _tracks_for(self, definitions: dict[str, list[Schedule]]) -> list[Track]:
-        groups = self.optimizer.param_groups
-        tracks = []
-        for key in ["lr", *[k for k in definitions if k != "lr"]]:
-            access = Access(key, groups)
-            track = Track(key, access, list(definitions[key]), None)
-            track.bases = [access.read(group) for group in groups]
-            track.plateaus = [{} for _ in groups]
-            tracks.append(track)
-        return tracks
-
-    def _drop_missing_plateaus(self) -> None:
-        for track in self._tracks:
-            for g, entries in enumerate(track.plateaus):
-                nodes = dict(track.definitions[g].walk())
-                for path in list(entries):
-                    if not isinstance(nodes.get(path), Plateau):
-                        del entries[path]
+        _resume.load(self, state_dict, policy)
 
     def __repr__(self) -> str:
-        schedules = self._lr.definitions
-        shown = repr(schedules[0]) if len(set(schedules)) == 1 else f"[{len(set(schedules))} schedules]"
+        distinct = {id(s): s for s in self._lr.definitions}
+        shown = repr(next(iter(distinct.values()))) if len(distinct) == 1 else f"[{len(distinct)} schedules]"
         return f"Scheduler({shown}, total={self._total!r}, unit={self._unit!r}, position={self.position!r})"
-
-
-def run_unit_changed(saved: dict[str, Any], current: dict[str, Any]) -> bool:
-    """True when the saved position cannot be carried over (another unit)."""
-    return bool(saved.get("unit") != current.get("unit"))

@@ -16,8 +16,9 @@ from typing import Any
 import torch
 
 from lrkit.scheduler._binding import Access
+from lrkit.scheduler._state import decode_path, encode_path
 from lrkit.schedules._base import Path, Schedule
-from lrkit.schedules.plateau import PlateauCounters
+from lrkit.schedules.plateau import Plateau, PlateauCounters
 
 __all__ = ["Track"]
 
@@ -152,6 +153,67 @@ class Track:
         if self._device_tensors:
             torch._foreach_zero_(self._device_tensors)
             torch._foreach_add_(self._device_tensors, [values[i] for i in self._device_index])
+
+    # -- plateaus -------------------------------------------------------------------------------
+
+    def observe(self, t: float, metric: Any) -> bool:
+        """Feed `metric` to the plateau nodes active at `t` in each group; True if one reduced."""
+        changed = False
+        for g, schedule in enumerate(self.resolved):
+            for path, node in list(schedule.active(t)):
+                if not isinstance(node, Plateau):
+                    continue
+                counters, reductions = self.plateaus[g].get(path, (node.start(), node.reductions))
+                counters, reduce = node.judge(counters, metric)
+                if reduce:
+                    lower = node.reduced()
+                    # NOTE: torch skips a reduction of at most eps in the group's own units.
+                    if self.bases[g] * (node._at(0.0) - lower._at(0.0)) > node.eps:
+                        self.resolved[g] = self.resolved[g].replace_at(path, lower)
+                        reductions = lower.reductions
+                        changed = True
+                self.plateaus[g][path] = (counters, reductions)
+        return changed
+
+    def plateau_rows(self) -> list[dict[str, Any]]:
+        """Every plateau's counters, one row per group and path."""
+        return [
+            {"key": self.key, "group": g, **row}
+            for g, rows in enumerate(self.plateaus_to_plain())
+            for row in rows
+        ]
+
+    def plateaus_to_plain(self) -> list[list[dict[str, Any]]]:
+        """The plateau counters as plain data, per group."""
+        return [
+            [
+                {
+                    "path": encode_path(path),
+                    "best": counters.best,
+                    "bad": counters.bad,
+                    "cooldown": counters.cooldown,
+                    "evaluations": counters.evaluations,
+                    "reductions": reductions,
+                }
+                for path, (counters, reductions) in entries.items()
+            ]
+            for entries in self.plateaus
+        ]
+
+    def plateaus_from_plain(self, data: list[list[dict[str, Any]]]) -> None:
+        """Restore the plateau counters from `plateaus_to_plain` data."""
+        self.plateaus = [
+            {
+                decode_path(item["path"]): (
+                    PlateauCounters(
+                        float(item["best"]), int(item["bad"]), int(item["cooldown"]), int(item["evaluations"])
+                    ),
+                    int(item["reductions"]),
+                )
+                for item in entries
+            }
+            for entries in data
+        ]
 
 
 def _with_reductions(tree: Schedule, path: Path, reductions: int) -> Schedule:
