@@ -90,6 +90,11 @@ ONECYCLE = "scheduler = lr_scheduler.OneCycleLR(optimizer, max_lr=1.0, epochs=E,
         ("scheduler = lr_scheduler.CyclicLR(optimizer, 0.01, 0.1, step_size_up=2000)", "LR002"),
         ("scheduler = get_linear_schedule_with_warmup(optimizer, 100, len(loader) * E)", "LR002"),
         ("scheduler = lrkit.Scheduler(optimizer, 'cosine()', total=1000)", "LR002"),
+        # lrkit's unit="epoch" still counts updates: step() once per batch
+        (
+            "scheduler = lrkit.Scheduler(optimizer, 'cosine()', total=E, unit='epoch', steps_per_epoch=9)",
+            "LR002",
+        ),
         ("scheduler = lr_scheduler.StepLR(optimizer, step_size=30)", None),
     ],
 )
@@ -345,6 +350,19 @@ def test_lr006_step_with_epoch(construct, call, flagged):
         scheduler = {construct}
         for epoch in range(10):
             train(model)
+            {call}
+    """)
+    assert codes(source) == (["LR006"] if flagged else [])
+
+
+@pytest.mark.parametrize(
+    ("call", "flagged"), [("scheduler.step(i)", True), ("scheduler.step(samples=n)", False)]
+)
+def test_lr006_lrkit_scheduler_takes_no_epoch(call, flagged):
+    source = script(f"""
+        scheduler = lrkit.Scheduler(optimizer, "cosine()", total=1000)
+        for i, batch in enumerate(loader):
+            optimizer.step()
             {call}
     """)
     assert codes(source) == (["LR006"] if flagged else [])

@@ -54,18 +54,13 @@ def per_batch(binding: Binding, model: Model) -> bool:
     if binding.family == "hf":
         sizing = binding.argument(2, "num_training_steps")
         return not _sized_in_epochs(sizing)
-    if binding.family == "lrkit":
-        unit = _unit(binding)
-        return unit is None or unit.startswith(("update", "step"))
-    return False
+    # lrkit.Scheduler counts updates: step() is called once per update whatever its unit (an
+    # "epoch" unit divides by steps_per_epoch).
+    return binding.family == "lrkit"
 
 
 def epoch_sized(binding: Binding, model: Model, site: Site | None = None) -> bool:
-    """True for StepLR/MultiStepLR/CosineAnnealingLR sized by the epoch count (or an lrkit
-    scheduler declared in epochs)."""
-    if binding.family == "lrkit":
-        unit = _unit(binding)
-        return unit is not None and unit.startswith("epoch")
+    """True for StepLR/MultiStepLR/CosineAnnealingLR sized by the epoch count."""
     if binding.family not in ("torch", "compat") or binding.cls not in _SIZE_ARGUMENT:
         return False
     index, name = _SIZE_ARGUMENT[binding.cls]
@@ -265,7 +260,7 @@ def check_length(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]
                     f"CosineAnnealingLR(T_max={t_max}) is stepped {steps} times here: after {t_max} steps "
                     f"the rate climbs back up; use T_max={steps}",
                 )
-        elif binding.family == "lrkit":
+        elif binding.family == "lrkit" and _unit(binding) in (None, "update"):
             found = _lrkit_length(model, binding)
             if found is None:
                 continue

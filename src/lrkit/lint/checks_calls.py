@@ -57,6 +57,9 @@ def check_step_epoch(model: Model, cadence: Cadence, path: str) -> Iterator[Find
             positional = len(call.args) > (1 if _is_plateau(binding.cls) else 0)
             if not (keyword or positional):
                 continue
+        elif binding is not None and binding.family == "lrkit":
+            if not (keyword or call.args):
+                continue  # lrkit.Scheduler.step takes no epoch (it raises TypeError)
         elif binding is None and not model.names.imports_timm:
             if not (keyword or (len(call.args) == 1 and _mentions_epoch(call.args[0]))):
                 continue
