@@ -1,6 +1,7 @@
 """cyclic: torch's CyclicLR in every mode, value for value; boundaries, absolute values, errors."""
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -8,10 +9,11 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrkit import absolute, cyclic, from_config, parse
+from lrkit import Schedule, absolute, cyclic, from_config, parse
+from lrkit.schedules._base import FloatArray
 
 
-def torch_cyclic(steps, base=1.0, **kwargs):
+def torch_cyclic(steps: int, base: float = 1.0, **kwargs: Any) -> FloatArray:
     param = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([param], lr=base, momentum=0.9)
     sched = torch.optim.lr_scheduler.CyclicLR(opt, **kwargs)
@@ -25,7 +27,7 @@ def torch_cyclic(steps, base=1.0, **kwargs):
 
 @pytest.mark.parametrize(("mode", "gamma"), [("triangular", 1.0), ("triangular2", 1.0), ("exp_range", 0.97)])
 @pytest.mark.parametrize(("up", "down"), [(2, None), (3, 5), (7, 1)])
-def test_matches_torch_cyclic_lr_to_the_last_bits(mode, gamma, up, down):
+def test_matches_torch_cyclic_lr_to_the_last_bits(mode: str, gamma: float, up: int, down: int | None) -> None:
     ref = torch_cyclic(
         200, base_lr=0.1, max_lr=1.0, step_size_up=up, step_size_down=down, mode=mode, gamma=gamma
     )
@@ -35,7 +37,7 @@ def test_matches_torch_cyclic_lr_to_the_last_bits(mode, gamma, up, down):
     np.testing.assert_allclose(s(np.arange(201)), ref, rtol=2e-16 if mode == "exp_range" else 0, atol=0)
 
 
-def test_torch_anchor_item_8():
+def test_torch_anchor_item_8() -> None:
     tri2 = cyclic(0.1, 1.0, steps_up=2, mode="triangular2")
     expected = [0.1, 0.55, 1.0, 0.55, 0.1, 0.325, 0.55, 0.325, 0.1, 0.2125, 0.325]
     np.testing.assert_allclose(tri2(np.arange(11)), expected, atol=1e-6)
@@ -44,13 +46,13 @@ def test_torch_anchor_item_8():
     np.testing.assert_allclose(exp(np.arange(11)), expected, atol=1e-6)
 
 
-def test_absolute_bounds_reproduce_torch_with_any_group_base():
+def test_absolute_bounds_reproduce_torch_with_any_group_base() -> None:
     ref = torch_cyclic(60, base=0.05, base_lr=0.01, max_lr=0.1, step_size_up=4, step_size_down=6)
     s = cyclic(absolute(0.01), absolute(0.1), steps_up=4, steps_down=6).resolve(base=0.05)
     np.testing.assert_allclose(0.05 * s(np.arange(61)), ref, rtol=1e-14)
 
 
-def test_boundaries_and_independent_formula():
+def test_boundaries_and_independent_formula() -> None:
     s = cyclic(0.2, 0.8, steps_up=3, steps_down=5)
     assert s(0) == 0.2
     assert s(3) == pytest.approx(0.8, rel=1e-15)
@@ -63,7 +65,7 @@ def test_boundaries_and_independent_formula():
     assert s.horizon is None
 
 
-def test_triangular2_halves_each_cycle_and_exp_range_decays_per_step():
+def test_triangular2_halves_each_cycle_and_exp_range_decays_per_step() -> None:
     tri2 = cyclic(0.0, 1.0, steps_up=2, mode="triangular2")
     assert [tri2(2 + 4 * k) for k in range(4)] == [1.0, 0.5, 0.25, 0.125]
     far = 2 + 4 * 2000  # the 2001st cycle: 2.0 ** 2000 overflows a float; the amplitude is 0
@@ -75,7 +77,7 @@ def test_triangular2_halves_each_cycle_and_exp_range_decays_per_step():
     assert exp(6) == 0.5**6
 
 
-def test_steps_down_defaults_to_steps_up_and_fractions_resolve():
+def test_steps_down_defaults_to_steps_up_and_fractions_resolve() -> None:
     s = cyclic(0.1, steps_up=0.1)
     assert s.steps_down == 0.1
     assert s.resolve(total=30) == cyclic(0.1, steps_up=3, steps_down=3)
@@ -113,19 +115,19 @@ def test_steps_down_defaults_to_steps_up_and_fractions_resolve():
         ),
     ],
 )
-def test_bad_arguments(kwargs, kind, message):
+def test_bad_arguments(kwargs: dict[str, Any], kind: type[Exception], message: str) -> None:
     with pytest.raises(kind, match=message):
         cyclic(**kwargs)
 
 
-def test_low_above_high_is_caught_once_absolute_values_resolve():
+def test_low_above_high_is_caught_once_absolute_values_resolve() -> None:
     with pytest.raises(ValueError, match="<= high"):
         cyclic(absolute(0.5), 1.0, steps_up=2).resolve(base=0.25)
 
 
-def test_steps_up_is_keyword_only():
+def test_steps_up_is_keyword_only() -> None:
     with pytest.raises(TypeError):
-        cyclic(0.1, 1.0, 4)
+        cyclic(0.1, 1.0, 4)  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
@@ -137,7 +139,7 @@ def test_steps_up_is_keyword_only():
     ],
     ids=repr,
 )
-def test_round_trips(s):
+def test_round_trips(s: Schedule) -> None:
     assert parse(repr(s)) == s
     assert from_config(s.to_config()) == s
 
@@ -151,7 +153,9 @@ def test_round_trips(s):
     mode=st.sampled_from(["triangular", "triangular2", "exp_range"]),
     gamma=st.floats(0.9, 1.0),
 )
-def test_matches_torch_over_many_configurations(base_lr, span, up, down, mode, gamma):
+def test_matches_torch_over_many_configurations(
+    base_lr: float, span: float, up: int, down: int | None, mode: str, gamma: float
+) -> None:
     gamma = gamma if mode == "exp_range" else 1.0
     max_lr = base_lr + span
     ref = torch_cyclic(

@@ -1,16 +1,17 @@
 """inverse_sqrt: the formula, transformers' and Megatron-LM's inverse square root, errors."""
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrkit import from_config, inverse_sqrt, parse, warmup
+from lrkit import Schedule, from_config, inverse_sqrt, parse, warmup
 
 
-def test_formula_and_open_end():
+def test_formula_and_open_end() -> None:
     s = inverse_sqrt(timescale=4)
     assert s(0) == 1.0
     assert s(4) == 1 / math.sqrt(2)
@@ -20,7 +21,7 @@ def test_formula_and_open_end():
     assert s.resolve(total=10) == s
 
 
-def test_transformers_inverse_sqrt_anchor_item_32():
+def test_transformers_inverse_sqrt_anchor_item_32() -> None:
     # transformers inverse_sqrt, W=2, timescale=W: 1 / sqrt((t + timescale - W) / timescale) after W.
     W = 2
     s = warmup(inverse_sqrt(timescale=W), steps=W)
@@ -30,7 +31,7 @@ def test_transformers_inverse_sqrt_anchor_item_32():
     np.testing.assert_allclose(s(np.arange(12)), anchor, atol=5e-6)
 
 
-def test_megatron_inverse_square_root_anchor_item_52():
+def test_megatron_inverse_square_root_anchor_item_52() -> None:
     # Megatron: max_lr * sqrt(W) / sqrt(t) after W steps (before its cut to min_lr at the decay end).
     W = 2
     s = warmup(inverse_sqrt(timescale=W), steps=W)
@@ -41,7 +42,7 @@ def test_megatron_inverse_square_root_anchor_item_52():
 @pytest.mark.parametrize(
     ("timescale", "kind"), [(0, ValueError), (-1.0, ValueError), (math.inf, ValueError), (None, TypeError)]
 )
-def test_bad_timescale(timescale, kind):
+def test_bad_timescale(timescale: Any, kind: type[Exception]) -> None:
     with pytest.raises(
         kind, match=r"Argument `timescale` of inverse_sqrt\(\) must be a finite number in \(0, inf\]"
     ):
@@ -49,7 +50,7 @@ def test_bad_timescale(timescale, kind):
 
 
 @pytest.mark.parametrize("s", [inverse_sqrt(), inverse_sqrt(timescale=1000.0)], ids=repr)
-def test_round_trips(s):
+def test_round_trips(s: Schedule) -> None:
     assert parse(repr(s)) == s
     assert from_config(s.to_config()) == s
     assert inverse_sqrt(timescale=3) == inverse_sqrt(timescale=3.0)
@@ -57,8 +58,8 @@ def test_round_trips(s):
 
 @settings(max_examples=60, deadline=None)
 @given(timescale=st.floats(1e-3, 1e6), ts=st.lists(st.floats(0, 1e9), min_size=1, max_size=40))
-def test_scalar_equals_vector_exactly(timescale, ts):
+def test_scalar_equals_vector_exactly(timescale: float, ts: list[float]) -> None:
     s = inverse_sqrt(timescale=timescale)
-    ts = np.asarray(ts)
-    np.testing.assert_array_equal(s(ts), [s(float(t)) for t in ts])
-    assert np.all((s(ts) > 0) & (s(ts) <= 1))
+    grid = np.asarray(ts)
+    np.testing.assert_array_equal(s(grid), [s(float(t)) for t in grid])
+    assert np.all((s(grid) > 0) & (s(grid) <= 1))

@@ -1,6 +1,7 @@
 """one_cycle: torch's OneCycleLR (two and three phases, cos and linear), boundaries, errors."""
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -8,10 +9,12 @@ import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from lrkit import absolute, from_config, one_cycle, parse
+from lrkit import Schedule, absolute, from_config, one_cycle, parse
+from lrkit.schedules import OneCycle
+from lrkit.schedules._base import FloatArray
 
 
-def torch_one_cycle(n, **kwargs):
+def torch_one_cycle(n: int, **kwargs: Any) -> FloatArray:
     param = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([param], lr=0.1, momentum=0.9)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, total_steps=n, **kwargs)
@@ -23,7 +26,14 @@ def torch_one_cycle(n, **kwargs):
     return np.array(lrs)
 
 
-def as_torch(n, pct=0.3, div=25.0, final_div=1e4, anneal="cos", three_phase=False):
+def as_torch(
+    n: int,
+    pct: float = 0.3,
+    div: float = 25.0,
+    final_div: float = 1e4,
+    anneal: str = "cos",
+    three_phase: bool = False,
+) -> Schedule:
     """torch's OneCycleLR(total_steps=n, pct_start=pct, ...) as a one_cycle over n - 1 steps."""
     return one_cycle(
         steps=n - 1,
@@ -35,7 +45,7 @@ def as_torch(n, pct=0.3, div=25.0, final_div=1e4, anneal="cos", three_phase=Fals
     )
 
 
-def compare_with_torch(n, max_lr, **kwargs):
+def compare_with_torch(n: int, max_lr: float, **kwargs: Any) -> None:
     ref = torch_one_cycle(
         n,
         max_lr=max_lr,
@@ -48,19 +58,19 @@ def compare_with_torch(n, max_lr, **kwargs):
     s = as_torch(n, **kwargs)
     # Relative 1e-12; the absolute term covers torch's own last linear step, (min - max) * 1.0 + max,
     # which cancels (torch is ~1e-16 * max_lr away from min_lr there; lrkit gives `end` exactly).
-    tolerance = {"rtol": 1e-12, "atol": 1e-15 * max_lr}
-    np.testing.assert_allclose(max_lr * s(np.arange(n)), ref, **tolerance)
-    np.testing.assert_allclose([max_lr * s(t) for t in range(n)], ref, **tolerance)
+    atol = 1e-15 * max_lr
+    np.testing.assert_allclose(max_lr * s(np.arange(n)), ref, rtol=1e-12, atol=atol)
+    np.testing.assert_allclose([max_lr * s(t) for t in range(n)], ref, rtol=1e-12, atol=atol)
 
 
 @pytest.mark.parametrize("anneal", ["cos", "linear"])
 @pytest.mark.parametrize("three_phase", [False, True])
 @pytest.mark.parametrize("n", [10, 101, 1000])
-def test_matches_torch_one_cycle_lr(n, anneal, three_phase):
+def test_matches_torch_one_cycle_lr(n: int, anneal: str, three_phase: bool) -> None:
     compare_with_torch(n, 0.37, anneal=anneal, three_phase=three_phase)
 
 
-def test_torch_anchor_items_5_and_6():
+def test_torch_anchor_items_5_and_6() -> None:
     two = as_torch(10)
     anchor = [0.04, 0.52, 1.0, 0.950485, 0.811746, 0.611262, 0.388742, 0.188258, 0.049519, 4e-06]
     np.testing.assert_allclose(two(np.arange(10)), anchor, atol=1e-6)
@@ -72,7 +82,7 @@ def test_torch_anchor_items_5_and_6():
     np.testing.assert_allclose(linear(np.arange(10)), anchor, atol=1e-6)
 
 
-def test_boundaries_from_the_formulas():
+def test_boundaries_from_the_formulas() -> None:
     s = one_cycle(steps=100, peak_at=0.25, start=0.1, end=0.001)
     assert s(0) == pytest.approx(0.1, rel=1e-15)
     assert s(25) == 1.0
@@ -83,7 +93,7 @@ def test_boundaries_from_the_formulas():
     assert s(60) == pytest.approx(0.001 + (1 - 0.001) / 2 * (math.cos(math.pi * 35 / 75) + 1), rel=1e-15)
 
 
-def test_three_phase_boundaries():
+def test_three_phase_boundaries() -> None:
     s = one_cycle(steps=100, peak_at=0.2, start=0.1, end=0.0, anneal="linear", three_phase=True)
     assert s(0) == 0.1
     assert s(20) == 1.0
@@ -93,13 +103,14 @@ def test_three_phase_boundaries():
     assert s(100) == 0.0
 
 
-def test_lengths_and_absolute_values_resolve():
+def test_lengths_and_absolute_values_resolve() -> None:
     s = one_cycle(end=absolute(1e-6))
     r = s.resolve(total=50, base=0.01)
+    assert isinstance(r, OneCycle)
     assert r.steps == 50
     assert r(50) == pytest.approx(1e-4)
     assert r(15) == 1.0  # the peak at 0.3 * 50, not rounded to a step
-    assert one_cycle(steps=0.5).resolve(total=20).steps == 10
+    assert one_cycle(steps=0.5).resolve(total=20) == one_cycle(steps=10)
 
 
 @pytest.mark.parametrize(
@@ -120,7 +131,7 @@ def test_lengths_and_absolute_values_resolve():
         ({"end": math.inf}, ValueError, r"Argument `end`"),
     ],
 )
-def test_bad_arguments(kwargs, kind, message):
+def test_bad_arguments(kwargs: dict[str, Any], kind: type[Exception], message: str) -> None:
     with pytest.raises(kind, match=message):
         one_cycle(**kwargs)
 
@@ -134,7 +145,7 @@ def test_bad_arguments(kwargs, kind, message):
     ],
     ids=repr,
 )
-def test_round_trips(s):
+def test_round_trips(s: Schedule) -> None:
     assert parse(repr(s)) == s
     assert from_config(s.to_config()) == s
 
@@ -149,7 +160,9 @@ def test_round_trips(s):
     anneal=st.sampled_from(["cos", "linear"]),
     three_phase=st.booleans(),
 )
-def test_matches_torch_over_many_configurations(n, pct, max_lr, div, final_div, anneal, three_phase):
+def test_matches_torch_over_many_configurations(
+    n: int, pct: float, max_lr: float, div: float, final_div: float, anneal: str, three_phase: bool
+) -> None:
     peak = pct * n - 1
     # torch divides by zero, or its last phase has no length: there is no one_cycle to compare.
     assume(peak > 0 and not (three_phase and 2 * peak >= n - 1))
@@ -166,11 +179,13 @@ def test_matches_torch_over_many_configurations(n, pct, max_lr, div, final_div, 
     anneal=st.sampled_from(["cos", "linear"]),
     ts=st.lists(st.floats(0, 2e4), min_size=1, max_size=30),
 )
-def test_scalar_equals_vector_exactly(steps, peak_at, three_phase, anneal, ts):
+def test_scalar_equals_vector_exactly(
+    steps: int, peak_at: float, three_phase: bool, anneal: str, ts: list[float]
+) -> None:
     s = one_cycle(steps=steps, peak_at=peak_at, three_phase=three_phase, anneal=anneal)
     a = peak_at * steps
-    ts = np.asarray([*ts, 0.0, a, 2 * a, float(steps)])
-    values = s(ts)
-    np.testing.assert_array_equal(values, [s(float(t)) for t in ts])
+    grid = np.asarray([*ts, 0.0, a, 2 * a, float(steps)])
+    values = s(grid)
+    np.testing.assert_array_equal(values, [s(float(t)) for t in grid])
     assert np.all(values >= 0)
     assert np.all(values <= 1.0)

@@ -1,14 +1,16 @@
 """piecewise_linear: interpolation through points, holding outside them, fractions, errors."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrkit import absolute, from_config, parse, piecewise_linear
+from lrkit import Schedule, absolute, from_config, parse, piecewise_linear
 
 
-def test_values_at_points_between_and_outside():
+def test_values_at_points_between_and_outside() -> None:
     s = piecewise_linear([2, 6, 10], [0.2, 1.0, 0.0])
     assert s(0) == 0.2  # holds values[0] before the first point
     assert s(1.5) == 0.2
@@ -23,14 +25,14 @@ def test_values_at_points_between_and_outside():
         assert s(t) == pytest.approx(1.0 - (t - 6) / 4, rel=1e-15)
 
 
-def test_optax_piecewise_interpolate_anchor_item_42():
+def test_optax_piecewise_interpolate_anchor_item_42() -> None:
     # piecewise_interpolate_schedule('linear', 1, {4: .1, 8: .1}): the products written out.
     s = piecewise_linear([0, 4, 8], [1.0, 0.1, 0.01])
     expected = [1, 0.775, 0.55, 0.325, 0.1, 0.0775, 0.055, 0.0325, 0.01, 0.01]
     np.testing.assert_allclose(s(np.arange(10)), expected, rtol=1e-14)
 
 
-def test_matches_numpy_interp_bit_for_bit():
+def test_matches_numpy_interp_bit_for_bit() -> None:
     steps, values = [0, 3, 7, 10, 50], [0.0, 1.0, 0.25, 0.1, 0.05]
     s = piecewise_linear(steps, values)
     ts = np.linspace(0, 60, 6001)
@@ -39,7 +41,7 @@ def test_matches_numpy_interp_bit_for_bit():
     np.testing.assert_array_equal([s(float(t)) for t in ts], expected)
 
 
-def test_fractions_with_a_leading_zero_resolve():
+def test_fractions_with_a_leading_zero_resolve() -> None:
     s = piecewise_linear([0, 0.1, 1.0], [0.0, 1.0, 0.0])
     assert s.horizon is None
     r = s.resolve(total=30)
@@ -49,7 +51,7 @@ def test_fractions_with_a_leading_zero_resolve():
         piecewise_linear([0.31, 0.32], [1.0, 0.0]).resolve(total=10)
 
 
-def test_absolute_values_and_single_point():
+def test_absolute_values_and_single_point() -> None:
     r = piecewise_linear([0, 10], [absolute(0.1), absolute(0.001)]).resolve(base=0.1)
     assert r(0) == pytest.approx(1.0)
     assert r(10) == pytest.approx(0.01)
@@ -74,18 +76,18 @@ def test_absolute_values_and_single_point():
         (lambda: piecewise_linear([0, 1.5], [1, 2]), ValueError, r"Received: steps=\[0, 1.5\]"),
         (lambda: piecewise_linear([0, 2, 0.5], [1, 2, 3]), ValueError, r"not a mix"),
         (lambda: piecewise_linear([], []), ValueError, r"a non-empty list"),
-        (lambda: piecewise_linear([0, "a"], [1, 2]), TypeError, r"Argument `steps`"),
-        (lambda: piecewise_linear(3, [1]), TypeError, r"Argument `steps`"),
+        (lambda: piecewise_linear([0, "a"], [1, 2]), TypeError, r"Argument `steps`"),  # type: ignore[list-item]
+        (lambda: piecewise_linear(3, [1]), TypeError, r"Argument `steps`"),  # type: ignore[arg-type]
         (lambda: piecewise_linear([0, 2], [1.0]), ValueError, r"Argument `values`.*one value per position"),
         (
             lambda: piecewise_linear([0, 2], [1.0, -1.0]),
             ValueError,
             r"Argument `values`.*Received: values=-1.0",
         ),
-        (lambda: piecewise_linear([0, 2], 1.0), TypeError, r"Argument `values`"),
+        (lambda: piecewise_linear([0, 2], 1.0), TypeError, r"Argument `values`"),  # type: ignore[arg-type]
     ],
 )
-def test_bad_arguments(build, kind, message):
+def test_bad_arguments(build: Callable[[], object], kind: type[Exception], message: str) -> None:
     with pytest.raises(kind, match=message):
         build()
 
@@ -99,7 +101,7 @@ def test_bad_arguments(build, kind, message):
     ],
     ids=repr,
 )
-def test_round_trips(s):
+def test_round_trips(s: Schedule) -> None:
     assert parse(repr(s)) == s
     assert from_config(s.to_config()) == s
 
@@ -111,13 +113,15 @@ def test_round_trips(s):
     ),
     ts=st.lists(st.floats(0, 1200), min_size=1, max_size=40),
 )
-def test_scalar_equals_vector_and_stays_within_the_values(points, ts):
+def test_scalar_equals_vector_and_stays_within_the_values(
+    points: list[tuple[int, float]], ts: list[float]
+) -> None:
     points = sorted(points)
     steps, values = [p[0] for p in points], [p[1] for p in points]
     s = piecewise_linear(steps, values)
-    ts = np.asarray([*ts, *steps])
-    vector = s(ts)
-    np.testing.assert_array_equal(vector, [s(float(t)) for t in ts])
+    grid = np.asarray([*ts, *steps])
+    vector = s(grid)
+    np.testing.assert_array_equal(vector, [s(float(t)) for t in grid])
     assert np.all(vector >= min(values))
     assert np.all(vector <= max(values))
     for step, value in points:

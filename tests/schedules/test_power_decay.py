@@ -1,16 +1,18 @@
 """power_decay: the 1-sqrt cooldown of WSD (timm, Megatron-LM, transformers), boundaries, errors."""
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrkit import absolute, constant, from_config, parse, power_decay, sequence, warmup
+from lrkit import Schedule, absolute, constant, from_config, parse, power_decay, sequence, warmup
+from lrkit.schedules import PowerDecay
 
 
-def test_formula_at_boundaries():
+def test_formula_at_boundaries() -> None:
     s = power_decay(start=0.8, end=0.1, power=0.5, steps=9)
     assert s(0) == 0.8
     assert s(9) == 0.1
@@ -20,27 +22,27 @@ def test_formula_at_boundaries():
         assert s(t) == pytest.approx(0.1 + 0.7 * (1 - math.sqrt(t / 9)), rel=1e-14)
 
 
-def test_megatron_minus_sqrt_anchor_item_53():
+def test_megatron_minus_sqrt_anchor_item_53() -> None:
     # WSD minus_sqrt cooldown over 4 steps from 1 to .1: 1 - sqrt(r) -> [.55, .3636, .22058, .1].
     s = power_decay(end=0.1, steps=4)
     np.testing.assert_allclose([s(t) for t in range(1, 5)], [0.55, 0.3636, 0.22058, 0.1], atol=5e-6)
 
 
-def test_timm_wsd_1_sqrt_anchor_item_24():
+def test_timm_wsd_1_sqrt_anchor_item_24() -> None:
     # WSDLRScheduler(t_initial=10, decay_t=4, warmup_t=2): warmup 2, stable 6, 1-sqrt decay over 4.
-    s = warmup(sequence([constant(1.0), power_decay()], boundaries=[6]), steps=2).resolve(total=12)
+    s = warmup(sequence((constant(1.0), power_decay()), boundaries=(6,)), steps=2).resolve(total=12)
     expected = [0.0, 0.5, 1, 1, 1, 1, 1, 1, 1, 0.5, 0.29289, 0.13397, 0.0, 0.0]
     np.testing.assert_allclose(s(np.arange(14)), expected, atol=5e-6)
 
 
-def test_transformers_wsd_1_sqrt_anchor_item_35():
+def test_transformers_wsd_1_sqrt_anchor_item_35() -> None:
     # warmup_stable_decay(W=2, T=10, num_decay_steps=4, decay_type='1-sqrt', min_lr_ratio=.1):
     # the decay part [.55, .3636, .22058, .1] after 5 steps at 1.
-    s = sequence([constant(1.0), power_decay(end=0.1)], boundaries=[5]).resolve(total=9)
+    s = sequence((constant(1.0), power_decay(end=0.1)), boundaries=(5,)).resolve(total=9)
     np.testing.assert_allclose(s(np.arange(5, 10)), [1, 0.55, 0.3636, 0.22058, 0.1], atol=5e-6)
 
 
-def test_other_powers_and_decay_to_zero_precision():
+def test_other_powers_and_decay_to_zero_precision() -> None:
     s = power_decay(power=2.0, steps=10)
     assert [s(t) for t in range(11)] == pytest.approx(
         [1 - (t / 10) ** 2 for t in range(11)], rel=1e-14, abs=1e-16
@@ -52,11 +54,12 @@ def test_other_powers_and_decay_to_zero_precision():
     assert near_end(np.array([t]))[0] == pytest.approx(exact, rel=1e-12)
 
 
-def test_absolute_end_and_lengths():
+def test_absolute_end_and_lengths() -> None:
     s = power_decay(end=absolute(0.001), steps=0.5).resolve(total=10, base=0.01)
+    assert isinstance(s, PowerDecay)
     assert s.steps == 5
     assert s(5) == pytest.approx(0.1, rel=1e-14)
-    assert power_decay().resolve(total=3).steps == 3
+    assert power_decay().resolve(total=3) == power_decay(steps=3)
 
 
 @pytest.mark.parametrize(
@@ -74,13 +77,13 @@ def test_absolute_end_and_lengths():
         ({"start": None}, TypeError, r"Argument `start`"),
     ],
 )
-def test_bad_arguments(kwargs, kind, message):
+def test_bad_arguments(kwargs: dict[str, Any], kind: type[Exception], message: str) -> None:
     with pytest.raises(kind, match=message):
         power_decay(**kwargs)
 
 
 @pytest.mark.parametrize("s", [power_decay(), power_decay(0.5, 0.05, 2.0, 100)], ids=repr)
-def test_round_trips(s):
+def test_round_trips(s: Schedule) -> None:
     assert parse(repr(s)) == s
     assert from_config(s.to_config()) == s
 
@@ -93,12 +96,12 @@ def test_round_trips(s):
     steps=st.integers(1, 10_000),
     ts=st.lists(st.floats(0, 2e4), min_size=1, max_size=30),
 )
-def test_scalar_equals_vector(start, end, power, steps, ts):
+def test_scalar_equals_vector(start: float, end: float, power: float, steps: int, ts: list[float]) -> None:
     s = power_decay(start, end, power, steps)
-    ts = np.asarray([*ts, 0.0, steps - 0.5, float(steps)])
+    grid = np.asarray([*ts, 0.0, steps - 0.5, float(steps)])
     # numpy's log/exp/expm1 differ from libm's by up to 1 ulp (SIMD implementations); the weighted
     # sum of two such terms, each rounded, stays within a few ulps (2 measured).
-    np.testing.assert_array_max_ulp(s(ts), np.array([s(float(t)) for t in ts]), maxulp=4)
-    assert np.all(s(ts) >= 0)
+    np.testing.assert_array_max_ulp(s(grid), np.array([s(float(t)) for t in grid]), maxulp=4)
+    assert np.all(s(grid) >= 0)
     assert s(0) == start
     assert s(steps) == end

@@ -1,6 +1,8 @@
 """step_decay, multi_step and piecewise_constant against torch, optax and independent formulas."""
 
 import math
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -8,10 +10,12 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lrkit import absolute, from_config, multi_step, parse, piecewise_constant, step_decay
+from lrkit import Schedule, absolute, from_config, multi_step, parse, piecewise_constant, step_decay
+from lrkit.schedules import MultiStep, PiecewiseConstant
+from lrkit.schedules._base import FloatArray
 
 
-def torch_lrs(make, steps, base=1.0):
+def torch_lrs(make: Callable[[torch.optim.Optimizer], Any], steps: int, base: float = 1.0) -> FloatArray:
     param = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([param], lr=base)
     sched = make(opt)
@@ -23,23 +27,23 @@ def torch_lrs(make, steps, base=1.0):
     return np.array(lrs)
 
 
-def assert_paths_agree(s, ts):
-    ts = np.asarray(ts, dtype=np.float64)
-    np.testing.assert_array_equal(s(ts), [s(float(t)) for t in ts])
+def assert_paths_agree(s: Schedule, ts: Iterable[float]) -> None:
+    grid = np.asarray(ts, dtype=np.float64)
+    np.testing.assert_array_equal(s(grid), [s(float(t)) for t in grid])
 
 
 # -- step_decay ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("size", "gamma"), [(1, 0.5), (2, 0.5), (3, 0.1), (7, 0.9)])
-def test_step_decay_matches_torch_step_lr(size, gamma):
+def test_step_decay_matches_torch_step_lr(size: int, gamma: float) -> None:
     ref = torch_lrs(lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=size, gamma=gamma), 60, base=0.1)
     s = step_decay(size, gamma=gamma)
     np.testing.assert_allclose(0.1 * s(np.arange(61)), ref, rtol=1e-12)
     np.testing.assert_allclose([0.1 * s(t) for t in range(61)], ref, rtol=1e-12)
 
 
-def test_step_decay_acts_at_its_step():
+def test_step_decay_acts_at_its_step() -> None:
     s = step_decay(3, gamma=0.5)
     assert s(0) == 1.0
     assert s(2.999) == 1.0
@@ -50,13 +54,13 @@ def test_step_decay_acts_at_its_step():
     assert_paths_agree(s, np.linspace(0, 100, 1001))
 
 
-def test_step_decay_every_as_a_fraction():
+def test_step_decay_every_as_a_fraction() -> None:
     s = step_decay(0.25, gamma=0.5)
     assert s.resolve(total=10) == step_decay(3, gamma=0.5)
     assert s.resolve(total=10)(3) == 0.5
 
 
-def test_seed_question_rate_after_three_epochs():
+def test_seed_question_rate_after_three_epochs() -> None:
     s = step_decay(2, gamma=0.5)
     assert [0.1 * s(t) for t in range(4)] == [0.1, 0.1, 0.05, 0.05]
 
@@ -65,14 +69,14 @@ def test_seed_question_rate_after_three_epochs():
 
 
 @pytest.mark.parametrize("milestones", [[3], [2, 5, 9], [2, 4, 4], [3, 3, 3, 8], [1, 2, 3, 4, 5, 6]], ids=str)
-def test_multi_step_matches_torch_including_repeated_milestones(milestones):
+def test_multi_step_matches_torch_including_repeated_milestones(milestones: list[int]) -> None:
     ref = torch_lrs(lambda o: torch.optim.lr_scheduler.MultiStepLR(o, milestones, gamma=0.5), 15, base=0.1)
     s = multi_step(milestones, gamma=0.5)
     np.testing.assert_allclose(0.1 * s(np.arange(16)), ref, rtol=1e-12)
     np.testing.assert_allclose([0.1 * s(t) for t in range(16)], ref, rtol=1e-12)
 
 
-def test_multi_step_formula_boundaries_and_horizon():
+def test_multi_step_formula_boundaries_and_horizon() -> None:
     s = multi_step([30, 60, 60, 90], gamma=0.1)
     for t in (0, 29, 29.99, 30, 59, 60, 89, 90, 1000):
         count = sum(1 for m in (30, 60, 60, 90) if m <= t)
@@ -83,21 +87,22 @@ def test_multi_step_formula_boundaries_and_horizon():
     assert_paths_agree(s, np.linspace(0, 120, 2401))
 
 
-def test_multi_step_fractions_resolve_and_may_compound():
+def test_multi_step_fractions_resolve_and_may_compound() -> None:
     s = multi_step([0.5, 0.75])
     assert s.horizon is None
     assert s.resolve(total=8) == multi_step([4, 6])
     same_step = multi_step([0.31, 0.32], gamma=0.5).resolve(total=10)
+    assert isinstance(same_step, MultiStep)
     assert same_step.milestones == (4, 4)
     assert same_step(4) == 0.25
 
 
-def test_multi_step_growth_gamma_is_bounded_by_the_milestones():
+def test_multi_step_growth_gamma_is_bounded_by_the_milestones() -> None:
     s = multi_step([1, 2], gamma=10.0)
     assert [s(t) for t in range(4)] == [1.0, 10.0, 100.0, 100.0]
 
 
-def test_multi_step_does_not_keep_the_callers_list():
+def test_multi_step_does_not_keep_the_callers_list() -> None:
     milestones = [2, 4]
     s = multi_step(milestones)
     milestones.append(1)
@@ -107,28 +112,29 @@ def test_multi_step_does_not_keep_the_callers_list():
 # -- piecewise_constant --------------------------------------------------------------------------
 
 
-def test_piecewise_constant_matches_optax_anchor_item_41():
+def test_piecewise_constant_matches_optax_anchor_item_41() -> None:
     # optax piecewise_constant_schedule(1, {3: .1, 6: .1}) -> values are the running products.
     s = piecewise_constant([3, 6], [1.0, 0.1, 0.01])
     assert [s(t) for t in range(8)] == [1, 1, 1, 0.1, 0.1, 0.1, 0.01, 0.01]
     assert s.horizon == 6.0
 
 
-def test_piecewise_constant_is_torch_constant_lr():
+def test_piecewise_constant_is_torch_constant_lr() -> None:
     ref = torch_lrs(lambda o: torch.optim.lr_scheduler.ConstantLR(o, factor=0.25, total_iters=4), 8, base=0.1)
     s = piecewise_constant([4], [0.25, 1.0])
     np.testing.assert_allclose(0.1 * s(np.arange(9)), ref, rtol=1e-15)
 
 
-def test_piecewise_constant_fvcore_multistep_anchor_item_47():
+def test_piecewise_constant_fvcore_multistep_anchor_item_47() -> None:
     s = piecewise_constant([30, 60], [1.0, 0.1, 0.01])
     assert (s(29), s(30), s(60)) == (1.0, 0.1, 0.01)
     assert_paths_agree(s, np.linspace(0, 90, 1801))
 
 
-def test_piecewise_constant_absolute_values_and_fractions():
+def test_piecewise_constant_absolute_values_and_fractions() -> None:
     s = piecewise_constant([0.5], [absolute(0.1), absolute(0.01)])
     r = s.resolve(total=10, base=0.1)
+    assert isinstance(r, PiecewiseConstant)
     assert r.boundaries == (5,)
     assert r(0) == pytest.approx(1.0)
     assert r(5) == pytest.approx(0.1)
@@ -138,7 +144,7 @@ def test_piecewise_constant_absolute_values_and_fractions():
         piecewise_constant([0.31, 0.32], [1.0, 0.5, 0.25]).resolve(total=10)
 
 
-def test_piecewise_constant_single_value():
+def test_piecewise_constant_single_value() -> None:
     s = piecewise_constant([], [0.3])
     assert s(0) == s(1e6) == 0.3
     assert s.horizon == 0.0
@@ -152,7 +158,7 @@ def test_piecewise_constant_single_value():
     [
         (lambda: step_decay(0), ValueError, r"Argument `every` of step_decay\(\) must be a positive int"),
         (lambda: step_decay(-2), ValueError, r"Received: every=-2"),
-        (lambda: step_decay(None), TypeError, r"Argument `every`"),
+        (lambda: step_decay(None), TypeError, r"Argument `every`"),  # type: ignore[arg-type]
         (
             lambda: step_decay(2, gamma=0),
             ValueError,
@@ -167,7 +173,7 @@ def test_piecewise_constant_single_value():
         ),
         (lambda: multi_step([0, 3]), ValueError, r"Argument `milestones`.*Received: milestones=0"),
         (lambda: multi_step([3, 0.5]), ValueError, r"not a mix"),
-        (lambda: multi_step(3), TypeError, r"Argument `milestones`.*a list of positions"),
+        (lambda: multi_step(3), TypeError, r"Argument `milestones`.*a list of positions"),  # type: ignore[arg-type]
         (
             lambda: multi_step([3], gamma=0.0),
             ValueError,
@@ -198,7 +204,7 @@ def test_piecewise_constant_single_value():
         ),
     ],
 )
-def test_bad_arguments(build, kind, message):
+def test_bad_arguments(build: Callable[[], object], kind: type[Exception], message: str) -> None:
     with pytest.raises(kind, match=message):
         build()
 
@@ -217,16 +223,16 @@ CASES = [
 
 
 @pytest.mark.parametrize("s", CASES, ids=repr)
-def test_round_trips(s):
+def test_round_trips(s: Schedule) -> None:
     assert parse(repr(s)) == s
     assert from_config(s.to_config()) == s
 
 
-def test_numpy_inputs_are_normalized():
-    s = multi_step(np.array([2, 4]), gamma=np.float32(0.5))
+def test_numpy_inputs_are_normalized() -> None:
+    s = multi_step(np.array([2, 4]), gamma=np.float32(0.5))  # type: ignore[arg-type]
     assert s == multi_step([2, 4], gamma=0.5)
     assert all(type(m) is int for m in s.milestones)
-    p = piecewise_constant(np.array([3]), np.array([1.0, 0.5]))
+    p = piecewise_constant(np.array([3]), np.array([1.0, 0.5]))  # type: ignore[arg-type]
     assert p == piecewise_constant([3], [1.0, 0.5])
     assert all(type(v) is float for v in p.values)
 
@@ -237,7 +243,7 @@ def test_numpy_inputs_are_normalized():
     gamma=st.floats(0.01, 3.0),
     ts=st.lists(st.floats(0, 300), min_size=1, max_size=40),
 )
-def test_multi_step_property(milestones, gamma, ts):
+def test_multi_step_property(milestones: list[int], gamma: float, ts: list[float]) -> None:
     s = multi_step(milestones, gamma=gamma)
     assert_paths_agree(s, ts)
     for t in ts:
@@ -250,8 +256,8 @@ def test_multi_step_property(milestones, gamma, ts):
     gamma=st.floats(1e-3, 1.0),
     ts=st.lists(st.floats(0, 1e4), min_size=1, max_size=40),
 )
-def test_step_decay_scalar_equals_vector(every, gamma, ts):
+def test_step_decay_scalar_equals_vector(every: int, gamma: float, ts: list[float]) -> None:
     s = step_decay(every, gamma=gamma)
-    ts = np.asarray(ts)
+    grid = np.asarray(ts)
     # numpy's pow differs from libm's by at most 1 ulp.
-    np.testing.assert_array_max_ulp(s(ts), np.array([s(float(t)) for t in ts]), maxulp=1)
+    np.testing.assert_array_max_ulp(s(grid), np.array([s(float(t)) for t in grid]), maxulp=1)
