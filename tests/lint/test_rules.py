@@ -289,6 +289,9 @@ def test_lr004_not_when_the_step_is_conditional_or_the_loop_breaks():
         ("lrkit.cosine(steps=STEPS)", None, True),
         ("lrkit.cosine()", None, False),
         ('"cosine()"', None, False),
+        # torch's name as an lrkit preset keeps torch's curve, which rises again after T_max
+        ('"CosineAnnealingLR(T_max=40)"', None, True),
+        ('"CosineAnnealingLR(T_max=100)"', None, False),
     ],
 )
 def test_lr004_lrkit_schedules_shorter_than_the_loop(spec, total, flagged):

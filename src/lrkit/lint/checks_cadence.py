@@ -188,12 +188,6 @@ def _lrkit_length(model: Model, binding: Binding) -> tuple[str, int] | None:
     schedule = model.names.literal_node(schedule)
     total = model.names.number(binding.argument(99, "total"))
     if isinstance(schedule, ast.Call) and dotted(schedule.func) is not None:
-        if (dotted(schedule.func) or "").rpartition(".")[2] == "CosineAnnealingLR":
-            for keyword in schedule.keywords:
-                if keyword.arg == "T_max":
-                    value = model.names.number(keyword.value)
-                    return ("restart", int(value)) if isinstance(value, int) else None
-            return None
         text = _spec_text(model, schedule)
     elif isinstance(schedule, ast.Constant) and isinstance(schedule.value, str):
         text = schedule.value
@@ -205,12 +199,17 @@ def _lrkit_length(model: Model, binding: Binding) -> tuple[str, int] | None:
 
     try:
         parsed = parse(text)
-        if text.lstrip().startswith("CosineAnnealingLR"):
-            return None
         resolved = parsed.resolve(int(total)) if isinstance(total, int) and total >= 1 else parsed.resolve()
-        horizon = resolved.horizon
     except (ValueError, TypeError, RecursionError):
         return None
+    if resolved.name == "extrapolate":
+        # A curve continued past its end (torch's CosineAnnealingLR preset): it rises again.
+        for child in resolved.children():
+            steps = getattr(child, "steps", None)
+            if child.name == "cosine" and isinstance(steps, int):
+                return ("restart", steps)
+        return None
+    horizon = resolved.horizon
     if horizon is None or not math.isfinite(horizon):
         return None
     return ("hold", math.ceil(horizon))
