@@ -137,7 +137,7 @@ def test_smoothing_stays_within_the_range_of_the_losses(beta, losses):
 
 def test_result_from_curve_and_schedule_hand_off(tmp_path):
     result = RangeTestResult.from_curve(LRS, descent_curve())
-    assert result.lr == result.suggestions["valley"].lr
+    assert result.lr == result.suggestions["minimum"].lr  # the preferred method
     low, high = result.interval
     assert low == min(s.lr for s in result.suggestions.values())
     assert high == max(s.lr for s in result.suggestions.values())

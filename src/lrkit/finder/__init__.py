@@ -10,10 +10,11 @@ Imports torch (the suggestion functions themselves need only numpy).
 
 from lrkit.finder._result import RangeTestResult
 from lrkit.finder._run import Snapshot, find_lr
-from lrkit.finder._suggest import METHODS, Suggestion, combine, smooth, suggest, suggestion_curve
+from lrkit.finder._suggest import METHODS, PREFERENCE, Suggestion, combine, smooth, suggest, suggestion_curve
 
 __all__ = [
     "METHODS",
+    "PREFERENCE",
     "RangeTestResult",
     "Snapshot",
     "Suggestion",

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from lrkit._validate import check_choice, fail
-from lrkit.finder._suggest import METHODS, FloatArray, Suggestion
+from lrkit.finder._suggest import METHODS, PREFERENCE, FloatArray, Suggestion
 from lrkit.schedules import Schedule, cosine, warmup
 
 __all__ = ["RangeTestResult"]
@@ -54,11 +54,14 @@ class RangeTestResult:
 
     @property
     def suggestion(self) -> Suggestion:
-        """The preferred suggestion: valley, else steepest, else minimum (or valley's abstention)."""
-        for method in METHODS:
+        """The preferred suggestion: minimum / 10, else valley, else steepest (`PREFERENCE`).
+
+        When every method abstains, the abstention of the first (with its reason).
+        """
+        for method in PREFERENCE:
             if self.suggestions[method].lr is not None:
                 return self.suggestions[method]
-        return self.suggestions[METHODS[0]]
+        return self.suggestions[PREFERENCE[0]]
 
     @property
     def lr(self) -> float | None:
