@@ -200,3 +200,19 @@ def test_lrkit_scheduler_steps_like_the_transformers_scheduler(name, kwargs):
     spec = f"transformers.{name}(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"
     got = rates(lambda o: lrkit.Scheduler(o, lrkit.parse(spec), skip_zero_start=False))
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("case", cases(LIBRARY, plateau=True))
+def test_plateau_through_lrkit_scheduler_observe(case):
+    """End to end: Scheduler.observe(metric) after each step gives the stored transformers rates."""
+    import lrkit
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=case["lr"])
+    sched = lrkit.Scheduler(opt, build(LIBRARY, case))
+    got = []
+    for metric in case["metrics"]:
+        opt.step()
+        sched.step()
+        sched.observe(metric)
+        got.append(opt.param_groups[0]["lr"])
+    assert_matches(np.array(got), case["values"])
