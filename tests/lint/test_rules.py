@@ -65,6 +65,18 @@ def test_lr001_a_loop_that_calls_a_training_function_may_update():
     assert codes(source) == []
 
 
+def test_lr001_fast_forwarding_a_schedule_on_resume_is_not_flagged():
+    source = script("""
+        scheduler = lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
+        for _ in range(start_epoch):
+            scheduler.step()
+    """)
+    assert codes(source) == []
+    assert codes(
+        source.replace("scheduler.step()", "scheduler.step()\n    print(scheduler.get_last_lr())")
+    ) == ["LR001"]
+
+
 def test_lr001_scaler_step_counts_as_the_update():
     source = script("""
         scaler = torch.amp.GradScaler()

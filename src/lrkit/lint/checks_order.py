@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from lrkit.lint._cadence import Cadence
 from lrkit.lint._model import Binding, Model, Site, exclusive
+from lrkit.lint._names import dotted, is_scheduler_name
 from lrkit.lint._rules import RULES, Finding
 
 __all__ = ["check_step_order", "check_uncomposed"]
@@ -13,6 +15,18 @@ __all__ = ["check_step_order", "check_uncomposed"]
 
 def _name(site: Site) -> str:
     return f"{site.key}.step()"
+
+
+def _fast_forward(body: list[ast.stmt]) -> bool:
+    """True for a loop made only of ``scheduler.step()`` calls (moving a schedule to a resume point)."""
+    return all(
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Call)
+        and isinstance(statement.value.func, ast.Attribute)
+        and statement.value.func.attr == "step"
+        and is_scheduler_name(dotted(statement.value.func.value) or "")
+        for statement in body
+    )
 
 
 def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
@@ -45,7 +59,7 @@ def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Find
                     site.call,
                     f"{_name(site)} is called before {optimizer}.step() in the same loop body",
                 )
-        elif not loop.opaque and not cadence.updates_directly(loop):
+        elif not loop.opaque and not cadence.updates_directly(loop) and not _fast_forward(loop.node.body):
             yield rule.at(
                 path,
                 site.call,
