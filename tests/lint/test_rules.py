@@ -164,6 +164,28 @@ def test_lr003_epoch_sized_schedulers_stepped_per_batch(construct, flagged):
     assert codes(source) == (["LR003"] if flagged else [])
 
 
+@pytest.mark.parametrize(
+    ("construct", "flagged"),
+    [
+        ("lr_scheduler.MultiStepLR(optimizer, milestones=[30, 60])", True),
+        ("lr_scheduler.MultiStepLR(optimizer, milestones=[3000, 6000])", False),
+        ("lr_scheduler.StepLR(optimizer, step_size=30)", True),
+        ("lr_scheduler.StepLR(optimizer, step_size=EPOCHS)", True),
+        ("lr_scheduler.StepLR(optimizer, step_size=5000)", False),
+    ],
+)
+def test_lr003_literal_sizes_within_the_epoch_count(construct, flagged):
+    source = script(f"""
+        EPOCHS = 90
+        scheduler = {construct}
+        for epoch in range(EPOCHS):
+            for x in loader:
+                optimizer.step()
+                scheduler.step()
+    """)
+    assert codes(source) == (["LR003"] if flagged else [])
+
+
 def test_lr003_literal_equal_to_the_epoch_count():
     source = script("""
         scheduler = lr_scheduler.CosineAnnealingLR(optimizer, T_max=90)

@@ -106,16 +106,26 @@ def iter_python_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]
     Raises:
         FileNotFoundError: a path does not exist.
     """
+    seen: set[Path] = set()
+
+    def once(path: Path) -> bool:
+        key = path.resolve()
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
                 for name in sorted(files):
-                    if name.endswith(".py"):
+                    if name.endswith(".py") and once(Path(root) / name):
                         yield Path(root) / name
         elif path.exists():
-            yield path
+            if once(path):
+                yield path
         else:
             raise FileNotFoundError(f"no such file or directory: {os.fspath(raw)}")
 

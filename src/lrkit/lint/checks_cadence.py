@@ -60,20 +60,29 @@ def per_batch(binding: Binding, model: Model) -> bool:
 
 
 def epoch_sized(binding: Binding, model: Model, site: Site | None = None) -> bool:
-    """True for StepLR/MultiStepLR/CosineAnnealingLR sized by the epoch count."""
+    """True for StepLR/MultiStepLR/CosineAnnealingLR sized by the epoch count.
+
+    Sized by the epoch count: the size (``step_size``, ``milestones``, ``T_max``) is written with
+    an epoch name and no step count (``num_epochs // 3``, ``args.epochs``), or, for a call site
+    inside an epoch loop of literal length, every literal size is at most that number of epochs.
+    """
     if binding.family not in ("torch", "compat") or binding.cls not in _SIZE_ARGUMENT:
         return False
     index, name = _SIZE_ARGUMENT[binding.cls]
     size = binding.argument(index, name)
+    if size is None:
+        return False
     if _sized_in_epochs(size):
         return True
-    if site is not None and binding.cls != "MultiStepLR":
-        value = model.names.number(size)
-        outer = site.loops[:-1]
-        return value is not None and any(
-            "epoch" in " ".join(loop.header) and model.loop_count(loop) == value for loop in outer
-        )
-    return False
+    if site is None:
+        return False
+    items = size.elts if isinstance(size, (ast.List, ast.Tuple)) else [size]
+    values = [model.names.number(item) for item in items]
+    if not values or any(not isinstance(v, (int, float)) for v in values):
+        return False
+    largest = max(v for v in values if v is not None)
+    counts = [model.loop_count(loop) for loop in site.loops[:-1] if any("epoch" in t for t in loop.header)]
+    return any(count is not None and 0 < largest <= count for count in counts)
 
 
 def _lightning(model: Model, func: Func) -> Iterator[tuple[ast.expr, str, ast.AST]]:
