@@ -39,6 +39,7 @@ __all__ = [
     "check_value",
     "register",
     "scalar_power",
+    "scalar_ufunc",
     "schedule_class",
 ]
 
@@ -179,10 +180,16 @@ def check_value(owner: str, name: str, value: Any) -> Any:
 def scalar_power(x: float, exponent: float) -> float:
     """``x ** exponent`` for `_at`, bit-identical to numpy's vectorized power used by `_over`.
 
-    NOTE: numpy's SIMD power differs from the C library's (Python's ``**``) in the last bit or two
-    for about 5% of inputs; a one-element array takes numpy's own code path.
+    NOTE: numpy's SIMD power, exp, log and tanh differ from the C library's (Python's `math`) in
+    the last bit for a few percent of inputs, and the arithmetic after them can double that; a
+    one-element array takes numpy's own code path, so `_at` and `_over` agree bit for bit.
     """
     return float(np.power(np.array([x]), exponent)[0])
+
+
+def scalar_ufunc(ufunc: np.ufunc, x: float) -> float:
+    """``ufunc(x)`` (np.exp, np.log, np.tanh, ...) for `_at`, bit-identical to `_over`'s results."""
+    return float(ufunc(np.array([x]))[0])
 
 
 def _plain(value: Any) -> Any:
