@@ -3,7 +3,7 @@
 optax needs jax, which CI does not install: the oracle is ``reference/optax.json``, written by
 ``reference/generate.py`` with optax 0.2.8 on jax 0.10.2 (CPU, ``jax_enable_x64`` so that optax
 computes in float64; the versions are in the file). Values must agree to 1e-12 relative (1e-15
-absolute near 0).
+absolute near 0). Where optax and jax are installed, random configurations are also compared live.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _reference import assert_matches, assert_round_trips, build, cases, curve, load, replay_plateau
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lrkit import from_config, parse
 from lrkit.presets import optax as O  # noqa: N812
@@ -111,3 +113,60 @@ def test_unsupported_reference_case_is_refused():
     case = next(c.values[0] for c in cases(LIBRARY, "exponential_decay") if grows(c.values[0]))
     with pytest.raises(ValueError, match="decay_rate"):
         build(LIBRARY, case)
+
+
+def _optax():
+    """optax with jax in float64, when installed (not in CI: the stored curves cover it there)."""
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return pytest.importorskip("optax")
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    init=st.floats(0.0, 1.0),
+    peak=st.floats(0.01, 2.0),
+    w=st.integers(0, 10),
+    d=st.integers(1, 30),
+    end=st.floats(0.0, 0.5),
+    exponent=st.sampled_from([0.5, 1.0, 2.0]),
+)
+def test_warmup_cosine_matches_live_optax(init, peak, w, d, end, exponent):
+    optax = _optax()
+    kwargs = {
+        "init_value": init,
+        "peak_value": peak,
+        "warmup_steps": w,
+        "decay_steps": w + d,
+        "end_value": end,
+        "exponent": exponent,
+    }
+    fn = optax.warmup_cosine_decay_schedule(**kwargs)
+    expected = [float(fn(t)) for t in range(w + d + 3)]
+    case = {"name": "warmup_cosine_decay_schedule", "kwargs": kwargs, "values": expected}
+    assert_matches(curve(build(LIBRARY, case), case), expected)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    init=st.floats(0.01, 1.0),
+    steps=st.integers(1, 6),
+    rate=st.floats(0.05, 1.0),
+    begin=st.integers(0, 5),
+    staircase=st.booleans(),
+    end=st.one_of(st.none(), st.floats(0.0, 0.5)),
+)
+def test_exponential_decay_matches_live_optax(init, steps, rate, begin, staircase, end):
+    optax = _optax()
+    kwargs = {
+        "init_value": init,
+        "transition_steps": steps,
+        "decay_rate": rate,
+        "transition_begin": begin,
+        "staircase": staircase,
+        "end_value": end,
+    }
+    fn = optax.exponential_decay(**kwargs)
+    expected = [float(fn(t)) for t in range(25)]
+    case = {"name": "exponential_decay", "kwargs": kwargs, "values": expected}
+    assert_matches(curve(build(LIBRARY, case), case), expected)
