@@ -111,3 +111,15 @@ def test_counters_are_exposed_and_reductions_are_in_the_schedule():
     assert state["best"] == 3.0
     assert state["evaluations"] == len(METRICS) - (W - 1)
     assert "reductions=7" in repr(sched.schedules()[0])
+
+
+def test_eps_is_per_group_like_torch():
+    groups = lambda: [{"params": params(), "lr": 1.0}, {"params": params(), "lr": 1e-8}]  # noqa: E731
+    opt = torch.optim.SGD(groups())
+    sched = Scheduler(opt, plateau(factor=0.5, patience=0))
+    ref_opt = torch.optim.SGD(groups())
+    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(ref_opt, factor=0.5, patience=0)
+    for m in [1.0, 1.0, 1.0, 1.0]:
+        sched.observe(m)
+        ref.step(m)
+    assert lrs(opt) == lrs(ref_opt) == [0.125, 1e-8]  # the tiny group never moves
