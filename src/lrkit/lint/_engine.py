@@ -96,15 +96,37 @@ def lint_source(
 def lint_file(
     path: str | os.PathLike[str], *, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None
 ) -> list[Finding]:
-    """Lint one file (read as bytes, never imported)."""
+    """Lint one file (read as bytes, never imported); see `lint_source` for the arguments.
+
+    Raises:
+        OSError: the file cannot be read.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "train.py"
+        >>> _ = path.write_text("sched.step(epoch)\\n")
+        >>> [f.code for f in lint_file(path)]
+        ['LR006']
+    """
     return lint_source(Path(path).read_bytes(), os.fspath(path), select=select, ignore=ignore)
 
 
 def iter_python_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     """The files to lint: files as given, directories searched for ``*.py`` (sorted, hidden skipped).
 
+    A file reached twice (listed, and inside a listed directory) is given once.
+
     Raises:
         FileNotFoundError: a path does not exist.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> for name in ("b.py", "a.py", "notes.txt", ".git/x.py"):
+        ...     (root / name).parent.mkdir(exist_ok=True)
+        ...     _ = (root / name).write_text("")
+        >>> [p.name for p in iter_python_files([root, root / "a.py"])]
+        ['a.py', 'b.py']
     """
     seen: set[Path] = set()
 
@@ -138,8 +160,23 @@ def lint_paths(
 ) -> list[Finding]:
     """Lint files and directories (recursing into ``*.py``); findings in file order.
 
+    Args:
+        paths: files (linted whatever their suffix) and directories.
+        select: rule codes or prefixes to report (default: all).
+        ignore: rule codes or prefixes not to report.
+
     Raises:
         FileNotFoundError: a path does not exist.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (root / "ok.py").write_text("print('no scheduler here')\\n")
+        >>> _ = (root / "bad.py").write_text("print(sched.get_lr())\\n")
+        >>> [(pathlib.Path(f.path).name, f.code) for f in lint_paths([root])]
+        [('bad.py', 'LR007')]
+        >>> lint_paths([root], ignore=["LR007"])
+        []
     """
     select = None if select is None else tuple(select)
     ignore = None if ignore is None else tuple(ignore)

@@ -18,7 +18,20 @@ DOCS = "docs/lint.md"
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
-    """One lint rule: its code, name, and what to tell the user about it."""
+    """One lint rule: its code, name, and what to tell the user about it.
+
+    Args:
+        code: ``LR`` and three digits.
+        name: a short kebab-case name.
+        consequence: what the mistake does to a run, one or two lines.
+        fix: how to fix it, one or two lines.
+
+    Example:
+        >>> from lrkit.lint import RULES
+        >>> rule = RULES["LR004"]
+        >>> rule.name, rule.url
+        ('schedule-shorter-than-loop', 'docs/lint.md#lr004')
+    """
 
     code: str
     name: str
@@ -37,7 +50,16 @@ class Rule:
 
 @dataclasses.dataclass(frozen=True)
 class Finding:
-    """One problem found in a file: where (1-based line and column), which rule, and what."""
+    """One problem found in a file: where (1-based line and column), which rule, and what.
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> (finding,) = lint_source("scheduler.get_lr()\\n", "a.py")
+        >>> finding.path, finding.line, finding.column, finding.code
+        ('a.py', 1, 1, 'LR007')
+        >>> finding.to_json()["url"]
+        'docs/lint.md#lr007'
+    """
 
     path: str
     line: int

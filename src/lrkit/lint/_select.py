@@ -43,8 +43,13 @@ def selected_codes(
 ) -> frozenset[str]:
     """The rule codes left after `select` (default: all) and then `ignore` (prefixes allowed).
 
-    >>> sorted(selected_codes(select=["LR00"], ignore=["LR001", "LR0002"]))[:3]
-    ['LR000', 'LR002', 'LR003']
+    Args:
+        select: codes or prefixes of codes to keep; None keeps every rule.
+        ignore: codes or prefixes of codes to drop (wins over `select`).
+
+    Example:
+        >>> sorted(selected_codes(select=["LR00"], ignore=["LR001", "LR0002"]))[:3]
+        ['LR000', 'LR002', 'LR003']
     """
     chosen = list(select) if select is not None else list(RULES)
     dropped = list(ignore or ())

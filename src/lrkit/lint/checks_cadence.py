@@ -136,7 +136,18 @@ def _binding_of(model: Model, func: Func, node: ast.expr) -> Binding | None:
 
 
 def check_cadence(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
-    """LR002 (per-batch schedule stepped per epoch) and LR003 (epoch schedule stepped per batch)."""
+    """LR002 (per-batch schedule stepped per epoch) and LR003 (epoch schedule stepped per batch).
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> code = (
+        ...     "import torch\\n"
+        ...     "sched = torch.optim.lr_scheduler.OneCycleLR(opt, 0.1, total_steps=10_000)\\n"
+        ...     "for epoch in range(10):\\n    for x in loader:\\n        opt.step()\\n    sched.step()\\n"
+        ... )
+        >>> [(f.line, f.code) for f in lint_source(code)]
+        [(6, 'LR002')]
+    """
     per_epoch_rule, per_batch_rule = RULES["LR002"], RULES["LR003"]
     for site, binding in model.scheduler_sites("step"):
         if binding is None:
@@ -251,7 +262,19 @@ def _spec_text(model: Model, node: ast.Call) -> str | None:
 
 
 def check_length(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
-    """LR004: a cosine (or finite lrkit schedule) shorter than the loop that steps it."""
+    """LR004: a cosine (or finite lrkit schedule) shorter than the loop that steps it.
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> code = (
+        ...     "import torch\\n"
+        ...     "sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=50)\\n"
+        ...     "for step in range(100):\\n    opt.step()\\n    sched.step()\\n"
+        ... )
+        >>> print(lint_source(code)[0].message)
+        CosineAnnealingLR(T_max=50) is stepped 100 times here: after 50 steps the rate climbs back up;
+        use T_max=100
+    """
     rule = RULES["LR004"]
     for site, binding in model.scheduler_sites("step"):
         if binding is None:

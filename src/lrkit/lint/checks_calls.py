@@ -21,7 +21,14 @@ def _is_plateau(cls: str) -> bool:
 
 
 def check_plateau_metric(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
-    """LR005: ``ReduceLROnPlateau.step()`` called without the metric it monitors."""
+    """LR005: ``ReduceLROnPlateau.step()`` called without the metric it monitors.
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> code = "import torch\\nsched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt)\\nsched.step()\\n"
+        >>> [(f.line, f.code) for f in lint_source(code)]
+        [(3, 'LR005')]
+    """
     rule = RULES["LR005"]
     for site, binding in model.scheduler_sites("step"):
         if binding is None or binding.family not in ("torch", "compat") or not _is_plateau(binding.cls):
@@ -46,6 +53,11 @@ def check_step_epoch(model: Model, cadence: Cadence, path: str) -> Iterator[Find
     one for ReduceLROnPlateau, whose first is the metric) or an ``epoch=`` keyword. For a scheduler
     whose class is not known, only an argument named like an epoch (``epoch``, ``epoch_idx``), and
     never in a file that imports timm (whose schedulers take the epoch on purpose).
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> [(f.line, f.code) for f in lint_source("scheduler.step(epoch)\\n")]
+        [(1, 'LR006')]
     """
     rule = RULES["LR006"]
     for site, binding in model.scheduler_sites("step"):
@@ -69,7 +81,13 @@ def check_step_epoch(model: Model, cadence: Cadence, path: str) -> Iterator[Find
 
 
 def check_get_lr(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
-    """LR007: ``scheduler.get_lr()`` used to read the current rate."""
+    """LR007: ``scheduler.get_lr()`` used to read the current rate.
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> [(f.line, f.code) for f in lint_source("lr = scheduler.get_lr()[0]\\n")]
+        [(1, 'LR007')]
+    """
     rule = RULES["LR007"]
     for site, binding in model.scheduler_sites("get_lr"):
         if site.key == "self" or (binding is not None and binding.family == "timm"):

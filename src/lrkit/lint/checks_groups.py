@@ -153,7 +153,18 @@ def _params_source(node: ast.expr) -> ast.expr | None:
 
 
 def check_empty_groups(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
-    """LR010: a parameter group ``{'params': model[1].parameters()}`` of a module with no parameters."""
+    """LR010: a parameter group ``{'params': model[1].parameters()}`` of a module with no parameters.
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> code = (
+        ...     "import torch\\nfrom torch import nn\\n"
+        ...     "model = nn.Sequential(nn.Linear(4, 4), nn.ReLU())\\n"
+        ...     "opt = torch.optim.SGD([{'params': model[1].parameters(), 'lr': 0.1}])\\n"
+        ... )
+        >>> [f.message for f in lint_source(code)]
+        ['model[1] is nn.ReLU, which has no parameters: this group is empty']
+    """
     rule = RULES["LR010"]
     for binding in model.bindings:
         if binding.family != "optimizer":

@@ -35,6 +35,12 @@ def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Find
     Within the innermost loop around ``scheduler.step()``, every update of its optimizer comes
     later in the body (the schedule advances first), or the loop never updates the optimizer and
     calls nothing that could.
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> code = "for x in loader:\\n    scheduler.step()\\n    optimizer.step()\\n"
+        >>> [(f.line, f.code) for f in lint_source(code)]
+        [(2, 'LR001')]
     """
     rule = RULES["LR001"]
     updates = model.optimizer_steps()
@@ -69,7 +75,18 @@ def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Find
 
 
 def check_uncomposed(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
-    """LR011: two schedulers stepped on one optimizer, neither inside SequentialLR/ChainedScheduler."""
+    """LR011: two schedulers stepped on one optimizer, neither inside SequentialLR/ChainedScheduler.
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> code = (
+        ...     "from torch.optim.lr_scheduler import LinearLR, StepLR\\n"
+        ...     "a = LinearLR(opt)\\nb = StepLR(opt, 5)\\n"
+        ...     "for x in loader:\\n    opt.step()\\n    a.step()\\n    b.step()\\n"
+        ... )
+        >>> [(f.line, f.code) for f in lint_source(code)]
+        [(7, 'LR011')]
+    """
     rule = RULES["LR011"]
     # The same optimizer: the same name in the same function (or ``self.x`` in the same class).
     by_optimizer: dict[tuple[object, str], dict[int, tuple[Binding, list[Site]]]] = {}

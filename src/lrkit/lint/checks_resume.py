@@ -17,7 +17,15 @@ _WRITES_ON_CONSTRUCTION = ("torch", "hf")
 
 
 def check_created_after_load(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
-    """LR008: a torch scheduler built after ``optimizer.load_state_dict(...)`` in the same function."""
+    """LR008: a torch scheduler built after ``optimizer.load_state_dict(...)`` in the same function.
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> code = "import torch\\nopt.load_state_dict(state)\\n"
+        >>> code += "sched = torch.optim.lr_scheduler.StepLR(opt, 10)\\n"
+        >>> [(f.line, f.code) for f in lint_source(code)]
+        [(3, 'LR008')]
+    """
     rule = RULES["LR008"]
     loads = [
         site
@@ -90,7 +98,17 @@ def _contents(model: Model, func: Func, call: ast.Call) -> tuple[ast.AST | None,
 
 
 def check_checkpoint(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
-    """LR009: ``torch.save`` of the optimizer's state without the scheduler's, in one function."""
+    """LR009: ``torch.save`` of the optimizer's state without the scheduler's, in one function.
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> code = (
+        ...     "import torch\\nsched = torch.optim.lr_scheduler.StepLR(opt, 10)\\n"
+        ...     "torch.save({'optimizer': opt.state_dict()}, 'ckpt.pt')\\n"
+        ... )
+        >>> [(f.line, f.code) for f in lint_source(code)]
+        [(3, 'LR009')]
+    """
     rule = RULES["LR009"]
     has_scheduler = any(b.is_scheduler for b in model.bindings) or bool(model.scheduler_sites("step"))
     if not has_scheduler:
