@@ -88,6 +88,23 @@ def test_round_trips(s: Schedule) -> None:
     assert from_config(s.to_config()) == s
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    start=st.floats(0, 10),
+    end=st.floats(0, 10),
+    steps=st.integers(1, 10_000),
+    ts=st.lists(st.floats(0, 2e4), min_size=1, max_size=30),
+)
+def test_square_root_paths_agree_to_the_last_bit(
+    start: float, end: float, steps: int, ts: list[float]
+) -> None:
+    s = power_decay(start, end, 0.5, steps)
+    grid = np.asarray([*ts, 0.0, steps - 0.5, float(steps)])
+    np.testing.assert_array_equal(s(grid), [s(float(t)) for t in grid])
+    assert s(0) == start
+    assert s(steps) == end
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     start=st.floats(0, 10),

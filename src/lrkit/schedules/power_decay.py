@@ -64,12 +64,17 @@ class PowerDecay(Schedule):
     def horizon(self) -> float | None:
         return float(self.steps) if isinstance(self.steps, int) else None
 
-    # NOTE: written as ``start * w + end * v`` with ``w = 1 - p ** power = -expm1(power * log(p))``
-    # and ``v = p ** power``, each computed without cancellation: `start` at p = 0 and `end` at
-    # p = 1 to the last bit, and a decay to 0 keeps its relative precision at the last steps.
+    # NOTE: written as ``start * w + end * v`` with ``w = 1 - p ** power`` and ``v = p ** power``,
+    # each computed without cancellation: `start` at p = 0 and `end` at p = 1 to the last bit, and
+    # a decay to 0 keeps its relative precision at the last steps. For the square root (the default)
+    # ``w = (1 - p) / (1 + sqrt(p))``: sqrt is correctly rounded in math and numpy alike, so both
+    # paths agree to the last bit; other powers use ``w = -expm1(power * log(p))``.
     def _at(self, t: float) -> float:
         n = float(self.steps)  # type: ignore[arg-type]
         p = min(t, n) / n
+        if self.power == 0.5:
+            root = math.sqrt(p)
+            return float(self.start * ((1.0 - p) / (1.0 + root)) + self.end * root)
         if p == 0.0:
             return float(self.start)
         x = self.power * math.log(p)
@@ -77,9 +82,16 @@ class PowerDecay(Schedule):
 
     def _over(self, t: FloatArray) -> FloatArray:
         n = float(self.steps)  # type: ignore[arg-type]
+        p = np.minimum(t, n) / n
+        if self.power == 0.5:
+            root = np.sqrt(p)
+            w = (1.0 - p) / (1.0 + root)
+            if self.end == 0.0:  # the common decay to 0: the same numbers, without the second term
+                return np.asarray(self.start * w, dtype=np.float64)
+            return np.asarray(self.start * w + self.end * root, dtype=np.float64)
         with np.errstate(divide="ignore"):  # log(0) = -inf gives w = 1, v = 0 exactly
-            x = self.power * np.log(np.minimum(t, n) / n)
-        if self.end == 0.0:  # the common decay to 0: the same numbers, without the second term
+            x = self.power * np.log(p)
+        if self.end == 0.0:
             return np.asarray(self.start * -np.expm1(x), dtype=np.float64)
         return np.asarray(self.start * -np.expm1(x) + self.end * np.exp(x), dtype=np.float64)
 
