@@ -6,16 +6,22 @@ version is in the file): the rate after ``step(t)`` (or ``step_update(t)``) for 
 must agree to 1e-12 relative (1e-15 absolute near 0; decaying tanh cycles above a floor to
 ``(1 + tanh(lb)) / 2``, see TanhLRScheduler's note). With noise, timm draws from torch's
 generator and lrkit from its own hash: the noise-free curve must agree exactly, and the noisy one
-must stay within timm's clip, and equal the noise-free curve outside the noise range.
+must stay within timm's clip, and equal the noise-free curve outside the noise range. Where timm is
+installed, random cycle configurations are also compared live.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from _reference import RTOL, assert_matches, assert_round_trips, build, cases, curve, load, replay_plateau
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lrkit import parse
 from lrkit.presets import timm as T  # noqa: N812
@@ -137,3 +143,53 @@ def test_warmup_prefix_changes_the_total_length():
 def test_bad_arguments_raise(call, name):
     with pytest.raises(ValueError, match=f"Argument `{name}` of "):
         call()
+
+
+@functools.cache
+def _timm_scheduler():
+    """timm.scheduler (loaded without torchvision) when timm is installed; not in CI."""
+    import importlib.util
+    import sys
+
+    if importlib.util.find_spec("timm") is None:
+        pytest.skip("timm is not installed: the stored curves cover it")
+    here = Path(__file__).resolve().parent / "reference"
+    sys.path.insert(0, str(here))
+    try:
+        from generate import _timm_scheduler_package
+    finally:
+        sys.path.remove(str(here))
+    return _timm_scheduler_package()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    cls=st.sampled_from(["CosineLRScheduler", "PolyLRScheduler", "TanhLRScheduler"]),
+    t_initial=st.integers(2, 12),
+    cycle_mul=st.sampled_from([1.0, 1.5, 2.0, 3.0]),
+    cycle_decay=st.sampled_from([1.0, 0.5, 0.8]),
+    cycle_limit=st.integers(1, 4),
+    warmup_t=st.integers(0, 4),
+    prefix=st.booleans(),
+    lr=st.sampled_from([1.0, 0.1]),
+)
+def test_cycles_match_live_timm(cls, t_initial, cycle_mul, cycle_decay, cycle_limit, warmup_t, prefix, lr):
+    """Live: random cycles (lr_min 0, where every peak decay mode agrees with timm's)."""
+    ts = _timm_scheduler()
+    kwargs = {
+        "t_initial": t_initial,
+        "cycle_mul": cycle_mul,
+        "cycle_decay": cycle_decay,
+        "cycle_limit": cycle_limit,
+        "warmup_t": warmup_t,
+        "warmup_lr_init": lr / 10,
+        "warmup_prefix": prefix,
+    }
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+    sched = getattr(ts, cls)(opt, **kwargs)
+    expected = []
+    for t in range(60):
+        sched.step(t)
+        expected.append(opt.param_groups[0]["lr"])
+    case = {"name": cls, "kwargs": kwargs, "lr": lr, "values": expected}
+    assert_matches(curve(build(LIBRARY, case), case), expected)
