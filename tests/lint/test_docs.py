@@ -33,3 +33,12 @@ def test_the_pre_commit_hook_runs_lrkit_lint_on_python_files(tmp_path, capsys):
     # pre-commit appends the staged file names to the entry
     assert main([*arguments, str(script)]) == 1
     assert "LR008" in capsys.readouterr().out
+
+
+def test_the_example_at_the_top_of_the_docs_prints_what_the_docs_show(tmp_path, capsys, monkeypatch):
+    script = re.search(r"```python\n# train.py\n(.*?)```", DOCS, re.DOTALL).group(1)
+    shown = re.search(r"```console\n\$ lrkit lint train.py\n(.*?)```", DOCS, re.DOTALL).group(1)
+    (tmp_path / "train.py").write_text(script)
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint", "train.py"]) == 1
+    assert capsys.readouterr().out == shown
