@@ -13,7 +13,8 @@ Outside any loop, the hooks of Lightning and transformers' callbacks give the ca
 
 from __future__ import annotations
 
-from lrkit.lint._model import Func, Loop, Model, Site
+from lrkit.lint._facts import Func, Loop, Site
+from lrkit.lint._model import Model
 
 __all__ = ["BATCH", "BOTH", "EPOCH", "Cadence"]
 

@@ -7,7 +7,8 @@ import math
 from collections.abc import Iterator
 
 from lrkit.lint._cadence import BATCH, EPOCH, Cadence
-from lrkit.lint._model import Binding, Func, Model, Site, classify
+from lrkit.lint._facts import Binding, Func, Site, classify
+from lrkit.lint._model import Model
 from lrkit.lint._names import dotted, tokens
 from lrkit.lint._rules import RULES, Finding
 

@@ -6,7 +6,8 @@ import ast
 from collections.abc import Iterator
 
 from lrkit.lint._cadence import Cadence
-from lrkit.lint._model import Binding, Model, Site, exclusive
+from lrkit.lint._facts import Binding, Site, exclusive
+from lrkit.lint._model import Model
 from lrkit.lint._names import dotted, is_scheduler_name
 from lrkit.lint._rules import RULES, Finding
 

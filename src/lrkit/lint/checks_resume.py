@@ -6,7 +6,8 @@ import ast
 from collections.abc import Iterator
 
 from lrkit.lint._cadence import Cadence
-from lrkit.lint._model import Func, Model, exclusive
+from lrkit.lint._facts import Func, exclusive
+from lrkit.lint._model import Model
 from lrkit.lint._names import dotted
 from lrkit.lint._rules import RULES, Finding
 

@@ -1,0 +1,92 @@
+"""LR001 (step order) and LR011 (two schedulers on one optimizer): lrkit.lint.checks_order."""
+
+from lint_snippets import codes, script
+
+# -- LR001 --------------------------------------------------------------------------------------
+
+
+def test_lr001_scheduler_before_optimizer_in_the_batch_loop():
+    source = script("""
+        scheduler = lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
+        for epoch in range(3):
+            for x, y in loader:
+                loss = model(x).sum()
+                loss.backward()
+                scheduler.step()
+                optimizer.step()
+    """)
+    assert codes(source) == ["LR001"]
+
+
+def test_lr001_after_the_update_is_clean():
+    source = script("""
+        scheduler = lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
+        for x, y in loader:
+            model(x).sum().backward()
+            optimizer.step()
+            scheduler.step()
+    """)
+    assert codes(source) == []
+
+
+def test_lr001_a_loop_that_calls_a_training_function_may_update():
+    source = script("""
+        scheduler = lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
+        for epoch in range(3):
+            train(model, optimizer)
+            scheduler.step()
+    """)
+    assert codes(source) == []
+
+
+def test_lr001_fast_forwarding_a_schedule_on_resume_is_not_flagged():
+    source = script("""
+        scheduler = lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
+        for _ in range(start_epoch):
+            scheduler.step()
+    """)
+    assert codes(source) == []
+    assert codes(
+        source.replace("scheduler.step()", "scheduler.step()\n    print(scheduler.get_last_lr())")
+    ) == ["LR001"]
+
+
+def test_lr001_scaler_step_counts_as_the_update():
+    source = script("""
+        scaler = torch.amp.GradScaler()
+        scheduler = lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
+        for x in loader:
+            scaler.scale(model(x).sum()).backward()
+            scheduler.step()
+            scaler.step(optimizer)
+            scaler.update()
+    """)
+    assert codes(source) == ["LR001"]
+
+
+# -- LR011 -------------------------------------------------------------------------------------
+
+
+def test_lr011_two_schedulers_one_optimizer():
+    both = script("""
+        warm = lr_scheduler.LinearLR(optimizer, start_factor=0.1, total_iters=5)
+        cos = lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs - 5)
+        for epoch in range(epochs):
+            train()
+            warm.step()
+            cos.step()
+    """)
+    assert codes(both) == ["LR011"]
+    composed = both.replace(
+        "for epoch", "seq = lr_scheduler.SequentialLR(optimizer, [warm, cos], milestones=[5])\nfor epoch"
+    ).replace("    warm.step()\n    cos.step()", "    seq.step()")
+    assert codes(composed) == []
+    branches = both.replace(
+        "    warm.step()\n    cos.step()",
+        "    if epoch < 5:\n        warm.step()\n    else:\n        cos.step()",
+    )
+    assert codes(branches) == []
+    other = both.replace(
+        "cos = lr_scheduler.CosineAnnealingLR(optimizer", "cos = lr_scheduler.CosineAnnealingLR(other"
+    )
+    assert codes(other) == []
