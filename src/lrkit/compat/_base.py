@@ -1,0 +1,363 @@
+"""The adapter every compat class shares: torch's scheduler surface over `lrkit.Scheduler`.
+
+A compat scheduler is an `lrkit.Scheduler` (so also a ``torch.optim.lr_scheduler.LRScheduler``)
+whose position counts every ``step()`` call, as torch's ``last_epoch`` does, and which presents
+torch's attributes and methods: ``step``, ``get_last_lr``, ``get_lr``, ``state_dict``,
+``load_state_dict``, ``last_epoch``, ``base_lrs``, ``optimizer``.
+
+Base rates: torch keeps them in a hidden ``initial_lr`` key of each param group, set by the first
+scheduler built on the optimizer. lrkit writes no key; the first compat scheduler built on an
+optimizer records the groups' rates in a weak, per-optimizer table, and the next ones (the
+children of `SequentialLR` or `ChainedScheduler`) read them there, as torch's read
+``initial_lr``. An ``initial_lr`` key already present (from a checkpoint of torch schedulers) is
+honoured, as torch would.
+
+The ordering check ("scheduler.step() before optimizer.step()") uses the optimizer's documented
+``register_step_post_hook`` instead of wrapping ``optimizer.step``, and does not fire when the
+first update was skipped by GradScaler (the gradients hold an inf or a NaN) or by an accelerate
+wrapper (``step_was_skipped``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+import weakref
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import torch
+
+from lrkit._validate import check_int, fail
+from lrkit.scheduler import Scheduler
+from lrkit.scheduler._state import decode_path
+from lrkit.schedules import Absolute, Schedule, absolute
+from lrkit.schedules.plateau import PlateauCounters
+
+__all__ = ["ORDER_WARNING", "CompatScheduler", "rate", "per_group"]
+
+#: torch 2.13's text, word for word, so that filters written for torch keep working.
+ORDER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+    "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+    "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+    "will result in PyTorch skipping the first value of the learning rate schedule. "
+    "See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+)
+EPOCH_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
+    "possible. Please use `scheduler.step()` to step the scheduler. During the deprecation, if epoch "
+    "is different from None, the closed form is used instead of the new chainable form, where "
+    "available. Please open an issue if you are unable to replicate your use case: "
+    "https://github.com/pytorch/pytorch/issues/new/choose."
+)
+GET_LR_WARNING = "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
+FORMAT = "lrkit.compat"
+
+_BASES: weakref.WeakKeyDictionary[torch.optim.Optimizer, list[float]] = weakref.WeakKeyDictionary()
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, torch.Tensor):
+        return float(value.detach().to("cpu", torch.float64).item())
+    return float(value)
+
+
+def rate(owner: str, name: str, value: Any) -> Any:
+    """An absolute rate argument (torch's ``eta_min``, ``min_lr``, ``swa_lr``...): 0 stays the factor 0."""
+    if isinstance(value, torch.Tensor):
+        value = _number(value)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise fail(owner, name, value, "a finite number >= 0 (a learning rate)")
+    return 0.0 if value == 0.0 else absolute(float(value))
+
+
+def per_group(owner: str, name: str, value: Any, n: int) -> list[Any]:
+    """torch's ``_format_param``: one value for every group, or a list/tuple with one per group."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(
+                f"Argument `{name}` of {owner}() must be one value or a list with one value per param "
+                f"group ({n}). Received: {name}={value!r} ({len(value)} values)"
+            )
+        return list(value)
+    return [value] * n
+
+
+def initial_bases(optimizer: torch.optim.Optimizer) -> list[float]:
+    """The base rates of the optimizer's groups, as torch's ``initial_lr`` would give them."""
+    groups = optimizer.param_groups
+    known = _BASES.get(optimizer)
+    if known is not None and len(known) == len(groups):
+        return list(known)
+    bases = [_number(g["initial_lr"] if "initial_lr" in g else g["lr"]) for g in groups]
+    _BASES[optimizer] = list(bases)
+    return bases
+
+
+def _set_lr(group: dict[str, Any], value: float) -> None:
+    lr = group["lr"]
+    if isinstance(lr, torch.Tensor):
+        lr.fill_(value)
+    else:
+        group["lr"] = value
+
+
+def _mark(ref: weakref.ReferenceType[CompatScheduler]) -> Any:
+    def hook(optimizer: Any, args: Any, kwargs: Any) -> None:
+        owner = ref()
+        if owner is not None:
+            owner._opt_stepped = True
+
+    return hook
+
+
+class CompatScheduler(Scheduler):
+    """Base class of the `lrkit.compat` classes (see the module docstring); not built directly.
+
+    ``lr_g(t) = base_g * schedule_g(t)`` where ``t`` counts ``step()`` calls (torch's
+    ``last_epoch``), every call counted as torch counts them.
+
+    Args:
+        optimizer: a `torch.optim.Optimizer`.
+        schedules: one schedule for every group, or a list with one per group.
+        last_epoch: -1 (a new run) or the index of the last step taken (the position after
+            construction is ``last_epoch + 1``, as in torch); no ``initial_lr`` key is needed.
+        hparams: other hyperparameters, as `lrkit.Scheduler` takes them (``{"momentum": ...}``).
+        bases: the groups' base rates; default: as torch's ``initial_lr`` (see the module docstring).
+
+    Raises:
+        TypeError: `optimizer` is not a torch optimizer, or `last_epoch` is not an int.
+        ValueError: `last_epoch` < -1.
+
+    Example:
+        >>> import torch
+        >>> from lrkit.compat import StepLR
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> sched = StepLR(opt, step_size=2, gamma=0.5)
+        >>> isinstance(sched, torch.optim.lr_scheduler.LRScheduler)
+        True
+    """
+
+    #: True for classes whose rate does not depend on the others' (torch computes it from the base).
+    overwrites: ClassVar[bool] = False
+    #: True when the internal bases come from constructor arguments (CyclicLR, OneCycleLR).
+    _bases_from_args: ClassVar[bool] = False
+    #: False for ReduceLROnPlateau, which torch never checks.
+    _checks_order: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        schedules: Schedule | list[Schedule],
+        last_epoch: int = -1,
+        *,
+        hparams: dict[str, Any] | None = None,
+        bases: Sequence[float] | None = None,
+    ) -> None:
+        owner = type(self).__name__
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(
+                f"Argument `optimizer` of {owner}() must be a torch.optim.Optimizer. "
+                f"Received: optimizer={optimizer!r} ({type(optimizer).__name__} is not an Optimizer)"
+            )
+        start = check_int(owner, "last_epoch", last_epoch, low=-1) + 1
+        base_values = initial_bases(optimizer) if bases is None else [float(b) for b in bases]
+        for group, base in zip(optimizer.param_groups, base_values, strict=True):
+            _set_lr(group, base)
+        self._compat_lr: list[Schedule] = (
+            list(schedules) if isinstance(schedules, list) else [schedules] * len(optimizer.param_groups)
+        )
+        self._container: CompatScheduler | None = None
+        self._opt_stepped = bool(optimizer.state)  # an optimizer that already stepped (a resume)
+        super().__init__(optimizer, schedules, hparams=hparams, after_end="continue", skip_zero_start=False)
+        # NOTE: every step() counts, as in torch: the skip detection of lrkit.Scheduler is off, which
+        # also enables its fast path.
+        self._detect = False
+        self._refresh_fast()
+        if start:
+            self._jump(start)
+        self._step_count = 1
+        self._hook: Any = None
+        if self._checks_order and not self._opt_stepped:
+            self._hook = optimizer.register_step_post_hook(_mark(weakref.ref(self)))
+
+    # -- torch's surface ----------------------------------------------------------------------------
+
+    def _jump(self, position: int) -> None:
+        self._updates = position
+        self.last_epoch = position
+        self._apply()
+
+    def _check_order(self) -> None:
+        if self._hook is not None:
+            self._hook.remove()
+            self._hook = None
+        if self._opt_stepped or self._update_skipped():
+            return
+        warnings.warn(ORDER_WARNING, UserWarning, stacklevel=3)
+
+    def _update_skipped(self) -> bool:
+        """True when the first update was skipped (GradScaler: a non-finite gradient; accelerate)."""
+        if bool(getattr(self.optimizer, "step_was_skipped", False)):
+            return True
+        for group in self.optimizer.param_groups:
+            for p in group["params"]:
+                grad = p.grad
+                if grad is not None and not bool(torch.isfinite(grad).all()):
+                    return True
+        return False
+
+    def _owned(self) -> None:
+        if self._container is not None:
+            raise RuntimeError(
+                f"This {type(self).__name__} is part of a {type(self._container).__name__}; step the "
+                f"container, which drives the whole composition (lrkit composes the schedules instead of "
+                f"letting each child write the optimizer)"
+            )
+
+    def step(self, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Advance by one step (or, deprecated, to `epoch`) and set the next learning rates.
+
+        Args:
+            epoch: torch's deprecated argument: go to this step (with torch's warning).
+
+        Raises:
+            RuntimeError: this scheduler is a child of a `SequentialLR` or `ChainedScheduler`.
+        """
+        self._owned()
+        if self._step_count == 1 and self._checks_order:
+            self._check_order()
+        if epoch is not None:
+            warnings.warn(EPOCH_WARNING, UserWarning, stacklevel=2)
+            self._step_count += 1
+            self._jump(check_int(type(self).__name__ + ".step", "epoch", epoch, low=0))
+            self._after_step()
+            return
+        Scheduler.step(self)
+        self._after_step()
+
+    def _public_bases(self) -> list[float | torch.Tensor]:
+        """What torch shows as ``base_lrs`` (CyclicLR and OneCycleLR override it)."""
+        return [*self._lr.bases]
+
+    def _after_step(self) -> None:
+        """Subclasses' checks after each step (OneCycleLR's end)."""
+
+    def get_last_lr(self) -> list[float]:  # type: ignore[override]
+        """The learning rates the last `step` set (those in the param groups now), as in torch."""
+        return [float(v) for v in self._lr.values]
+
+    def get_lr(self) -> list[float]:  # type: ignore[override]
+        """The current learning rates, with torch's warning to use `get_last_lr` instead."""
+        warnings.warn(GET_LR_WARNING, UserWarning, stacklevel=2)
+        return self.get_last_lr()
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {}
+
+    def _load_extra(self, extra: dict[str, Any]) -> None:
+        """Subclasses restore what `_extra_state` saved."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """The state as plain data (ints, floats, strings, lists, dicts; loads with weights_only=True).
+
+        It holds the step counters, the base values of every scheduled hyperparameter and the plateau
+        counters; the schedules themselves come from the constructor, as in torch (functions of
+        LambdaLR and MultiplicativeLR are not saved).
+        """
+        return {
+            "format": FORMAT,
+            "class": type(self).__name__,
+            "last_epoch": int(self.last_epoch),
+            "_step_count": int(self._step_count),
+            "base_lrs": [float(b) for b in self._lr.bases],
+            "bases": {track.key: [float(b) for b in track.bases] for track in self._tracks},
+            "plateaus": self.plateau_state(),
+            "_last_lr": self.get_last_lr(),
+            "extra": self._extra_state(),
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:  # type: ignore[override]
+        """Continue from `state_dict`: bit-identical rates, built before or after the optimizer loads.
+
+        Also accepts the state dict of the same torch class (its ``last_epoch`` and ``base_lrs``).
+        The input is not modified.
+
+        Raises:
+            ValueError: a state of another class or another number of param groups.
+        """
+        owner = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict):
+            raise fail(owner, "state_dict", state_dict, "a dict from state_dict()", kind=TypeError)
+        if state_dict.get("format") != FORMAT:
+            self._load_torch(state_dict)
+            return
+        if state_dict.get("class") != type(self).__name__:
+            raise ValueError(
+                f"Argument `state_dict` of {owner}() must be the state of a {type(self).__name__}. "
+                f"Received: the state of a {state_dict.get('class')!r}"
+            )
+        bases = state_dict["bases"]
+        if len(bases["lr"]) != self._n:
+            raise ValueError(
+                f"The saved {type(self).__name__} state has {len(bases['lr'])} param groups; this "
+                f"optimizer has {self._n}"
+            )
+        for track in self._tracks:
+            if track.key in bases:
+                track.bases = [float(b) for b in bases[track.key]]
+            track.plateaus = [{} for _ in range(self._n)]
+        by_key = {track.key: track for track in self._tracks}
+        for item in state_dict.get("plateaus", []):
+            counters = PlateauCounters(
+                float(item["best"]), int(item["bad"]), int(item["cooldown"]), int(item["evaluations"])
+            )
+            track = by_key[item["key"]]
+            track.plateaus[int(item["group"])][decode_path(item["path"])] = (
+                counters,
+                int(item["reductions"]),
+            )
+        self._resolve_all()
+        self.base_lrs = self._public_bases()
+        self._load_extra(dict(state_dict.get("extra", {})))
+        self._step_count = int(state_dict["_step_count"])
+        if self._step_count > 1 and self._hook is not None:
+            self._hook.remove()
+            self._hook = None
+        self._jump(int(state_dict["last_epoch"]))
+
+    def _load_torch(self, state: dict[str, Any]) -> None:
+        owner = f"{type(self).__name__}.load_state_dict"
+        if "last_epoch" not in state or "base_lrs" not in state:
+            raise ValueError(
+                f"Argument `state_dict` of {owner}() must come from state_dict() of this class (or of "
+                f"torch's {type(self).__name__}). Received keys: {sorted(state)!r}"
+            )
+        base_lrs = [_number(b) for b in state["base_lrs"]]
+        if len(base_lrs) != self._n:
+            raise ValueError(
+                f"The saved state has {len(base_lrs)} param groups; this optimizer has {self._n}"
+            )
+        if not self._bases_from_args:
+            self._lr.bases = base_lrs
+        self._resolve_all()
+        self.base_lrs = self._public_bases()
+        self._step_count = int(state.get("_step_count", 1))
+        self._jump(int(state["last_epoch"]))
+
+    def __repr__(self) -> str:
+        return f"lrkit.compat.{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.get_last_lr()})"
+
+
+def absolute_value(value: Any) -> float:
+    """The number inside an `absolute` value (or the factor itself)."""
+    return float(value.value) if isinstance(value, Absolute) else float(value)

@@ -1,0 +1,242 @@
+"""torch's SequentialLR and ChainedScheduler, as lrkit compositions of their children's schedules.
+
+torch lets every child write the optimizer and then undoes or re-applies their steps; lrkit composes
+the children's schedules once (`sequence` for SequentialLR, `product` for ChainedScheduler) and one
+scheduler drives the result, so containers nest, resume exactly, and may hold ReduceLROnPlateau
+(its ``step(metrics)`` feeds the container's plateau phase; the container's ``step()`` moves time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, SupportsFloat
+
+import torch
+
+from lrkit._validate import fail
+from lrkit.compat._base import CompatScheduler, initial_bases
+from lrkit.compat._plateau import ReduceLROnPlateau
+from lrkit.compat._steps import CosineAnnealingLR
+from lrkit.schedules import Schedule, product, sequence
+
+__all__ = ["ChainedScheduler", "SequentialLR"]
+
+
+def _children(owner: str, schedulers: Any, optimizer: torch.optim.Optimizer | None) -> list[CompatScheduler]:
+    if not isinstance(schedulers, Sequence) or isinstance(schedulers, str) or len(schedulers) == 0:
+        raise fail(owner, "schedulers", schedulers, "a non-empty list of lrkit.compat schedulers")
+    children = list(schedulers)
+    for i, child in enumerate(children):
+        if not isinstance(child, CompatScheduler):
+            raise TypeError(
+                f"Argument `schedulers` of {owner}() must hold lrkit.compat schedulers. Received: "
+                f"{type(child).__module__}.{type(child).__name__} at index {i}; build it from lrkit.compat "
+                f"(e.g. lrkit.compat.{type(child).__name__}) so that the container can compose it"
+            )
+        if child._container is not None:
+            raise ValueError(
+                f"Argument `schedulers` of {owner}() holds at index {i} a {type(child).__name__} that "
+                f"already belongs to a {type(child._container).__name__}"
+            )
+    first = optimizer if optimizer is not None else children[0].optimizer
+    for i, child in enumerate(children):
+        if child.optimizer is not first:
+            raise ValueError(
+                f"{owner} expects all schedulers to belong to the same optimizer, but got scheduler "
+                f"{type(child).__name__} at index {i} to be different than the optimizer passed in"
+            )
+    return children
+
+
+def _adopt(container: CompatScheduler, children: list[CompatScheduler]) -> None:
+    for child in children:
+        child._container = container
+        if child._hook is not None:
+            child._hook.remove()
+            child._hook = None
+
+
+def _plateaus(container: CompatScheduler) -> bool:
+    return container._has_plateau
+
+
+class SequentialLR(CompatScheduler):
+    """torch's ``SequentialLR``: child ``i`` runs from ``milestones[i-1]`` with its own clock from 0.
+
+    ``lr(t) = child_i(t - milestones[i-1])`` for ``milestones[i-1] <= t < milestones[i]``, as the
+    core's ``sequence(children, boundaries=milestones)``. Children may be any compat scheduler,
+    including ReduceLROnPlateau and other SequentialLR or ChainedScheduler (torch refuses both).
+
+    Args:
+        optimizer: the optimizer every child was built with.
+        schedulers: the children, a non-empty list of lrkit.compat schedulers.
+        milestones: ``len(schedulers) - 1`` increasing steps >= 1.
+        last_epoch: -1, or the last step taken when resuming.
+
+    Raises:
+        ValueError: a wrong number of milestones, children of another optimizer or already in a
+            container; TypeError: a child that is not an lrkit.compat scheduler.
+
+    Example:
+        >>> import torch
+        >>> from lrkit.compat import LinearLR, ExponentialLR, SequentialLR
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> warm = LinearLR(opt, start_factor=0.5, total_iters=2)
+        >>> decay = ExponentialLR(opt, gamma=0.5)
+        >>> sched = SequentialLR(opt, [warm, decay], milestones=[2])
+        >>> rates = [sched.get_last_lr()[0]]
+        >>> for _ in range(4):
+        ...     opt.step(); sched.step(); rates.append(round(sched.get_last_lr()[0], 6))
+        >>> rates
+        [0.05, 0.075, 0.1, 0.05, 0.025]
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        schedulers: list[CompatScheduler],
+        milestones: list[int],
+        last_epoch: int = -1,
+    ) -> None:
+        owner = "SequentialLR"
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise fail(owner, "optimizer", optimizer, "a torch.optim.Optimizer", kind=TypeError)
+        children = _children(owner, schedulers, optimizer)
+        marks = list(milestones)
+        if len(marks) != len(children) - 1:
+            raise ValueError(
+                f"Argument `milestones` of {owner}() must hold len(schedulers) - 1 = {len(children) - 1} "
+                f"steps. Received: milestones={marks!r}"
+            )
+        n = len(optimizer.param_groups)
+        per_group: list[Schedule] = [
+            sequence(tuple(child._compat_lr[g] for child in children), tuple(marks))
+            if marks
+            else children[0]._compat_lr[g]
+            for g in range(n)
+        ]
+        self._schedulers = children
+        self.milestones = marks
+        single: Schedule | list[Schedule] = (
+            per_group[0] if all(s is per_group[0] for s in per_group) else per_group
+        )
+        super().__init__(optimizer, single, last_epoch, bases=initial_bases(optimizer))
+        _adopt(self, children)
+
+    def step(self, metrics: SupportsFloat | None = None) -> None:  # type: ignore[override]
+        """Advance by one step; with `metrics`, first feed them to the active plateau phase.
+
+        Raises:
+            TypeError: `metrics` given but no child is a ReduceLROnPlateau.
+        """
+        if metrics is not None:
+            if not _plateaus(self):
+                raise TypeError(
+                    f"{type(self).__name__}.step() takes metrics only when a child is a ReduceLROnPlateau. "
+                    f"Received: metrics={metrics!r}"
+                )
+            self.observe(float(metrics))
+        super().step()
+
+
+class ChainedScheduler(CompatScheduler):
+    """torch's ``ChainedScheduler``: every child's factor applies at once (their product).
+
+    ``lr(t) = base * prod_i child_i(t)`` (the core's ``product``), for children whose torch form is
+    multiplicative (StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, PolynomialLR,
+    MultiplicativeLR, CosineAnnealingLR with ``eta_min=0`` up to ``T_max``, ReduceLROnPlateau,
+    nested containers). When the last child computes its rate from the base alone (LambdaLR,
+    CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts, SWALR), torch lets it overwrite the others
+    at every step, and so does this class.
+
+    Args:
+        schedulers: the children, a non-empty list of lrkit.compat schedulers on one optimizer.
+        optimizer: the optimizer (torch 2.13's optional second argument). Default: the children's.
+
+    Raises:
+        ValueError: a child that computes its rate from the base followed by others (torch then
+            applies one step's ratio of the later children, which is not a schedule lrkit
+            reproduces: put that child last or use `SequentialLR`), or children of other optimizers.
+
+    Example:
+        >>> import torch
+        >>> from lrkit.compat import ChainedScheduler, ConstantLR, ExponentialLR
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+        >>> first = ConstantLR(opt, factor=0.5, total_iters=2)
+        >>> sched = ChainedScheduler([first, ExponentialLR(opt, gamma=0.9)])
+        >>> rates = [sched.get_last_lr()[0]]
+        >>> for _ in range(3):
+        ...     opt.step(); sched.step(); rates.append(round(sched.get_last_lr()[0], 4))
+        >>> rates
+        [0.5, 0.45, 0.81, 0.729]
+    """
+
+    def __init__(
+        self, schedulers: list[CompatScheduler], optimizer: torch.optim.Optimizer | None = None
+    ) -> None:
+        owner = "ChainedScheduler"
+        children = _children(owner, schedulers, optimizer)
+        opt = children[0].optimizer
+        for i, child in enumerate(children[:-1]):
+            if child.overwrites:
+                raise ValueError(
+                    f"Argument `schedulers` of {owner}() has a {type(child).__name__} at index {i} "
+                    f"followed by other schedulers. torch computes {type(child).__name__}'s rate from the "
+                    f"base rate and then applies one step's ratio of the later ones, which is not a "
+                    f"schedule; put it last (it then sets the rate, as in torch) or use SequentialLR"
+                )
+        for i, child in enumerate(children):
+            if isinstance(child, CosineAnnealingLR) and child.eta_min != 0 and len(children) > 1:
+                raise ValueError(
+                    f"Argument `schedulers` of {owner}() has a CosineAnnealingLR with "
+                    f"eta_min={child.eta_min!r} at index {i}: torch's chained cosine then adds eta_min "
+                    f"terms that are not a product of factors; use eta_min=0 or lrkit's own composition "
+                    f"(floor(product(...), absolute(v)))"
+                )
+        n = len(opt.param_groups)
+        chosen = [children[-1]] if children[-1].overwrites else children
+        per_group: list[Schedule] = [
+            product(tuple(child._compat_lr[g] for child in chosen))
+            if len(chosen) > 1
+            else chosen[0]._compat_lr[g]
+            for g in range(n)
+        ]
+        self._schedulers = children
+        last = chosen[-1]
+        bases = list(last._lr.bases) if last.overwrites else initial_bases(opt)
+        hparams = None
+        if last.overwrites and len(last._tracks) > 1:
+            hparams = {t.key: list(t.definitions) for t in last._tracks[1:]}
+            for track in last._tracks[1:]:
+                for group in opt.param_groups:
+                    if track.key == "momentum" and "betas" in group:
+                        group["betas"] = (1.0, *group["betas"][1:])
+                    elif track.key == "momentum":
+                        group["momentum"] = 1.0
+        single: Schedule | list[Schedule] = (
+            per_group[0] if all(s is per_group[0] for s in per_group) else per_group
+        )
+        self.overwrites = last.overwrites  # type: ignore[misc]
+        super().__init__(opt, single, -1, bases=bases, hparams=hparams)
+        self.last_epoch = children[-1].last_epoch
+        if self.last_epoch:
+            self._jump(self.last_epoch)
+        _adopt(self, children)
+
+    def step(self, metrics: SupportsFloat | None = None) -> None:  # type: ignore[override]
+        """Advance by one step; with `metrics`, first feed them to the plateau factors.
+
+        Raises:
+            TypeError: `metrics` given but no child is a ReduceLROnPlateau.
+        """
+        if metrics is not None:
+            if not _plateaus(self):
+                raise TypeError(
+                    f"{type(self).__name__}.step() takes metrics only when a child is a ReduceLROnPlateau. "
+                    f"Received: metrics={metrics!r}"
+                )
+            self.observe(float(metrics))
+        super().step()
+
+
+_ = ReduceLROnPlateau  # the class whose step() the containers route (see ReduceLROnPlateau.step)

@@ -1,0 +1,143 @@
+"""torch's ReduceLROnPlateau, on the core's `plateau` node and `lrkit.Scheduler.observe`."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, ClassVar, SupportsFloat
+
+import torch
+
+from lrkit._validate import check_choice, check_number, fail
+from lrkit.compat._base import EPOCH_WARNING, CompatScheduler, _number, per_group, rate
+from lrkit.schedules import Schedule, plateau
+
+__all__ = ["ReduceLROnPlateau"]
+
+
+class ReduceLROnPlateau(CompatScheduler):
+    """torch's ``ReduceLROnPlateau``: multiply by `factor` when a metric stops improving.
+
+    ``lr_g = max(base_g * factor ** k, min_lr_g)`` after ``k`` reductions; a reduction happens at
+    the ``patience + 1``-th consecutive evaluation that does not improve on the best by more than
+    `threshold` (relative: ``best * (1 - threshold)`` in mode "min"; absolute: ``best -
+    threshold``), followed by `cooldown` ignored evaluations; a change not above `eps` is skipped.
+    The metric logic is the core's `plateau` node (convention "torch").
+
+    Unlike torch it also works inside `SequentialLR` and `ChainedScheduler`: there, its
+    ``step(metrics)`` feeds the metric to the container and the container's ``step()`` moves time.
+
+    Args:
+        optimizer: the optimizer.
+        mode: "min" or "max". Default "min".
+        factor: the multiplier per reduction, in (0, 1). Default 0.1.
+        patience: bad evaluations tolerated, an int >= 0. Default 10.
+        threshold: the improvement that counts, >= 0. Default 1e-4.
+        threshold_mode: "rel" or "abs". Default "rel".
+        cooldown: evaluations ignored after a reduction, an int >= 0. Default 0.
+        min_lr: the floor (absolute), >= 0, or a list with one per group. Default 0.
+        eps: the smallest change applied. Default 1e-8.
+
+    Raises:
+        ValueError: an argument out of range, an unknown mode, a `min_lr` list of the wrong length.
+
+    Example:
+        >>> import torch
+        >>> from lrkit.compat import ReduceLROnPlateau
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> sched = ReduceLROnPlateau(opt, factor=0.5, patience=1)
+        >>> for loss in [1.0, 0.9, 0.9, 0.9]:
+        ...     sched.step(loss)
+        >>> sched.get_last_lr(), sched.num_bad_epochs
+        ([0.05], 0)
+    """
+
+    _checks_order: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | list[float] = 0,
+        eps: float = 1e-8,
+    ) -> None:
+        owner = "ReduceLROnPlateau"
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise fail(owner, "optimizer", optimizer, "a torch.optim.Optimizer", kind=TypeError)
+        n = len(optimizer.param_groups)
+        check_number(owner, "factor", factor, high=1.0, high_open=True)
+        self.mode = check_choice(owner, "mode", mode, ("min", "max"))
+        self.threshold_mode = check_choice(owner, "threshold_mode", threshold_mode, ("rel", "abs"))
+        floors = [rate(owner, "min_lr", v) for v in per_group(owner, "min_lr", min_lr, n)]
+        self.min_lrs = [float(getattr(f, "value", f)) for f in floors]
+        self.factor, self.patience, self.threshold = factor, patience, threshold
+        self.cooldown, self.eps = cooldown, eps
+        nodes: list[Schedule] = [
+            plateau(
+                factor=factor,
+                patience=patience,
+                threshold=threshold,
+                threshold_mode=threshold_mode,
+                cooldown=cooldown,
+                min=floor,
+                mode=mode,
+                eps=eps,
+                convention="torch",
+                nonfinite="bad",
+            )
+            for floor in floors
+        ]
+        # torch reduces from the rates in the groups now (not from `initial_lr`).
+        bases = [_number(group["lr"]) for group in optimizer.param_groups]
+        super().__init__(optimizer, nodes if len(set(floors)) > 1 else nodes[0], -1, bases=bases)
+        self.last_epoch = 0
+
+    def step(self, metrics: SupportsFloat, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Evaluate `metrics` (a loss, or an accuracy with mode "max") and reduce if it plateaued.
+
+        Args:
+            metrics: a real number (or a one-element tensor).
+            epoch: torch's deprecated argument: sets `last_epoch` (with torch's warning).
+        """
+        if isinstance(metrics, torch.Tensor):
+            metrics = float(metrics.detach().reshape(()).item())
+        value = float(metrics)
+        if self._container is not None:
+            self._container.observe(value)
+            return
+        if epoch is not None:
+            warnings.warn(EPOCH_WARNING, UserWarning, stacklevel=2)
+        self.observe(value)
+        self.last_epoch = self.last_epoch + 1 if epoch is None else int(epoch)
+        self._updates = self.last_epoch
+
+    def _counters(self) -> dict[str, Any]:
+        states = [s for s in self.plateau_state() if s["group"] == 0]
+        return states[0] if states else {"best": self._start_best(), "bad": 0, "cooldown": 0}
+
+    def _start_best(self) -> float:
+        return float("inf") if self.mode == "min" else float("-inf")
+
+    @property
+    def best(self) -> float:
+        """The best metric so far (torch's attribute)."""
+        return float(self._counters()["best"])
+
+    @property
+    def num_bad_epochs(self) -> int:
+        """Consecutive evaluations without improvement (torch's attribute)."""
+        return int(self._counters()["bad"])
+
+    @property
+    def cooldown_counter(self) -> int:
+        """Evaluations left to ignore (torch's attribute)."""
+        return int(self._counters()["cooldown"])
+
+    @property
+    def in_cooldown(self) -> bool:
+        """True while evaluations are ignored after a reduction (torch's attribute)."""
+        return self.cooldown_counter > 0

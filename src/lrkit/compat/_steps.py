@@ -1,0 +1,305 @@
+"""torch's step-function schedulers: StepLR ... CosineAnnealingWarmRestarts, on the presets.
+
+Each class takes torch's constructor arguments and builds the preset of the same name in
+`lrkit.presets.pytorch` (a composition of core schedules); `CompatScheduler` drives it with torch's
+step counting. ``lr_g(t) = base_g * preset(t)`` where ``t`` is the number of ``step()`` calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import torch
+
+from lrkit._validate import check_int, check_number
+from lrkit.compat._base import CompatScheduler
+from lrkit.presets import pytorch as presets
+from lrkit.schedules import Schedule, constant
+
+__all__ = [
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "ExponentialLR",
+    "LinearLR",
+    "MultiStepLR",
+    "PolynomialLR",
+    "StepLR",
+]
+
+
+class StepLR(CompatScheduler):
+    """torch's ``StepLR``: ``lr = base * gamma ** floor(t / step_size)``.
+
+    Args:
+        optimizer: the optimizer.
+        step_size: steps between decays, an int >= 1.
+        gamma: the multiplier per decay. Default 0.1.
+        last_epoch: -1, or the last step taken when resuming (no ``initial_lr`` needed).
+
+    Raises:
+        ValueError: `step_size` < 1 (torch would divide by zero at the first step).
+
+    Example (the seeds' question: the rate after 3 epochs):
+        >>> import torch
+        >>> from lrkit.compat import StepLR
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> sched = StepLR(opt, step_size=2, gamma=0.5)
+        >>> for _ in range(3):
+        ...     opt.step()
+        ...     sched.step()
+        >>> sched.get_last_lr()
+        [0.05]
+    """
+
+    def __init__(
+        self, optimizer: torch.optim.Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
+        self.step_size, self.gamma = step_size, gamma
+        super().__init__(optimizer, presets.StepLR(step_size, gamma), last_epoch)
+
+
+class MultiStepLR(CompatScheduler):
+    """torch's ``MultiStepLR``: ``lr = base * gamma ** (milestones <= t)``; repeats compound.
+
+    Args:
+        optimizer: the optimizer.
+        milestones: steps (ints >= 1) at which the rate is multiplied by `gamma`; repeats count twice.
+        gamma: the multiplier. Default 0.1.
+        last_epoch: -1, or the last step taken when resuming.
+
+    Example:
+        >>> import torch
+        >>> from lrkit.compat import MultiStepLR
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+        >>> sched = MultiStepLR(opt, milestones=[2, 2], gamma=0.5)
+        >>> rates = []
+        >>> for _ in range(3):
+        ...     opt.step()
+        ...     sched.step()
+        ...     rates.append(sched.get_last_lr()[0])
+        >>> rates
+        [1.0, 0.25, 0.25]
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        milestones: Sequence[int],
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+    ) -> None:
+        self.milestones, self.gamma = list(milestones), gamma
+        super().__init__(optimizer, presets.MultiStepLR(milestones, gamma), last_epoch)
+
+
+class ConstantLR(CompatScheduler):
+    """torch's ``ConstantLR``: ``base * factor`` for ``t < total_iters``, then ``base``.
+
+    With ``total_iters=0`` (accepted by torch), `factor` applies forever, as in torch.
+
+    Args:
+        optimizer: the optimizer.
+        factor: the multiplier at first, in [0, 1]. Default 1/3.
+        total_iters: steps at `factor`, an int >= 0. Default 5.
+        last_epoch: -1, or the last step taken when resuming.
+
+    Raises:
+        ValueError: `factor` outside [0, 1] (as torch) or `total_iters` < 0.
+
+    Example:
+        >>> import torch
+        >>> from lrkit.compat import ConstantLR
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> sched = ConstantLR(opt, factor=0.5, total_iters=1)
+        >>> before = sched.get_last_lr()
+        >>> opt.step(); sched.step()
+        >>> before, sched.get_last_lr()
+        ([0.05], [0.1])
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        self.factor, self.total_iters = factor, total_iters
+        schedule: Schedule
+        if check_int("ConstantLR", "total_iters", total_iters, low=0) == 0:
+            schedule = constant(check_number("ConstantLR", "factor", factor, low=0.0, high=1.0))
+        else:
+            schedule = presets.ConstantLR(factor, total_iters)
+        super().__init__(optimizer, schedule, last_epoch)
+
+
+class LinearLR(CompatScheduler):
+    """torch's ``LinearLR``: from ``base * start_factor`` to ``base * end_factor`` over `total_iters`.
+
+    ``lr = base * (s + (e - s) * min(t, T) / T)``. With ``total_iters=0`` (accepted by torch),
+    `start_factor` applies forever, as in torch.
+
+    Args:
+        optimizer: the optimizer.
+        start_factor: in (0, 1]. Default 1/3.
+        end_factor: in [0, 1]. Default 1.
+        total_iters: an int >= 0. Default 5.
+        last_epoch: -1, or the last step taken when resuming.
+
+    Raises:
+        ValueError: a factor outside its range (as torch).
+
+    Example:
+        >>> import torch
+        >>> from lrkit.compat import LinearLR
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> sched = LinearLR(opt, start_factor=0.5, total_iters=2)
+        >>> rates = [sched.get_last_lr()[0]]
+        >>> for _ in range(3):
+        ...     opt.step(); sched.step(); rates.append(round(sched.get_last_lr()[0], 6))
+        >>> rates
+        [0.05, 0.075, 0.1, 0.1]
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        schedule: Schedule
+        if check_int("LinearLR", "total_iters", total_iters, low=0) == 0:
+            check_number("LinearLR", "end_factor", end_factor, low=0.0, high=1.0)
+            start = check_number("LinearLR", "start_factor", start_factor, low=0.0, high=1.0, low_open=True)
+            schedule = constant(start)
+        else:
+            schedule = presets.LinearLR(start_factor, end_factor, total_iters)
+        super().__init__(optimizer, schedule, last_epoch)
+
+
+class ExponentialLR(CompatScheduler):
+    """torch's ``ExponentialLR``: ``lr = base * gamma ** t``.
+
+    Args:
+        optimizer: the optimizer.
+        gamma: the multiplier per step, > 0.
+        last_epoch: -1, or the last step taken when resuming.
+
+    Example (the seeds' question: stepping before optimizer.step() warns, as in torch):
+        >>> import torch, warnings
+        >>> from lrkit.compat import ExponentialLR
+        >>> opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=0.01)
+        >>> sched = ExponentialLR(opt, gamma=0.9)
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     sched.step()
+        >>> "before `optimizer.step()`" in str(caught[0].message), round(sched.get_last_lr()[0], 6)
+        (True, 0.009)
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        self.gamma = gamma
+        super().__init__(optimizer, presets.ExponentialLR(gamma), last_epoch)
+
+
+class PolynomialLR(CompatScheduler):
+    """torch's ``PolynomialLR``: ``lr = base * (1 - min(t, T) / T) ** power``.
+
+    Args:
+        optimizer: the optimizer.
+        total_iters: T, an int >= 1. Default 5.
+        power: the exponent, > 0. Default 1.
+        last_epoch: -1, or the last step taken when resuming.
+
+    Example:
+        >>> import torch
+        >>> from lrkit.compat import PolynomialLR
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> sched = PolynomialLR(opt, total_iters=2, power=1.0)
+        >>> rates = []
+        >>> for _ in range(3):
+        ...     opt.step(); sched.step(); rates.append(round(sched.get_last_lr()[0], 6))
+        >>> rates
+        [0.05, 0.0, 0.0]
+    """
+
+    def __init__(
+        self, optimizer: torch.optim.Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
+    ) -> None:
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, presets.PolynomialLR(total_iters, power), last_epoch)
+
+
+class CosineAnnealingLR(CompatScheduler):
+    """torch's ``CosineAnnealingLR``: ``eta_min + (base - eta_min) * (1 + cos(pi t / T_max)) / 2``.
+
+    As in torch it rises again after `T_max` (period ``2 T_max``).
+
+    Args:
+        optimizer: the optimizer.
+        T_max: half period, an int >= 1.
+        eta_min: the lowest rate (absolute), >= 0. Default 0.
+        last_epoch: -1, or the last step taken when resuming.
+
+    Reference: Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", 2017.
+
+    Example (the seeds' question: T_max=5 over 10 epochs goes down, then up again):
+        >>> import torch
+        >>> from lrkit.compat import CosineAnnealingLR
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> sched = CosineAnnealingLR(opt, T_max=5)
+        >>> rates = []
+        >>> for _ in range(10):
+        ...     opt.step(); sched.step(); rates.append(round(sched.get_last_lr()[0], 4))
+        >>> rates
+        [0.0905, 0.0655, 0.0345, 0.0095, 0.0, 0.0095, 0.0345, 0.0655, 0.0905, 0.1]
+    """
+
+    def __init__(
+        self, optimizer: torch.optim.Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer, presets.CosineAnnealingLR(T_max, eta_min), last_epoch)
+
+
+class CosineAnnealingWarmRestarts(CompatScheduler):
+    """torch's ``CosineAnnealingWarmRestarts``: cosines of ``T_0 * T_mult ** k`` steps (SGDR).
+
+    Args:
+        optimizer: the optimizer.
+        T_0: the first period, an int >= 1.
+        T_mult: the period's growth per restart, an int >= 1. Default 1.
+        eta_min: the lowest rate (absolute), >= 0. Default 0.
+        last_epoch: -1, or the last step taken when resuming.
+
+    Reference: Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", 2017.
+
+    Example:
+        >>> import torch
+        >>> from lrkit.compat import CosineAnnealingWarmRestarts
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> sched = CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
+        >>> rates = []
+        >>> for _ in range(6):
+        ...     opt.step(); sched.step(); rates.append(round(sched.get_last_lr()[0], 6))
+        >>> rates
+        [0.05, 0.1, 0.085355, 0.05, 0.014645, 0.1]
+    """
+
+    overwrites: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        T_0: int,
+        T_mult: int = 1,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
+        self.T_0, self.T_mult, self.eta_min = T_0, T_mult, eta_min
+        super().__init__(optimizer, presets.CosineAnnealingWarmRestarts(T_0, T_mult, eta_min), last_epoch)
