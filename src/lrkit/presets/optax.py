@@ -282,6 +282,7 @@ def exponential_decay(
         transition_steps: an int >= 1 (optax turns ``<= 0`` into a constant; lrkit refuses it).
         decay_rate: in (0, 1] (optax also accepts growth, ``> 1``, with `end_value` as a ceiling;
             lrkit's schedules are bounded and refuse it; 0 is a constant in optax, refused here).
+            With 1, optax's `end_value` is a ceiling: the value is ``min(init_value, end_value)``.
         transition_begin: an int >= 0.
         staircase: decay in whole intervals of `transition_steps`.
         end_value: the floor, >= 0, or None.
@@ -300,6 +301,11 @@ def exponential_decay(
     rate = check_number(owner, "decay_rate", decay_rate, low=0.0, high=1.0, low_open=True)
     if not isinstance(staircase, bool):
         raise fail(owner, "staircase", staircase, "True or False", kind=TypeError)
+    if rate == 1.0:
+        # NOTE: optax treats `end_value` as a ceiling unless decay_rate < 1: min(init, end).
+        check_int(owner, "transition_begin", transition_begin, low=0)
+        flat = init if end_value is None else min(init, _value(owner, "end_value", end_value))
+        return _constant(flat)
     decay: Schedule = scale(exponential(rate=rate, every=every, staircase=staircase), init)
     if end_value is not None:
         decay = floor(decay, _value(owner, "end_value", end_value))
