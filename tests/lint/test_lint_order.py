@@ -90,3 +90,25 @@ def test_lr011_two_schedulers_one_optimizer():
         "cos = lr_scheduler.CosineAnnealingLR(optimizer", "cos = lr_scheduler.CosineAnnealingLR(other"
     )
     assert codes(other) == []
+
+
+def test_lr001_in_a_manual_optimization_training_step():
+    source = """
+        import lightning as L
+        class Module(L.LightningModule):
+            def training_step(self, batch, batch_idx):
+                opt = self.optimizers()
+                sch = self.lr_schedulers()
+                loss = self.compute(batch)
+                opt.zero_grad()
+                self.manual_backward(loss)
+                sch.step()
+                opt.step()
+    """
+    assert codes(source) == ["LR001"]
+    assert (
+        codes(
+            source.replace("sch.step()\n                opt.step()", "opt.step()\n                sch.step()")
+        )
+        == []
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from lrkit.lint._cadence import Cadence
+from lrkit.lint._cadence import BATCH, Cadence
 from lrkit.lint._facts import Binding, Site, exclusive
 from lrkit.lint._model import Model
 from lrkit.lint._names import dotted, is_scheduler_name
@@ -33,9 +33,9 @@ def _fast_forward(body: list[ast.stmt]) -> bool:
 def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
     """LR001: ``scheduler.step()`` before ``optimizer.step()`` in one loop body, or with none.
 
-    Within the innermost loop around ``scheduler.step()``, every update of its optimizer comes
-    later in the body (the schedule advances first), or the loop never updates the optimizer and
-    calls nothing that could.
+    Within the innermost loop around ``scheduler.step()`` (or the per-batch hook it is in, such as
+    Lightning's ``training_step``), every update of its optimizer comes later in the body (the
+    schedule advances first), or the loop never updates the optimizer and calls nothing that could.
 
     Example:
         >>> from lrkit.lint import lint_source
@@ -47,15 +47,22 @@ def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Find
     updates = model.optimizer_steps()
     stepped_keys = {key for _, key in updates}
     for site, binding in model.scheduler_sites("step"):
+        wanted = binding.optimizer if binding is not None else None
+        matching = [
+            update for update, key in updates if wanted is None or wanted not in stepped_keys or key == wanted
+        ]
         if not site.loops:
+            # A per-batch hook (Lightning's training_step with manual optimization) is a loop body.
+            if cadence.of_function(site.func) != BATCH:
+                continue
+            inside = [update for update in matching if update.func is site.func and not update.loops]
+            if inside and all(update.position > site.position for update in inside):
+                yield rule.at(
+                    path, site.call, f"{_name(site)} is called before {inside[0].key}.step() in the same step"
+                )
             continue
         loop = site.loops[-1]
-        wanted = binding.optimizer if binding is not None else None
-        inside = [
-            update
-            for update, key in updates
-            if loop in update.loops and (wanted is None or wanted not in stepped_keys or key == wanted)
-        ]
+        inside = [update for update in matching if loop in update.loops]
         if inside:
             if all(update.position > site.position for update in inside) and not all(
                 exclusive(site.branches, update.branches) for update in inside
