@@ -71,3 +71,16 @@ def test_parse_codes_rejects_unknown_codes_with_the_allowed_ones():
     ):
         parse_codes("E501")
     assert parse_codes(" lr001 ,LR01, ") == ("LR001", "LR01")
+
+
+def test_noqa_lines_are_counted_as_python_counts_them():
+    # a form feed is a line break for str.splitlines, not for Python
+    source = "x = 1  \f  # a form feed\nsched.get_lr()  # noqa: LR007\nsched.get_lr()\n"
+    assert [(f.line, f.code) for f in lint_source(source)] == [(3, "LR007")]
+
+
+@given(st.sets(st.sampled_from(["LR001", "LR006", "LR007", "LR011"])))
+def test_noqa_silences_exactly_the_listed_codes_on_its_line(listed):
+    comment = f"  # noqa: {', '.join(sorted(listed))}" if listed else ""
+    expected = [(line, code) for line, code in ALL if line != 8 or code not in listed]
+    assert found(b=comment) == expected

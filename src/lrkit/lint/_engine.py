@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -30,6 +31,8 @@ CHECKS: tuple[Check, ...] = (
     checks_groups.check_empty_groups,
     checks_order.check_uncomposed,
 )
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 _SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 
@@ -80,7 +83,9 @@ def lint_source(
     model = Model(tree)
     cadence = Cadence(model)
     text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
-    lines = text.splitlines()
+    # NOTE: the parser's line breaks only (str.splitlines also breaks at form feeds and other
+    # separators, which would shift the lines where noqa comments are looked up).
+    lines = _LINE_BREAK.split(text)
     found: dict[tuple[int, int, str], Finding] = {}
     for check in CHECKS:
         for finding in check(model, cadence, path):
