@@ -94,7 +94,6 @@ class Model:
         self.names = Names()
         self.module = Func(None, "<module>", None)
         self.funcs: list[Func] = [self.module]
-        self.func_by_name: dict[str, Func] = {}
         self.sites: list[Site] = []
         self.bindings: list[Binding] = []
         self._scoped: dict[tuple[int, str], Binding] = {}
@@ -113,7 +112,6 @@ class Model:
         self._loops: tuple[Loop, ...] = ()
         self._branches: tuple[tuple[int, int], ...] = ()
         self._if_depth_in_loop = 0
-        self._kinds: dict[int, str | None] = {}
         self._body(tree.body)
 
     # -- queries -----------------------------------------------------------------------------------
@@ -270,7 +268,6 @@ class Model:
             self.names.bind(arg.arg, None)
         func = Func(node, node.name, self._cls)
         self.funcs.append(func)
-        self.func_by_name.setdefault(node.name, func)
         saved = (self._func, self._loops, self._branches, self._if_depth_in_loop)
         self._func, self._loops, self._branches, self._if_depth_in_loop = func, (), (), 0
         self._body(node.body)
