@@ -406,3 +406,32 @@ def test_errors_inside_the_sweep_still_restore():
     with pytest.raises(RuntimeError, match="boom"):
         find_lr(model, optimizer, loader=loader, step=step, steps=10, progress=False)
     assert_same(before, fingerprint(model, optimizer))
+
+
+def test_hand_off_to_a_one_cycle_scheduler():
+    from lrkit import Scheduler
+
+    model, optimizer, loader = trained_setup(torch.optim.SGD)
+    result = find_lr(
+        model, optimizer, F.cross_entropy, loader, start=1e-5, end=10.0, steps=50, progress=False
+    )
+    assert result.lr is not None
+    assert result.apply(optimizer) == result.lr
+    assert optimizer.param_groups[0]["lr"] == result.lr
+    schedule = result.schedule("one_cycle", steps=20, peak_at=0.25)
+    scheduler = Scheduler(optimizer, schedule, total=20)
+    rates = []
+    for _ in range(20):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert max(rates) == pytest.approx(result.lr, rel=1e-12)  # the suggestion is the one-cycle peak
+    assert rates[5] == pytest.approx(result.lr, rel=1e-12)  # at peak_at * steps
+
+
+def test_importing_the_finder_does_not_import_matplotlib():
+    import subprocess
+    import sys
+
+    code = "import sys, lrkit.finder, lrkit.groups\nassert 'matplotlib' not in sys.modules\n"
+    subprocess.run([sys.executable, "-c", code], check=True)
