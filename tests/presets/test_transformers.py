@@ -216,3 +216,12 @@ def test_plateau_through_lrkit_scheduler_observe(case):
         sched.observe(metric)
         got.append(opt.param_groups[0]["lr"])
     assert_matches(np.array(got), case["values"])
+
+
+def test_cosine_warmup_with_min_lr_one_warmup_step_and_a_warmup_rate():
+    """transformers: step 0 is warmup_lr_rate, step t >= 1 the cosine at t / (T - 1)."""
+    s = T.cosine_warmup_with_min_lr(1, 11, min_lr_rate=0.2, warmup_lr_rate=0.1)
+    assert s(0) == 0.1
+    for t in (1, 5, 10, 12):
+        want = 0.2 + 0.8 * 0.5 * (1 + math.cos(math.pi * t / 10))
+        assert s(t) == pytest.approx(want, rel=1e-12)

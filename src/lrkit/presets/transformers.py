@@ -369,7 +369,11 @@ def cosine_warmup_with_min_lr(
     half = _half_period(owner, max(1, d), num_cycles)
     decay = extrapolate(_cosine(end=floor, steps=half))
     if w == 1:
-        return decay
+        if warmup_lr_rate is None:
+            return decay  # (0 + 1) / 1 = 1 at step 0: the cosine from the start
+        # NOTE: step 0 is `warmup_lr_rate`; step 1 is already the cosine's step 1.
+        first = check_number(owner, "warmup_lr_rate", warmup_lr_rate, low=0.0, high=1.0)
+        return sequence((_constant(first), decay), (1,), clock="global")
     if warmup_lr_rate is None:
         start = 1.0 / w
     else:
