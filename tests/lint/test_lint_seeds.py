@@ -273,3 +273,27 @@ def test_the_empty_group_finding_points_at_the_params_entry():
     (finding,) = lint_source(SEQUENTIAL_RELU_GROUP, "seed.py")
     assert finding.line == 13
     assert "model[1] is nn.ReLU" in finding.message
+
+
+def test_the_interview_loop_flagged_by_lr011_really_departs_from_its_cosine():
+    """torch itself: with a metric that stops improving, cosine + plateau on one optimizer is not
+    the cosine the page describes (the plateau's cuts and the cosine's recursive formula compound)."""
+    import torch
+    from torch.optim import lr_scheduler
+
+    def rates(with_plateau: bool) -> list[float]:
+        param = torch.nn.Parameter(torch.zeros(1))
+        optimizer = torch.optim.AdamW([param], lr=1e-3)
+        cosine = lr_scheduler.CosineAnnealingLR(optimizer, T_max=100, eta_min=1e-6)
+        plateau = lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.5, patience=5)
+        out = []
+        for _ in range(30):
+            optimizer.step()
+            cosine.step()
+            if with_plateau:
+                plateau.step(1.0)
+            out.append(optimizer.param_groups[0]["lr"])
+        return out
+
+    alone, together = rates(False), rates(True)
+    assert together[-1] < alone[-1] / 4
