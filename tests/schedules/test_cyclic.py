@@ -33,7 +33,7 @@ def test_matches_torch_cyclic_lr_to_the_last_bits(mode: str, gamma: float, up: i
     )
     s = cyclic(0.1, 1.0, steps_up=up, steps_down=down, mode=mode, gamma=gamma)
     np.testing.assert_allclose([s(t) for t in range(201)], ref, rtol=1e-15, atol=0)
-    # numpy's pow (exp_range) may differ from libm's in the last bit.
+    # numpy's power (exp_range) may differ from the C library's (torch's) in the last bit.
     np.testing.assert_allclose(s(np.arange(201)), ref, rtol=2e-16 if mode == "exp_range" else 0, atol=0)
 
 
@@ -164,10 +164,8 @@ def test_matches_torch_over_many_configurations(
     s = cyclic(base_lr, max_lr, steps_up=up, steps_down=down, mode=mode, gamma=gamma)
     np.testing.assert_allclose([s(t) for t in range(301)], ref, rtol=1e-15, atol=1e-300)
     ts = np.concatenate([np.arange(301.0), np.linspace(0, 300, 977)])
-    np.testing.assert_array_max_ulp(
-        s(ts), np.array([s(float(t)) for t in ts]), maxulp=1 if mode != "exp_range" else 3
-    )
+    np.testing.assert_array_equal(s(ts), [s(float(t)) for t in ts])
     assert np.all(s(ts) >= 0)
     far = np.array([1e9, 1e12])
-    np.testing.assert_array_max_ulp(s(far), np.array([s(float(t)) for t in far]), maxulp=3)
+    np.testing.assert_array_equal(s(far), [s(float(t)) for t in far])
     assert not math.isnan(s(1e12))
