@@ -1,5 +1,6 @@
 """LR001 (step order) and LR011 (two schedulers on one optimizer): lrkit.lint.checks_order."""
 
+import pytest
 from lint_snippets import codes, script
 
 # -- LR001 --------------------------------------------------------------------------------------
@@ -112,3 +113,24 @@ def test_lr001_in_a_manual_optimization_training_step():
         )
         == []
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "for epoch in range(3):\n    scheduler.step()\n    for x in loader:\n        optimizer.step()\n",
+        "for epoch in range(3):\n    for x in loader:\n        optimizer.step()\n    scheduler.step()\n",
+        "for x in loader:\n    optimizer.step()\n    scheduler.step()\n",
+        "for x in loader:\n    scheduler.step()\n    optimizer.step()\n",
+        "for epoch in range(3):\n    scheduler.step()\n    print(optimizer.param_groups[0]['lr'])\n",
+    ],
+)
+def test_lr001_agrees_with_torchs_own_order_warning(body):
+    import warnings
+
+    source = script("scheduler = lr_scheduler.StepLR(optimizer, step_size=1)\nloader = [0, 1]\n" + body)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        exec(compile(source, "snippet", "exec"), {"print": lambda *args: None})
+    torch_warns = any("before `optimizer.step()`" in str(w.message) for w in caught)
+    assert ("LR001" in codes(source)) == torch_warns
