@@ -197,6 +197,16 @@ def _set_rates(optimizer: torch.optim.Optimizer, lr: float, ratios: tuple[float,
             group["lr"] = value
 
 
+def _all_ranks(value: float, device: torch.device) -> float:
+    """The mean of `value` over the ranks of the default process group; NaN if any rank's is not finite."""
+    bad = not math.isfinite(value)
+    data = torch.tensor([0.0 if bad else value, 1.0 if bad else 0.0], dtype=torch.float64, device=device)
+    torch.distributed.all_reduce(data)
+    if data[1].item() > 0:
+        return math.nan
+    return float(data[0].item()) / torch.distributed.get_world_size()
+
+
 def _float(value: Any) -> float:
     return float(value.item()) if isinstance(value, torch.Tensor) else float(value)
 
@@ -222,6 +232,7 @@ def find_lr(
     skip_start: int | None = None,
     skip_end: int = 5,
     progress: bool = True,
+    distributed: bool | None = None,
 ) -> RangeTestResult:
     """Run Smith's learning-rate range test, suggest rates, and restore everything exactly.
 
@@ -270,6 +281,11 @@ def find_lr(
             across repeats. Default 1.
         skip_start, skip_end: points left out of the suggestions (see `lrkit.finder.suggest`).
         progress: show a progress bar (tqdm if installed, else a line every 10% on stderr).
+        distributed: average each micro-batch's loss over the ranks of the default
+            ``torch.distributed`` process group (all ranks record the same curve, stop at the same
+            update and suggest the same rates; a NaN/inf on any rank stops every rank before its
+            backward pass, so DDP never waits on a rank that left). None (default): when a process
+            group is initialized. Every rank must call `find_lr` with the same arguments.
 
     Returns:
         A `RangeTestResult`: ``lrs``, ``losses``, ``smoothed``, ``suggestions``, ``plot()``,
@@ -334,6 +350,13 @@ def find_lr(
     if scaler is not None and not all(hasattr(scaler, a) for a in ("scale", "step", "update", "get_scale")):
         raise fail(owner, "scaler", type(scaler).__name__, "a torch.amp.GradScaler or None", kind=TypeError)
     target = torch.device(device) if device is not None else None
+    if distributed is None:
+        distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
+    elif not isinstance(distributed, bool):
+        raise fail(owner, "distributed", distributed, "True, False or None", kind=TypeError)
+    elif distributed and not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        raise fail(owner, "distributed", distributed, "False or None without an initialized process group")
+    synced = bool(distributed)
 
     own = {id(p) for p in model.parameters()}
     for i, group in enumerate(optimizer.param_groups):
@@ -397,6 +420,8 @@ def find_lr(
                             + (f" of shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else "")
                         )
                     value = float(loss.detach().float())
+                    if synced:
+                        value = _all_ranks(value, loss.device)
                     if not math.isfinite(value):
                         finite = False
                         total = value
