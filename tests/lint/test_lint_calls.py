@@ -84,3 +84,39 @@ def test_lr007_not_inside_a_scheduler_class():
                 return self.get_lr()
     """
     assert codes(source) == []
+
+
+@pytest.mark.parametrize(
+    ("construct", "call", "code"),
+    [
+        ("lr_scheduler.StepLR(optimizer, 10)", "scheduler.step(epoch)", "LR006"),
+        ("lr_scheduler.StepLR(optimizer, 10)", "scheduler.step()", "LR006"),
+        (
+            "lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=10)",
+            "scheduler.step(epoch + 0.5)",
+            "LR006",
+        ),
+        ("lr_scheduler.MultiStepLR(optimizer, [1])", "print(scheduler.get_lr())", "LR007"),
+        ("lr_scheduler.MultiStepLR(optimizer, [1])", "print(scheduler.get_last_lr())", "LR007"),
+        ("lr_scheduler.ReduceLROnPlateau(optimizer)", "scheduler.step()", "LR005"),
+        ("lr_scheduler.ReduceLROnPlateau(optimizer)", "scheduler.step(1.0)", "LR005"),
+    ],
+)
+def test_flagged_exactly_when_torch_warns_or_raises_on_the_same_snippet(construct, call, code):
+    import warnings
+
+    source = script(f"scheduler = {construct}\nfor epoch in range(2):\n    optimizer.step()\n    {call}\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            exec(compile(source, "snippet", "exec"), {"print": lambda *args: None})
+            raised = False
+        except TypeError:
+            raised = True
+    messages = " ".join(str(w.message) for w in caught)
+    torch_objects = {
+        "LR005": raised,
+        "LR006": "epoch parameter in `scheduler.step()`" in messages,
+        "LR007": "please use `get_last_lr()`" in messages,
+    }[code]
+    assert (code in codes(source)) == torch_objects
