@@ -567,7 +567,7 @@ class Scheduler(LRScheduler):
 
     # -- plateau ---------------------------------------------------------------------------------
 
-    def observe(self, metric: Any) -> bool:
+    def observe(self, metric: Any, *, reduce: str = "mean") -> bool:
         """Feed a metric to the plateau phases active at the current position.
 
         Each active `plateau` node updates its counters (best, bad count, cooldown) and, when it
@@ -575,15 +575,22 @@ class Scheduler(LRScheduler):
         change would not exceed its ``eps`` for that group). The new rates are written at once.
         Plateau nodes not active now (during a warmup before them) ignore the metric.
 
+        With an initialized `torch.distributed` process group, the metric is first combined across
+        the ranks (`lrkit.distributed.reduce_metric`), so every rank's plateau sees the same value
+        and reduces at the same evaluation: then every rank must call ``observe``. Without a process
+        group the metric is used as given.
+
         Args:
             metric: a real number (or a 1-element tensor).
+            reduce: how ranks' metrics combine under a process group: "mean" (default), "max",
+                "min", "rank0" (rank 0's metric) or "local" (no communication).
 
         Returns:
             True if a value was reduced.
 
         Raises:
-            ValueError: no schedule contains a plateau, or a NaN/infinite metric (see
-                ``plateau(nonfinite=...)``).
+            ValueError: no schedule contains a plateau, an unknown `reduce`, or a NaN/infinite
+                metric (see ``plateau(nonfinite=...)``).
 
         Example:
             >>> import torch
@@ -602,6 +609,9 @@ class Scheduler(LRScheduler):
                 "Scheduler.observe() feeds plateau phases, and none of this scheduler's schedules has one; "
                 "add plateau(...) to a schedule, e.g. warmup(plateau(patience=5), steps=100)"
             )
+        from lrkit.distributed._reduce import REDUCTIONS, reduce_metric
+
+        metric = reduce_metric(metric, check_choice("Scheduler.observe", "reduce", reduce, REDUCTIONS))
         t = self._eval_position(self.position)
         changed = False
         for track in self._tracks:
