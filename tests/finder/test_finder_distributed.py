@@ -36,12 +36,14 @@ WORKER = textwrap.dedent(
                 return loss * float("nan")
             return loss
 
-        result = find_lr(model, optimizer, loader=loader, step=step, start=1e-4, end=1e3 if scenario == "diverge" else 1.0,
-                         steps=40, diverge=4.0 if scenario == "diverge" else None, progress=False)
+        diverging = scenario == "diverge"
+        result = find_lr(model, optimizer, loader=loader, step=step, start=1e-4,
+                         end=1e3 if diverging else 1.0, steps=40, diverge=4.0 if diverging else None,
+                         progress=False)
         restored = all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
         with open(f"{out}/{scenario}-{rank}.json", "w") as f:
-            json.dump({"lrs": result.lrs.tolist(), "losses": result.losses.tolist(), "stop": result.stop_reason,
-                       "lr": result.lr, "restored": restored}, f)
+            json.dump({"lrs": result.lrs.tolist(), "losses": result.losses.tolist(),
+                       "stop": result.stop_reason, "lr": result.lr, "restored": restored}, f)
         dist.destroy_process_group()
 
     if __name__ == "__main__":
