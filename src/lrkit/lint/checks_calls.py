@@ -90,7 +90,9 @@ def check_get_lr(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]
     """
     rule = RULES["LR007"]
     for site, binding in model.scheduler_sites("get_lr"):
-        if site.key == "self" or (binding is not None and binding.family == "timm"):
+        if site.key == "self" or site.call.args or site.call.keywords:
+            continue  # torch's get_lr() takes no argument; get_lr(group) is another library's API
+        if binding is not None and binding.family == "timm":
             continue
         yield rule.at(
             path, site.call, f"{site.key}.get_lr() does not return the current rate; use get_last_lr()"

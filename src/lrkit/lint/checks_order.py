@@ -35,7 +35,9 @@ def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Find
 
     Within the innermost loop around ``scheduler.step()`` (or the per-batch hook it is in, such as
     Lightning's ``training_step``), every update of its optimizer comes later in the body (the
-    schedule advances first), or the loop never updates the optimizer and calls nothing that could.
+    schedule advances first), or, for a torch scheduler of known class, the loop never updates the
+    optimizer and calls nothing that could (torch warns in both cases). ReduceLROnPlateau, which
+    is stepped on a metric, is left out.
 
     Example:
         >>> from lrkit.lint import lint_source
@@ -47,6 +49,10 @@ def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Find
     updates = model.optimizer_steps()
     stepped_keys = {key for _, key in updates}
     for site, binding in model.scheduler_sites("step"):
+        if binding is not None and binding.cls == "ReduceLROnPlateau":
+            continue  # stepped on a metric, whenever the metric is known (torch does not warn)
+        if site.call.args and (binding is None or binding.cls == "get_scheduler"):
+            continue  # a scheduler that may be a plateau (transformers' get_scheduler), given a metric
         wanted = binding.optimizer if binding is not None else None
         matching = [
             update for update, key in updates if wanted is None or wanted not in stepped_keys or key == wanted
@@ -73,7 +79,13 @@ def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Find
                     site.call,
                     f"{_name(site)} is called before {optimizer}.step() in the same loop body",
                 )
-        elif not loop.opaque and not cadence.updates_directly(loop) and not _fast_forward(loop.node.body):
+        elif (
+            binding is not None
+            and binding.family in ("torch", "compat", "hf")
+            and not loop.opaque
+            and not cadence.updates_directly(loop)
+            and not _fast_forward(loop.node.body)
+        ):
             yield rule.at(
                 path,
                 site.call,
