@@ -15,9 +15,10 @@ import torch
 
 from lrkit._validate import fail
 from lrkit.compat._base import CompatScheduler, initial_bases
+from lrkit.compat._functions import MultiplicativeLR
 from lrkit.compat._plateau import ReduceLROnPlateau
 from lrkit.compat._steps import CosineAnnealingLR
-from lrkit.schedules import Schedule, product, sequence
+from lrkit.schedules import Schedule, product, scale, sequence
 
 __all__ = ["ChainedScheduler", "SequentialLR"]
 
@@ -54,6 +55,21 @@ def _adopt(container: CompatScheduler, children: list[CompatScheduler]) -> None:
         if child._hook is not None:
             child._hook.remove()
             child._hook = None
+
+
+def _phases(children: list[CompatScheduler], marks: list[int], g: int, base: float) -> tuple[Schedule, ...]:
+    """Group `g`'s phases. A MultiplicativeLR phase after the first starts where the previous phase
+    left the rate, times ``lr_lambda(0)``, as in torch (it has no closed form, so torch's ``step(0)``
+    multiplies the current rate)."""
+    phases: list[Schedule] = []
+    for i, child in enumerate(children):
+        phase = child._compat_lr[g]
+        if i > 0 and isinstance(child, MultiplicativeLR):
+            span = marks[i - 1] - (marks[i - 2] if i >= 2 else 0)
+            left = phases[-1].resolve(base=base)(span - 1)
+            phase = scale(phase, left * float(child.lr_lambdas[g](0)))
+        phases.append(phase)
+    return tuple(phases)
 
 
 def _plateaus(container: CompatScheduler) -> bool:
@@ -108,19 +124,17 @@ class SequentialLR(CompatScheduler):
                 f"Argument `milestones` of {owner}() must hold len(schedulers) - 1 = {len(children) - 1} "
                 f"steps. Received: milestones={marks!r}"
             )
-        n = len(optimizer.param_groups)
+        bases = initial_bases(optimizer)
         per_group: list[Schedule] = [
-            sequence(tuple(child._compat_lr[g] for child in children), tuple(marks))
-            if marks
-            else children[0]._compat_lr[g]
-            for g in range(n)
+            sequence(_phases(children, marks, g, base), tuple(marks)) if marks else children[0]._compat_lr[g]
+            for g, base in enumerate(bases)
         ]
         self._schedulers = children
         self.milestones = marks
         single: Schedule | list[Schedule] = (
             per_group[0] if all(s is per_group[0] for s in per_group) else per_group
         )
-        super().__init__(optimizer, single, last_epoch, bases=initial_bases(optimizer))
+        super().__init__(optimizer, single, last_epoch, bases=bases)
         _adopt(self, children)
 
     def step(self, metrics: SupportsFloat | None = None) -> None:  # type: ignore[override]
