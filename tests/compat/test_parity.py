@@ -106,9 +106,18 @@ def test_cyclic_lr_every_mode_scale_fn_and_momentum(data):
 
     def build(o, m):
         return m.CyclicLR(
-            o, low, high, up, down, mode=mode, gamma=gamma,
-            scale_fn=None if fn is None else SCALE_FNS[fn], scale_mode=scale_mode,
-            cycle_momentum=cycle_momentum, base_momentum=base_m, max_momentum=0.9,
+            o,
+            low,
+            high,
+            up,
+            down,
+            mode=mode,
+            gamma=gamma,
+            scale_fn=None if fn is None else SCALE_FNS[fn],
+            scale_mode=scale_mode,
+            cycle_momentum=cycle_momentum,
+            base_momentum=base_m,
+            max_momentum=0.9,
         )
 
     check("CyclicLR", build, kind=kind)
@@ -130,9 +139,17 @@ def test_one_cycle_lr_two_and_three_phases_with_momentum(data):
 
     def build(o, m):
         return m.OneCycleLR(
-            o, peak, pct_start=pct, anneal_strategy=strategy, cycle_momentum=cycle_momentum,
-            base_momentum=0.8, max_momentum=0.93, div_factor=div, final_div_factor=final_div,
-            three_phase=three, **size,
+            o,
+            peak,
+            pct_start=pct,
+            anneal_strategy=strategy,
+            cycle_momentum=cycle_momentum,
+            base_momentum=0.8,
+            max_momentum=0.93,
+            div_factor=div,
+            final_div_factor=final_div,
+            three_phase=three,
+            **size,
         )
 
     # torch allows total - 1 steps within the schedule (step `total` jumps back up, then it raises).
@@ -149,14 +166,23 @@ MULTIPLIERS = {"const": lambda e: 0.98, "alternate": lambda e: 0.99 if e % 2 els
 
 
 @CASES
-@given(names=st.one_of(st.sampled_from(sorted(LAMBDAS)), st.lists(st.sampled_from(sorted(LAMBDAS)), min_size=3, max_size=3)))
+@given(
+    names=st.one_of(
+        st.sampled_from(sorted(LAMBDAS)), st.lists(st.sampled_from(sorted(LAMBDAS)), min_size=3, max_size=3)
+    )
+)
 def test_lambda_lr_one_or_per_group(names):
     fns = LAMBDAS[names] if isinstance(names, str) else [LAMBDAS[n] for n in names]
     check("LambdaLR", lambda o, m: m.LambdaLR(o, fns))
 
 
 @CASES
-@given(names=st.one_of(st.sampled_from(sorted(MULTIPLIERS)), st.lists(st.sampled_from(sorted(MULTIPLIERS)), min_size=3, max_size=3)))
+@given(
+    names=st.one_of(
+        st.sampled_from(sorted(MULTIPLIERS)),
+        st.lists(st.sampled_from(sorted(MULTIPLIERS)), min_size=3, max_size=3),
+    )
+)
 def test_multiplicative_lr(names):
     fns = MULTIPLIERS[names] if isinstance(names, str) else [MULTIPLIERS[n] for n in names]
     check("MultiplicativeLR", lambda o, m: m.MultiplicativeLR(o, fns))
@@ -239,8 +265,15 @@ def test_reduce_lr_on_plateau_modes_thresholds_cooldown_min_lr(data):
         "eps": data.draw(st.sampled_from([1e-8, 1e-3])),
     }
     # Metrics with long flat stretches and small improvements, so that plateaus happen.
-    metrics = data.draw(st.lists(st.sampled_from([1.0, 0.999, 0.99, 0.9, 0.5, 1.1, 2.0]), min_size=50, max_size=300))
-    check("ReduceLROnPlateau", lambda o, m: m.ReduceLROnPlateau(o, **kwargs), steps=len(metrics), metrics=metrics)
+    metrics = data.draw(
+        st.lists(st.sampled_from([1.0, 0.999, 0.99, 0.9, 0.5, 1.1, 2.0]), min_size=50, max_size=300)
+    )
+    check(
+        "ReduceLROnPlateau",
+        lambda o, m: m.ReduceLROnPlateau(o, **kwargs),
+        steps=len(metrics),
+        metrics=metrics,
+    )
 
 
 @pytest.mark.parametrize("kind", ["sgd", "adam"])
