@@ -1,6 +1,8 @@
 """``lrkit lint`` from the command line, run in-process: output formats, exit statuses, paths."""
 
 import json
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -100,3 +102,13 @@ def test_the_linted_file_is_never_run(tmp_path, capsys):
     (tmp_path / "script.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n")
     assert main(["lint", str(tmp_path)]) == 0
     assert not marker.exists()
+
+
+def test_lint_does_not_import_torch(tree):
+    code = (
+        "import sys\nfrom lrkit.cli import main\n"
+        f"status = main(['lint', {str(tree / 'pkg')!r}, '--quiet'])\n"
+        "print(status, 'torch' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines()[-1] == "1 False"
