@@ -121,9 +121,10 @@ class GradualUnfreezing:
     called by hand with the scheduler's position after ``scheduler.step()``.
 
     ``s_k`` is a position in the scheduler's unit: the first update whose position is ``>= s_k``
-    trains the part. (A frozen part's factor is 0 at position 0, so `lrkit.Scheduler`'s
-    ``skip_zero_start`` applies: update ``i`` is at position ``i + 1``, and the part joins with
-    update ``s_k - 1``; pass ``skip_zero_start=False`` to have update ``i`` at position ``i``.)
+    trains the part. (A frozen part stays at 0 after position 0, so it does not trigger
+    `lrkit.Scheduler`'s ``skip_zero_start`` shift, which is for warmups from 0; if another group
+    warms up from 0, update ``i`` is at position ``i + 1`` and the part joins with update
+    ``s_k - 1``.)
 
     Args:
         optimizer: the optimizer; its groups must carry names.

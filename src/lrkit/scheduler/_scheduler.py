@@ -59,7 +59,8 @@ class Scheduler(LRScheduler):
     ================  ===================  =======================================================
 
     ``skip_zero_start`` (default True) applies only when some group's factor is exactly 0 at
-    position 0 (a warmup from 0): the first real update then uses the rate at one update in,
+    position 0 and positive one update in (a warmup from 0; a group held at 0, such as a frozen
+    part, does not trigger it): the first real update then uses the rate at one update in,
     instead of being wasted at rate 0, and update ``total - 1`` uses the schedule's end value.
 
     Call ``optimizer.step(); scheduler.step()`` once per optimizer update (``step(samples=n)`` or
@@ -253,7 +254,15 @@ class Scheduler(LRScheduler):
     def _choose_offset(self) -> int:
         if not self._skip_zero_start:
             return 0
-        zero = any(s._at(0.0) == 0.0 for s in self._lr.resolved)
+        # A warmup from 0: the factor is 0 at position 0 and positive one update in. A group that
+        # stays at 0 for a while (a frozen part joining later) does not move the others.
+        if self._unit == "update":
+            one_in = 1.0
+        elif self._unit == "epoch":
+            one_in = 1.0 / float(self._spe or 1)
+        else:
+            one_in = float(self._update_size or 1)
+        zero = any(s._at(0.0) == 0.0 and s._at(one_in) > 0.0 for s in self._lr.resolved)
         if not zero:
             return 0
         if self._unit in ("update", "epoch"):
