@@ -66,3 +66,18 @@ def test_any_text_gives_findings_or_one_syntax_error_never_a_crash(text):
     if not parses:
         assert [f.code for f in found] == ["LR000"]
     assert all(f.code in RULES for f in found)
+
+
+def test_a_star_import_binds_only_the_names_of_its_module():
+    source = """
+        from torch.optim.lr_scheduler import *
+        from project import Tracker
+        scheduler = StepLR(optimizer, 10)
+        tracker = EMA(optimizer)
+        for x in loader:
+            optimizer.step()
+            tracker.step()
+            scheduler.step()
+    """
+    assert codes(source) == []
+    assert codes(source.replace("EMA(optimizer)", "ExponentialLR(optimizer, 0.9)")) == ["LR011"]

@@ -19,8 +19,58 @@ __all__ = [
     "tokens",
 ]
 
-#: Modules whose star import brings in scheduler classes by their bare names.
-_STAR_MODULES = ("torch.optim.lr_scheduler", "lrkit.compat", "torch.optim", "torch.nn", "lrkit")
+_SCHEDULERS = frozenset(
+    [
+        "LRScheduler",
+        "LambdaLR",
+        "MultiplicativeLR",
+        "StepLR",
+        "MultiStepLR",
+        "ConstantLR",
+        "LinearLR",
+        "ExponentialLR",
+        "SequentialLR",
+        "PolynomialLR",
+        "CosineAnnealingLR",
+        "ChainedScheduler",
+        "ReduceLROnPlateau",
+        "CyclicLR",
+        "CosineAnnealingWarmRestarts",
+        "OneCycleLR",
+        "SWALR",
+    ]
+)
+_OPTIMIZERS = frozenset(
+    [
+        "SGD",
+        "Adam",
+        "AdamW",
+        "Adagrad",
+        "Adadelta",
+        "Adamax",
+        "ASGD",
+        "LBFGS",
+        "NAdam",
+        "RAdam",
+        "RMSprop",
+        "Rprop",
+        "SparseAdam",
+        "Adafactor",
+    ]
+)
+
+
+def _star_member(module: str, name: str) -> bool:
+    """Whether a star import of `module` binds `name` (only the names the rules care about)."""
+    if module in ("torch.optim.lr_scheduler", "lrkit.compat"):
+        return name in _SCHEDULERS
+    if module == "torch.optim":
+        return name in _OPTIMIZERS or name == "lr_scheduler"
+    if module == "torch.nn":
+        return name[:1].isupper()
+    if module == "lrkit":
+        return name == "Scheduler"
+    return False
 
 
 def dotted(node: ast.AST) -> str | None:
@@ -122,7 +172,7 @@ class Names:
         target = self.aliases.get(head)
         if target is None:
             for module in self.stars:
-                if module in _STAR_MODULES:
+                if _star_member(module, head):
                     return f"{module}.{text}"
             return text
         return f"{target}{dot}{rest}"
