@@ -1,0 +1,403 @@
+"""Benchmark: microseconds per ``scheduler.step()``, lrkit.Scheduler against torch's schedulers.
+
+For 1, 10, 100 and 1000 parameter groups, with float and with tensor learning rates, it times
+``step()`` of:
+
+* the floors: a bare loop ``g["lr"] = v`` (float) or ``g["lr"].fill_(v)`` (tensor), the least any
+  scheduler can do;
+* torch: CosineAnnealingLR, OneCycleLR (with and without its default momentum cycling),
+  SequentialLR(LinearLR -> CosineAnnealingLR), a LambdaLR with the same warmup + cosine, and
+  MultiStepLR;
+* lrkit.Scheduler with the same curves written in lrkit (``cosine()``, ``one_cycle(...)``,
+  ``warmup(cosine(), steps=10, start=0.01)``, ``multi_step([30, 80])``). After the timing, the
+  rates of the cases that follow the same curve are checked to agree, so the comparison is between
+  equivalent schedulers.
+
+Method (as in the baseline measurements of torch): one SGD optimizer per case, each group holding
+one ``torch.zeros(1)`` parameter; ``optimizer.step()`` is called once and not timed; horizons are
+1e9 steps, so nothing ends during timing; torch uses one thread. A sample is a block of K
+consecutive ``step()`` calls with the garbage collector off (K = 2000/1000/200/25 for 1/10/100/1000
+groups, halved for tensor lrs); the blocks of all cases are interleaved (the order rotates every
+repeat), 21 repeats. Cells are medians with the p25-p75 spread; ratios torch / lrkit are the ratio
+of the medians from the same run, with the p25-p75 of the per-repeat ratios in brackets. The
+machine may be shared and noisy: trust the ratios more than the absolute microseconds.
+
+Targets: lrkit no slower than torch at 1 group; at least 5x faster at 1000 groups, float and tensor.
+
+    python bench/step_overhead.py            # a few minutes on 2 cores
+    python bench/step_overhead.py --quick    # fewer and shorter blocks, a smoke test
+
+Cases are registered by family: each function in `FAMILIES` returns a list of `Case`; `PAIRS` lists
+the ratio rows. To add a family (say, lrkit.compat's classes), write a function returning cases,
+append it to `FAMILIES` and add its ratio rows to `PAIRS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch.optim import lr_scheduler as tls
+
+from lrkit import absolute, cosine, multi_step, one_cycle, warmup
+from lrkit.scheduler import Scheduler
+
+T = 10**9  # horizon of every schedule: nothing ends during timing
+LR = 0.1
+WARMUP = 10  # warmup steps of the warmup + cosine cases (timing starts after them)
+WARM_START = 0.01  # the warmup's first factor
+MILESTONES = [30, 80]
+PCT = 0.3  # OneCycleLR's pct_start
+BASE_MOMENTUM, MAX_MOMENTUM = 0.85, 0.95
+GROUPS = (1, 10, 100, 1000)
+BLOCK = {1: 2000, 10: 1000, 100: 200, 1000: 25}  # K for float lrs; halved for tensors
+
+Stepper = Callable[[], object]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One timed row: ``build(optimizer, horizon)`` returns the function called once per step.
+
+    ``horizon`` is the run's length in steps (1e9 when timing). ``curve`` names the learning-rate
+    curve the case follows: the cases of one curve must give the same rates (and momentum, when
+    ``momentum`` is set) after every step of a short run, which `check_agreement` verifies.
+    """
+
+    name: str
+    build: Callable[[torch.optim.Optimizer, int], Stepper]
+    curve: str | None = None
+    momentum: bool = False
+
+
+# -- the case families ---------------------------------------------------------------------------
+
+
+def floor_cases() -> list[Case]:
+    """The bare loops: the cheapest possible update of every group."""
+
+    def build(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        groups = opt.param_groups
+        if isinstance(groups[0]["lr"], torch.Tensor):
+
+            def fill() -> None:
+                for g in groups:
+                    g["lr"].fill_(LR)
+
+            return fill
+
+        def assign() -> None:
+            for g in groups:
+                g["lr"] = LR
+
+        return assign
+
+    return [Case("floor (g['lr'] = v / fill_)", build)]
+
+
+def _warmup_cosine(horizon: int) -> Callable[[int], float]:
+    """The warmup + cosine of the SequentialLR case, as one function of the step count."""
+
+    def factor(step: int) -> float:
+        if step < WARMUP:
+            return WARM_START + (1.0 - WARM_START) * step / WARMUP
+        return 0.5 * (1.0 + math.cos(math.pi * (step - WARMUP) / (horizon - WARMUP)))
+
+    return factor
+
+
+def torch_cases() -> list[Case]:
+    """torch.optim.lr_scheduler's classes (timed with a horizon of 1e9 steps)."""
+
+    def cos(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        return tls.CosineAnnealingLR(opt, T_max=horizon).step
+
+    def onecycle(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        return tls.OneCycleLR(opt, max_lr=LR, total_steps=horizon, pct_start=PCT, cycle_momentum=False).step
+
+    def onecycle_momentum(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        cycle = tls.OneCycleLR(
+            opt,
+            max_lr=LR,
+            total_steps=horizon,
+            pct_start=PCT,
+            base_momentum=BASE_MOMENTUM,
+            max_momentum=MAX_MOMENTUM,
+        )
+        return cycle.step
+
+    def sequential(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        ramp = tls.LinearLR(opt, start_factor=WARM_START, total_iters=WARMUP)
+        decay = tls.CosineAnnealingLR(opt, T_max=horizon - WARMUP)
+        return tls.SequentialLR(opt, [ramp, decay], milestones=[WARMUP]).step
+
+    def lambda_(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        return tls.LambdaLR(opt, _warmup_cosine(horizon)).step
+
+    def multistep(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        return tls.MultiStepLR(opt, MILESTONES).step
+
+    return [
+        Case("torch CosineAnnealingLR", cos, "cosine"),
+        Case("torch OneCycleLR(cycle_momentum=False)", onecycle, "one-cycle"),
+        Case("torch OneCycleLR (momentum cycling)", onecycle_momentum, "one-cycle+momentum", momentum=True),
+        Case("torch SequentialLR(LinearLR, CosineAnnealingLR)", sequential, "warmup+cosine"),
+        Case("torch LambdaLR(warmup + cosine)", lambda_, "warmup+cosine"),
+        Case("torch MultiStepLR", multistep, "multi-step"),
+    ]
+
+
+def _one_cycle_shape(horizon: int, **values: Any) -> Any:
+    # torch's phases end at the float steps pct * N - 1 and N - 1 (see lrkit.presets.pytorch.OneCycleLR).
+    return one_cycle(steps=horizon - 1, peak_at=(PCT * horizon - 1) / (horizon - 1), **values)
+
+
+def lrkit_cases() -> list[Case]:
+    """lrkit.Scheduler with the same curves, written as a user would write them in lrkit."""
+
+    def cos(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        return Scheduler(opt, cosine(), total=horizon).step
+
+    def onecycle(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        return Scheduler(opt, _one_cycle_shape(horizon), total=horizon).step
+
+    def onecycle_momentum(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        for g in opt.param_groups:
+            g["momentum"] = BASE_MOMENTUM
+        cycle = _one_cycle_shape(horizon, start=absolute(MAX_MOMENTUM), end=absolute(MAX_MOMENTUM))
+        return Scheduler(opt, _one_cycle_shape(horizon), total=horizon, hparams={"momentum": cycle}).step
+
+    def warm(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        return Scheduler(opt, warmup(cosine(), steps=WARMUP, start=WARM_START), total=horizon).step
+
+    def multistep(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        return Scheduler(opt, multi_step(MILESTONES), total=horizon).step
+
+    return [
+        Case("lrkit cosine()", cos, "cosine"),
+        Case("lrkit one_cycle()", onecycle, "one-cycle"),
+        Case("lrkit one_cycle() + momentum", onecycle_momentum, "one-cycle+momentum", momentum=True),
+        Case("lrkit warmup(cosine())", warm, "warmup+cosine"),
+        Case("lrkit multi_step()", multistep, "multi-step"),
+    ]
+
+
+#: The case families, in the order of the tables. Append a function to add a family.
+FAMILIES: list[Callable[[], list[Case]]] = [floor_cases, torch_cases, lrkit_cases]
+
+#: Ratio rows: (label, numerator case, denominator case); the ratio is numerator / denominator.
+PAIRS: list[tuple[str, str, str]] = [
+    ("cosine", "torch CosineAnnealingLR", "lrkit cosine()"),
+    ("one-cycle", "torch OneCycleLR(cycle_momentum=False)", "lrkit one_cycle()"),
+    ("one-cycle + momentum", "torch OneCycleLR (momentum cycling)", "lrkit one_cycle() + momentum"),
+    (
+        "warmup+cosine: Sequential",
+        "torch SequentialLR(LinearLR, CosineAnnealingLR)",
+        "lrkit warmup(cosine())",
+    ),
+    ("warmup+cosine: LambdaLR", "torch LambdaLR(warmup + cosine)", "lrkit warmup(cosine())"),
+    ("multi-step", "torch MultiStepLR", "lrkit multi_step()"),
+]
+
+#: The target checks: (label, pairs, groups, lowest acceptable torch / lrkit ratio).
+TARGETS: list[tuple[str, list[str], int, float]] = [
+    ("no slower than torch at 1 group", [p[0] for p in PAIRS], 1, 1.0),
+    (">= 5x faster than torch at 1000 groups", [p[0] for p in PAIRS], 1000, 5.0),
+]
+
+
+# -- measurement ---------------------------------------------------------------------------------
+
+
+def make_optimizer(n_groups: int, tensor: bool) -> torch.optim.Optimizer:
+    """SGD over `n_groups` groups of one zero parameter each; float or per-group tensor lrs."""
+    groups: list[dict[str, Any]] = [
+        {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": torch.tensor(LR) if tensor else LR}
+        for _ in range(n_groups)
+    ]
+    return torch.optim.SGD(groups, lr=LR, momentum=0.9)
+
+
+def start(case: Case, n_groups: int, tensor: bool, horizon: int) -> tuple[torch.optim.Optimizer, Stepper]:
+    """A fresh optimizer and the case's step function; one untimed optimizer step, as in training."""
+    opt = make_optimizer(n_groups, tensor)
+    step = case.build(opt, horizon)
+    opt.step()
+    return opt, step
+
+
+def time_block(step: Stepper, k: int) -> float:
+    """Microseconds per call over `k` consecutive calls, with the garbage collector off."""
+    gc.disable()
+    try:
+        begin = time.perf_counter_ns()
+        for _ in range(k):
+            step()
+        end = time.perf_counter_ns()
+    finally:
+        gc.enable()
+    return (end - begin) / k / 1000.0
+
+
+def measure(cases: list[Case], n_groups: int, tensor: bool, repeats: int, k: int) -> dict[str, list[float]]:
+    """Per case, `repeats` samples (us per step) of interleaved blocks of `k` steps."""
+    steps = {case.name: start(case, n_groups, tensor, T)[1] for case in cases}
+    for case in cases:  # warm-up: past the warmups and milestones, caches filled
+        for _ in range(max(k, 2 * WARMUP, MILESTONES[-1] + 1)):
+            steps[case.name]()
+    samples: dict[str, list[float]] = {case.name: [] for case in cases}
+    for r in range(repeats):
+        shift = r % len(cases)
+        for case in cases[shift:] + cases[:shift]:
+            samples[case.name].append(time_block(steps[case.name], k))
+    return samples
+
+
+def check_agreement(cases: list[Case], tensor: bool, horizon: int = 200, n_groups: int = 2) -> list[str]:
+    """The cases of one curve give the same rates (and momentum) after each of `horizon` steps.
+
+    Run on a short horizon, where every part of the curves is visited; float32 tensor lrs and
+    torch's recursive ("chainable") forms differ from the closed forms by rounding only.
+    """
+    tolerance = 1e-5 if tensor else 1e-9
+    by_curve: dict[str, list[Case]] = {}
+    for case in cases:
+        if case.curve is not None:
+            by_curve.setdefault(case.curve, []).append(case)
+    problems = []
+    for curve, members in by_curve.items():
+        runs = [start(case, n_groups, tensor, horizon) for case in members]
+        keys = ("lr", "momentum") if members[0].momentum else ("lr",)
+        bad: set[str] = set()
+        for i in range(horizon - 1):  # OneCycleLR refuses to step past its total
+            for (opt, _), case in zip(runs, members, strict=True):
+                for key in keys:
+                    a, b = _values(runs[0][0], key), _values(opt, key)
+                    same = (
+                        math.isclose(x, y, rel_tol=tolerance, abs_tol=1e-12)
+                        for x, y in zip(a, b, strict=True)
+                    )
+                    if case.name not in bad and not all(same):
+                        bad.add(case.name)
+                        problems.append(
+                            f"{curve}, after {i} steps: {members[0].name} {key}={a[0]!r}, "
+                            f"{case.name} {key}={b[0]!r}"
+                        )
+            for _, step in runs:
+                step()
+    return problems
+
+
+def _values(opt: torch.optim.Optimizer, key: str) -> list[float]:
+    return [float(g[key]) for g in opt.param_groups]
+
+
+# -- report --------------------------------------------------------------------------------------
+
+
+def quartiles(values: list[float]) -> tuple[float, float, float]:
+    """Median, p25 and p75."""
+    if len(values) == 1:
+        return values[0], values[0], values[0]
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[1], q[0], q[2]
+
+
+def fmt(x: float) -> str:
+    """Three significant figures (no exponent for the sizes seen here)."""
+    if x >= 100:
+        return f"{x:.0f}"
+    if x >= 10:
+        return f"{x:.1f}"
+    if x >= 1:
+        return f"{x:.2f}"
+    return f"{x:.3f}"
+
+
+def spread(values: list[float]) -> str:
+    """``median [p25-p75]``."""
+    m, lo, hi = quartiles(values)
+    return f"{fmt(m)} [{fmt(lo)}-{fmt(hi)}]"
+
+
+def ratio(cells: dict[int, dict[str, list[float]]], pair: tuple[str, str, str], n: int) -> tuple[float, str]:
+    """numerator / denominator: ratio of medians, with the p25-p75 of the per-repeat ratios."""
+    _, num, den = pair
+    a, b = cells[n][num], cells[n][den]
+    value = statistics.median(a) / statistics.median(b)
+    _, lo, hi = quartiles([x / y for x, y in zip(a, b, strict=True)])
+    return value, f"**{fmt(value)}** [{fmt(lo)}-{fmt(hi)}]"
+
+
+def report(kind: str, cells: dict[int, dict[str, list[float]]], cases: list[Case]) -> list[str]:
+    """Print the tables for one kind of lr; return the target lines."""
+    groups = sorted(cells)
+    head = "| case | " + " | ".join(f"{n} group{'s' if n > 1 else ''}" for n in groups) + " |"
+    rule = "|---|" + "---|" * len(groups)
+    print(f"\n### lr as a {kind}: us per step(), median [p25-p75]\n")
+    print(head)
+    print(rule)
+    for case in cases:
+        print(f"| {case.name} | " + " | ".join(spread(cells[n][case.name]) for n in groups) + " |")
+    names = {case.name for case in cases}
+    pairs = [p for p in PAIRS if p[1] in names and p[2] in names]
+    print(f"\n### lr as a {kind}: torch / lrkit, ratio of medians [p25-p75 of per-repeat ratios]\n")
+    print(head.replace("| case |", "| curve |"))
+    print(rule)
+    for pair in pairs:
+        print(f"| {pair[0]} | " + " | ".join(ratio(cells, pair, n)[1] for n in groups) + " |")
+    lines = []
+    for label, wanted, n, low in TARGETS:
+        if n not in cells:
+            continue
+        got = {p[0]: ratio(cells, p, n)[0] for p in pairs if p[0] in wanted}
+        if not got:
+            continue
+        worst = min(got, key=got.__getitem__)
+        verdict = "met" if got[worst] >= low else "MISSED"
+        lines.append(f"{kind} lr, {label}: {verdict} (lowest ratio {fmt(got[worst])}, {worst})")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every case family at every size, print the tables, the ratios and the targets."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="5 repeats of blocks 4x shorter")
+    parser.add_argument("--repeats", type=int, default=None, help="blocks per case (default 21)")
+    parser.add_argument("--groups", type=int, nargs="+", default=list(GROUPS), choices=GROUPS)
+    parser.add_argument("--lr", choices=("float", "tensor", "both"), default="both")
+    args = parser.parse_args(argv)
+    repeats = args.repeats or (5 if args.quick else 21)
+    torch.set_num_threads(1)
+    cases = [case for family in FAMILIES for case in family()]
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} thread; {repeats} repeats; "
+        f"{len(cases)} cases; horizon {T:.0e} steps"
+    )
+    kinds = ("float", "tensor") if args.lr == "both" else (args.lr,)
+    targets: list[str] = []
+    for kind in kinds:
+        cells = {}
+        for n in args.groups:
+            k = BLOCK[n] // (2 if kind == "tensor" else 1) // (4 if args.quick else 1)
+            cells[n] = measure(cases, n, kind == "tensor", repeats, max(k, 1))
+        targets += report(kind, cells, cases)
+        problems = check_agreement(cases, kind == "tensor")
+        targets += [f"{kind} lr: the rates DISAGREE: {p}" for p in problems]
+        if not problems:
+            targets.append(f"{kind} lr: the cases of each curve agree at every step of a 200-step run")
+    print("\n### Targets\n")
+    for line in targets:
+        print(f"- {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
