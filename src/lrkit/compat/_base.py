@@ -109,13 +109,23 @@ def _set_lr(group: dict[str, Any], value: float) -> None:
         group["lr"] = value
 
 
-def _mark(ref: weakref.ReferenceType[CompatScheduler]) -> Any:
-    def hook(optimizer: Any, args: Any, kwargs: Any) -> None:
-        owner = ref()
-        if owner is not None:
-            owner._opt_stepped = True
+_STEPPED: weakref.WeakKeyDictionary[torch.optim.Optimizer, bool] = weakref.WeakKeyDictionary()
 
-    return hook
+
+def _seen_step(optimizer: Any, args: Any, kwargs: Any) -> None:
+    _STEPPED[optimizer] = True
+
+
+def watch(optimizer: torch.optim.Optimizer) -> None:
+    """Note the optimizer's steps from now on (a documented post hook, registered once per optimizer)."""
+    if optimizer not in _STEPPED:
+        _STEPPED[optimizer] = bool(optimizer.state)  # an optimizer with state has stepped (a resume)
+        optimizer.register_step_post_hook(_seen_step)
+
+
+def has_stepped(optimizer: torch.optim.Optimizer) -> bool:
+    """True once the optimizer has run a step since a compat scheduler started watching it."""
+    return _STEPPED.get(optimizer, False) or bool(optimizer.state)
 
 
 class CompatScheduler(Scheduler):
@@ -175,7 +185,6 @@ class CompatScheduler(Scheduler):
             list(schedules) if isinstance(schedules, list) else [schedules] * len(optimizer.param_groups)
         )
         self._container: CompatScheduler | None = None
-        self._opt_stepped = bool(optimizer.state)  # an optimizer that already stepped (a resume)
         super().__init__(optimizer, schedules, hparams=hparams, after_end="continue", skip_zero_start=False)
         # NOTE: every step() counts, as in torch: the skip detection of lrkit.Scheduler is off, which
         # also enables its fast path.
@@ -184,9 +193,8 @@ class CompatScheduler(Scheduler):
         if start:
             self._jump(start)
         self._step_count = 1
-        self._hook: Any = None
-        if self._checks_order and not self._opt_stepped:
-            self._hook = optimizer.register_step_post_hook(_mark(weakref.ref(self)))
+        if self._checks_order:
+            watch(optimizer)
 
     # -- torch's surface ----------------------------------------------------------------------------
 
@@ -196,10 +204,7 @@ class CompatScheduler(Scheduler):
         self._apply()
 
     def _check_order(self) -> None:
-        if self._hook is not None:
-            self._hook.remove()
-            self._hook = None
-        if self._opt_stepped or self._update_skipped():
+        if has_stepped(self.optimizer) or self._update_skipped():
             return
         warnings.warn(ORDER_WARNING, UserWarning, stacklevel=3)
 
@@ -330,9 +335,6 @@ class CompatScheduler(Scheduler):
         self.base_lrs = self._public_bases()
         self._load_extra(dict(state_dict.get("extra", {})))
         self._step_count = int(state_dict["_step_count"])
-        if self._step_count > 1 and self._hook is not None:
-            self._hook.remove()
-            self._hook = None
         self._jump(int(state_dict["last_epoch"]))
 
     def _load_torch(self, state: dict[str, Any]) -> None:

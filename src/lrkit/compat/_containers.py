@@ -52,9 +52,6 @@ def _children(owner: str, schedulers: Any, optimizer: torch.optim.Optimizer | No
 def _adopt(container: CompatScheduler, children: list[CompatScheduler]) -> None:
     for child in children:
         child._container = container
-        if child._hook is not None:
-            child._hook.remove()
-            child._hook = None
 
 
 def _phases(children: list[CompatScheduler], marks: list[int], g: int, base: float) -> tuple[Schedule, ...]:
