@@ -17,6 +17,7 @@ LR008     a scheduler created after ``optimizer.load_state_dict()``
 LR009     a checkpoint with the optimizer's state but not the scheduler's
 LR010     a parameter group from a module without parameters
 LR011     two schedulers stepping one optimizer, not composed
+LR012     ``verbose=`` given to a torch scheduler (removed in torch 2.7)
 ========  ==================================================================
 
 Each rule is documented, with its fix, in ``docs/lint.md``. ``# noqa: LR001`` silences one line.

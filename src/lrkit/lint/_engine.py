@@ -26,6 +26,7 @@ CHECKS: tuple[Check, ...] = (
     checks_calls.check_plateau_metric,
     checks_calls.check_step_epoch,
     checks_calls.check_get_lr,
+    checks_calls.check_removed_verbose,
     checks_resume.check_created_after_load,
     checks_resume.check_checkpoint,
     checks_groups.check_empty_groups,

@@ -104,6 +104,8 @@ class Model:
         self._global_aliases: dict[str, str] = {}
         self.literals: dict[tuple[int, str], list[ast.expr]] = {}
         self.saves: list[tuple[ast.Call, Func]] = []
+        #: Calls given a ``verbose=`` keyword (removed from torch's schedulers).
+        self.verbose_calls: list[ast.Call] = []
         self.class_attrs: dict[str, dict[str, ast.Call]] = {}
         self.composed: set[str] = set()
         self.composed_calls: set[int] = set()
@@ -358,6 +360,8 @@ class Model:
             self._loop_call(func, name)
         if name is None:
             return
+        if call.keywords and any(keyword.arg == "verbose" for keyword in call.keywords):
+            self.verbose_calls.append(call)
         if name == "save" or name in _COMPOSERS or (kind is ast.Name and name in self.names.aliases):
             qualname = self.names.qualify(func)
             if qualname == "torch.save":

@@ -171,7 +171,14 @@ _CATALOGUE = (
         "Compose them into one scheduler (SequentialLR / ChainedScheduler, or one lrkit schedule "
         "such as warmup(cosine()) or a plateau phase), or step only one of them.",
     ),
+    Rule(
+        "LR012",
+        "removed-verbose-argument",
+        "torch's schedulers lost their `verbose` argument in 2.7 (deprecated since 2.2, when it "
+        "stopped printing): the constructor raises TypeError, so the script stops before training.",
+        "Remove verbose=...; log scheduler.get_last_lr() yourself where you want to see the rate.",
+    ),
 )
 
 #: Every rule by its code, in code order.
-RULES: dict[str, Rule] = {rule.code: rule for rule in _CATALOGUE}
+RULES: dict[str, Rule] = {rule.code: rule for rule in sorted(_CATALOGUE, key=lambda rule: rule.code)}

@@ -7,11 +7,12 @@ import re
 from collections.abc import Iterator
 
 from lrkit.lint._cadence import Cadence
+from lrkit.lint._facts import classify
 from lrkit.lint._model import Model
 from lrkit.lint._names import dotted
 from lrkit.lint._rules import RULES, Finding
 
-__all__ = ["check_get_lr", "check_plateau_metric", "check_step_epoch"]
+__all__ = ["check_get_lr", "check_plateau_metric", "check_removed_verbose", "check_step_epoch"]
 
 _EPOCH_NAME = re.compile(r"(^|_)epoch(s|_?(idx|id|num|index|no))?$", re.IGNORECASE)
 
@@ -97,3 +98,21 @@ def check_get_lr(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]
         yield rule.at(
             path, site.call, f"{site.key}.get_lr() does not return the current rate; use get_last_lr()"
         )
+
+
+def check_removed_verbose(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
+    """LR012: ``verbose=`` given to a torch (or lrkit.compat) scheduler, which no longer takes it.
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> code = "from torch.optim import lr_scheduler\\nlr_scheduler.StepLR(opt, 10, verbose=True)\\n"
+        >>> [(f.line, f.column, f.code) for f in lint_source(code)]
+        [(2, 30, 'LR012')]
+    """
+    rule = RULES["LR012"]
+    for call in model.verbose_calls:
+        found = classify(model.names.qualify(call.func))
+        if found is None or found[0] not in ("torch", "compat"):
+            continue
+        keyword = next(k for k in call.keywords if k.arg == "verbose")
+        yield rule.at(path, keyword, f"{found[1]}() takes no `verbose` argument in torch >= 2.7")
