@@ -113,7 +113,7 @@ class Cyclic(Schedule):
             return float(self.low + height * halving)
         # NOTE: numpy's power over a one-element array of exponents: the same loop as `_over` (numpy's
         # power of two floats takes another path), so both paths agree to the last bit (~0.7 us).
-        return float(self.low + height * np.power(self.gamma, np.array([t]))[0])
+        return float(self.low + height * float(np.power(self.gamma, np.array([t])).item()))
 
     def _over(self, t: FloatArray) -> FloatArray:
         total, ratio = self._constants()

@@ -161,9 +161,21 @@ class Exponential(Schedule):
     # decay to 0 keeps its relative precision at the last steps), `start` at p = 0 and `end` at p = 1
     # to the last bit.
     def _log_base(self) -> tuple[float, float, float]:
-        log = math.log(self.base)  # type: ignore[arg-type]
-        # numpy's expm1, as in the curve: w is exactly 1 at p = 0 and v exactly 1 at p = 1.
-        return log, float(np.expm1(-log)), float(np.expm1(log))
+        cached = self.__dict__.get("_cached_log_base")
+        if cached is None:
+            log = math.log(self.base)  # type: ignore[arg-type]
+            # numpy's expm1, as in the curve: w is exactly 1 at p = 0 and v exactly 1 at p = 1.
+            cached = (log, float(np.expm1(-log)), float(np.expm1(log)))
+            object.__setattr__(self, "_cached_log_base", cached)
+        return cached  # type: ignore[no-any-return]
+
+    def _log_ratio(self) -> float:
+        """``ln(end / start)`` of the geometric form, computed once."""
+        cached = self.__dict__.get("_cached_log_ratio")
+        if cached is None:
+            cached = math.log(float(self.end) / float(self.start))
+            object.__setattr__(self, "_cached_log_ratio", cached)
+        return float(cached)
 
     # NOTE: the length mode's transcendental functions in `_at` are numpy's exp and expm1, called on
     # one float (~0.1 us): they run the same loops as `_over`, so both paths agree to the last bit.
@@ -193,9 +205,9 @@ class Exponential(Schedule):
         p = t / n
         start, end = float(self.start), float(self.end)
         if self.base is None:
-            return float(start * np.exp(p * math.log(end / start)))
+            return start * float(np.exp(p * self._log_ratio()))
         log, low, high = self._log_base()
-        return float(start * (np.expm1((p - 1.0) * log) / low) + end * (np.expm1(p * log) / high))
+        return start * (float(np.expm1((p - 1.0) * log)) / low) + end * (float(np.expm1(p * log)) / high)
 
     def _over(self, t: FloatArray) -> FloatArray:
         every = float(self.every)
@@ -211,7 +223,7 @@ class Exponential(Schedule):
         p = u / n
         start, end = float(self.start), float(self.end)
         if self.base is None:
-            curve = start * np.exp(p * math.log(end / start))
+            curve = start * np.exp(p * self._log_ratio())
         else:
             log, low, high = self._log_base()
             curve = start * (np.expm1((p - 1.0) * log) / low) + end * (np.expm1(p * log) / high)

@@ -77,7 +77,7 @@ class Polynomial(Schedule):
         if q == 0.0:
             return float(self.end)
         x = self.power * float(np.log(q))
-        return float(self.start * np.exp(x) + self.end * -np.expm1(x))
+        return float(self.start * float(np.exp(x)) + self.end * -float(np.expm1(x)))
 
     def _over(self, t: FloatArray) -> FloatArray:
         n = float(self.steps)  # type: ignore[arg-type]

@@ -82,7 +82,7 @@ class PowerDecay(Schedule):
         if p == 0.0:
             return float(self.start)
         x = self.power * float(np.log(p))
-        return float(self.start * -np.expm1(x) + self.end * np.exp(x))
+        return float(self.start * -float(np.expm1(x)) + self.end * float(np.exp(x)))
 
     def _over(self, t: FloatArray) -> FloatArray:
         n = float(self.steps)  # type: ignore[arg-type]
