@@ -100,6 +100,9 @@ def test_lr007_not_inside_a_scheduler_class():
         ("lr_scheduler.MultiStepLR(optimizer, [1])", "print(scheduler.get_last_lr())", "LR007"),
         ("lr_scheduler.ReduceLROnPlateau(optimizer)", "scheduler.step()", "LR005"),
         ("lr_scheduler.ReduceLROnPlateau(optimizer)", "scheduler.step(1.0)", "LR005"),
+        ("lr_scheduler.ReduceLROnPlateau(optimizer, verbose=True)", "scheduler.step(1.0)", "LR012"),
+        ("lr_scheduler.StepLR(optimizer, 10, verbose=False)", "scheduler.step()", "LR012"),
+        ("lr_scheduler.StepLR(optimizer, 10)", "scheduler.step()", "LR012"),
     ],
 )
 def test_flagged_exactly_when_torch_warns_or_raises_on_the_same_snippet(construct, call, code):
@@ -118,5 +121,6 @@ def test_flagged_exactly_when_torch_warns_or_raises_on_the_same_snippet(construc
         "LR005": raised,
         "LR006": "epoch parameter in `scheduler.step()`" in messages,
         "LR007": "please use `get_last_lr()`" in messages,
+        "LR012": raised,
     }[code]
     assert (code in codes(source)) == torch_objects
