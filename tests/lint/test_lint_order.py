@@ -134,3 +134,28 @@ def test_lr001_agrees_with_torchs_own_order_warning(body):
         exec(compile(source, "snippet", "exec"), {"print": lambda *args: None})
     torch_warns = any("before `optimizer.step()`" in str(w.message) for w in caught)
     assert ("LR001" in codes(source)) == torch_warns
+
+
+@pytest.mark.parametrize(
+    ("returned", "expected"),
+    [
+        ("[opt], [warm, cos]", ["LR011"]),
+        ("[opt], [seq]", []),
+        ("[opt, other], [warm, other_sched]", []),
+    ],
+)
+def test_lr011_two_schedulers_returned_to_lightning(returned, expected):
+    source = f"""
+        import torch
+        from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
+        class Module:
+            def configure_optimizers(self):
+                opt = torch.optim.AdamW(self.parameters(), lr=1e-3)
+                other = torch.optim.SGD(self.head.parameters(), lr=1e-2)
+                warm = LinearLR(opt, start_factor=0.1, total_iters=5)
+                cos = CosineAnnealingLR(opt, T_max=95)
+                other_sched = CosineAnnealingLR(other, T_max=100)
+                seq = SequentialLR(opt, [warm, cos], milestones=[5])
+                return {returned}
+    """
+    assert codes(source) == expected

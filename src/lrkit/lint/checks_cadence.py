@@ -7,7 +7,8 @@ import math
 from collections.abc import Iterator
 
 from lrkit.lint._cadence import BATCH, EPOCH, Cadence
-from lrkit.lint._facts import Binding, Func, Site, classify
+from lrkit.lint._facts import Binding, Site
+from lrkit.lint._lightning import lightning_schedulers
 from lrkit.lint._model import Model
 from lrkit.lint._names import dotted, tokens
 from lrkit.lint._rules import RULES, Finding
@@ -86,56 +87,6 @@ def epoch_sized(binding: Binding, model: Model, site: Site | None = None) -> boo
     return any(count is not None and 0 < largest <= count for count in counts)
 
 
-def _lightning(model: Model, func: Func) -> Iterator[tuple[ast.expr, str, ast.AST]]:
-    """(scheduler expression, interval, where) for each scheduler configure_optimizers returns."""
-
-    def resolve(node: ast.expr) -> ast.expr:
-        key = dotted(node)
-        if key is not None:
-            values = model.literals.get((id(func), key))
-            if values:
-                return values[-1]
-        return node
-
-    def config(written: ast.expr) -> Iterator[tuple[ast.expr, str, ast.AST]]:
-        node = resolve(written)
-        if isinstance(node, ast.Dict):
-            entries = {
-                k.value: v for k, v in zip(node.keys, node.values, strict=True) if isinstance(k, ast.Constant)
-            }
-            if "scheduler" in entries:
-                interval = entries.get("interval")
-                text = interval.value if isinstance(interval, ast.Constant) else "epoch"
-                yield entries["scheduler"], str(text), interval if interval is not None else written
-                return
-            if "lr_scheduler" in entries:
-                yield from config(entries["lr_scheduler"])
-                return
-        elif not isinstance(node, (ast.Constant, ast.List, ast.Tuple)):
-            yield node, "epoch", written
-
-    for value in func.returns:
-        value = resolve(value)
-        if isinstance(value, ast.Dict):
-            yield from config(value)
-        elif isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == 2:
-            second = resolve(value.elts[1])
-            if isinstance(second, (ast.List, ast.Tuple)):
-                for item in second.elts:
-                    yield from config(item)
-
-
-def _binding_of(model: Model, func: Func, node: ast.expr) -> Binding | None:
-    if isinstance(node, ast.Call):
-        found = classify(model.names.qualify(node.func))
-        if found is None:
-            return None
-        binding = Binding("<inline>", node, found[0], found[1], func, ())
-        return binding if binding.is_scheduler else None
-    key = dotted(node)
-    return None if key is None else model.lookup(key, func)
-
-
 def check_cadence(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
     """LR002 (per-batch schedule stepped per epoch) and LR003 (epoch schedule stepped per batch).
 
@@ -166,26 +117,20 @@ def check_cadence(model: Model, cadence: Cadence, path: str) -> Iterator[Finding
                 site.call,
                 f"{binding.cls} is sized in epochs but {site.key}.step() runs once per batch here",
             )
-    for func in model.funcs:
-        if func.name != "configure_optimizers":
-            continue
-        for node, interval, where in _lightning(model, func):
-            binding = _binding_of(model, func, node)
-            if binding is None:
-                continue
-            if interval == "epoch" and per_batch(binding, model):
-                yield per_epoch_rule.at(
-                    path,
-                    where,
-                    f"{binding.cls} is sized in updates but Lightning steps it once per epoch "
-                    "(the default 'interval': 'epoch')",
-                )
-            elif interval == "step" and epoch_sized(binding, model):
-                yield per_batch_rule.at(
-                    path,
-                    where,
-                    f"{binding.cls} is sized in epochs but Lightning steps it per batch ('interval': 'step')",
-                )
+    for binding, interval, where in lightning_schedulers(model):
+        if interval == "epoch" and per_batch(binding, model):
+            yield per_epoch_rule.at(
+                path,
+                where,
+                f"{binding.cls} is sized in updates but Lightning steps it once per epoch "
+                "(the default 'interval': 'epoch')",
+            )
+        elif interval == "step" and epoch_sized(binding, model):
+            yield per_batch_rule.at(
+                path,
+                where,
+                f"{binding.cls} is sized in epochs but Lightning steps it per batch ('interval': 'step')",
+            )
 
 
 def _steps(model: Model, site: Site, binding: Binding) -> int | None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from lrkit.lint._cadence import BATCH, Cadence
 from lrkit.lint._facts import Binding, Site, exclusive
+from lrkit.lint._lightning import lightning_schedulers
 from lrkit.lint._model import Model
 from lrkit.lint._names import dotted, is_scheduler_name
 from lrkit.lint._rules import RULES, Finding
@@ -97,6 +98,9 @@ def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Find
 def check_uncomposed(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
     """LR011: two schedulers stepped on one optimizer, neither inside SequentialLR/ChainedScheduler.
 
+    Stepped: by ``step()`` calls in the file, or by Lightning, which steps every scheduler that
+    ``configure_optimizers`` returns.
+
     Example:
         >>> from lrkit.lint import lint_source
         >>> code = (
@@ -137,3 +141,21 @@ def check_uncomposed(model: Model, cadence: Cadence, path: str) -> Iterator[Find
                     f"{earlier.call.lineno}) both step the optimizer `{optimizer}` without being composed",
                 )
                 break
+    yield from _lightning_uncomposed(model, path)
+
+
+def _lightning_uncomposed(model: Model, path: str) -> Iterator[Finding]:
+    rule = RULES["LR011"]
+    seen: dict[tuple[int, str], Binding] = {}
+    for binding, _, where in lightning_schedulers(model):
+        if binding.optimizer is None or model.canonical(binding.key, binding.func) in model.composed:
+            continue
+        key = (id(binding.func), binding.optimizer)
+        earlier = seen.setdefault(key, binding)
+        if earlier is not binding and earlier.call is not binding.call:
+            yield rule.at(
+                path,
+                where,
+                f"Lightning steps both {earlier.cls} (line {earlier.call.lineno}) and {binding.cls} "
+                f"(line {binding.call.lineno}) on the optimizer `{binding.optimizer}` without composing them",
+            )
