@@ -371,7 +371,9 @@ class Model:
 
     def _loop_call(self, func: ast.expr, name: str | None) -> None:
         """Note a call inside loops: its name, and whether it could step an optimizer."""
-        if name is not None:
+        # Functions of this file called from the loop: plain calls and methods of the same class
+        # (not ``model.train()``, which is no call of a function named ``train``).
+        if name is not None and (isinstance(func, ast.Name) or dotted(func) == f"self.{name}"):
             self._loops[-1].called.add(name)
         if isinstance(func, ast.Attribute):
             safe = name in _SAFE_METHODS or is_scheduler_name(dotted(func.value) or "")

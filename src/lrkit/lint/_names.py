@@ -92,7 +92,7 @@ def dotted(node: ast.AST) -> str | None:
     return ".".join(reversed(parts))
 
 
-_SCHED = re.compile(r"sched|^sch$|^lrs?_?s$|^lr_policy$", re.IGNORECASE)
+_SCHED = re.compile(r"sched|^sch$|^lr_policy$", re.IGNORECASE)
 _OPT = re.compile(r"^optim|^opt($|_|\d)|_opt$|_optim|_optimi[sz]er|optimi[sz]er$", re.IGNORECASE)
 
 
