@@ -213,6 +213,78 @@ TARGETS: list[tuple[str, list[str], int, float]] = [
 ]
 
 
+# -- lrkit.compat: torch's constructor calls with the import changed --------------------------------
+
+
+def compat_cases() -> list[Case]:
+    """lrkit.compat's classes, built exactly as the torch cases (same arguments, same curves)."""
+    from lrkit import compat
+
+    def cos(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        return compat.CosineAnnealingLR(opt, T_max=horizon).step
+
+    def onecycle(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        cycle = compat.OneCycleLR(opt, max_lr=LR, total_steps=horizon, pct_start=PCT, cycle_momentum=False)
+        return cycle.step
+
+    def onecycle_momentum(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        cycle = compat.OneCycleLR(
+            opt,
+            max_lr=LR,
+            total_steps=horizon,
+            pct_start=PCT,
+            base_momentum=BASE_MOMENTUM,
+            max_momentum=MAX_MOMENTUM,
+        )
+        return cycle.step
+
+    def sequential(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        ramp = compat.LinearLR(opt, start_factor=WARM_START, total_iters=WARMUP)
+        decay = compat.CosineAnnealingLR(opt, T_max=horizon - WARMUP)
+        return compat.SequentialLR(opt, [ramp, decay], milestones=[WARMUP]).step
+
+    def lambda_(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        return compat.LambdaLR(opt, _warmup_cosine(horizon)).step
+
+    def multistep(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        return compat.MultiStepLR(opt, MILESTONES).step
+
+    return [
+        Case("compat CosineAnnealingLR", cos, "cosine"),
+        Case("compat OneCycleLR(cycle_momentum=False)", onecycle, "one-cycle"),
+        Case("compat OneCycleLR (momentum cycling)", onecycle_momentum, "one-cycle+momentum", momentum=True),
+        Case("compat SequentialLR(LinearLR, CosineAnnealingLR)", sequential, "warmup+cosine"),
+        Case("compat LambdaLR(warmup + cosine)", lambda_, "warmup+cosine"),
+        Case("compat MultiStepLR", multistep, "multi-step"),
+    ]
+
+
+FAMILIES.append(compat_cases)
+# Appended after TARGETS on purpose: the targets are lrkit.Scheduler's; these rows are reported only.
+PAIRS.extend(
+    [
+        ("compat: CosineAnnealingLR", "torch CosineAnnealingLR", "compat CosineAnnealingLR"),
+        (
+            "compat: OneCycleLR",
+            "torch OneCycleLR(cycle_momentum=False)",
+            "compat OneCycleLR(cycle_momentum=False)",
+        ),
+        (
+            "compat: OneCycleLR + momentum",
+            "torch OneCycleLR (momentum cycling)",
+            "compat OneCycleLR (momentum cycling)",
+        ),
+        (
+            "compat: SequentialLR",
+            "torch SequentialLR(LinearLR, CosineAnnealingLR)",
+            "compat SequentialLR(LinearLR, CosineAnnealingLR)",
+        ),
+        ("compat: LambdaLR", "torch LambdaLR(warmup + cosine)", "compat LambdaLR(warmup + cosine)"),
+        ("compat: MultiStepLR", "torch MultiStepLR", "compat MultiStepLR"),
+    ]
+)
+
+
 # -- measurement ---------------------------------------------------------------------------------
 
 
