@@ -121,3 +121,12 @@ def test_scalar_equals_vector(start: float, end: float, power: float, steps: int
     assert np.all(s(grid) >= 0)
     assert s(0) == start
     assert s(steps) == end
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (3, 2)])
+def test_arrays_of_any_shape(shape: tuple[int, ...]) -> None:
+    for s in (power_decay(steps=10), power_decay(0.5, 0.2, steps=10)):
+        grid = np.linspace(0.0, 12.0, int(np.prod(shape))).reshape(shape) if shape else np.array(3.0)
+        values = s(grid)
+        assert values.shape == grid.shape
+        np.testing.assert_array_equal(values, np.vectorize(lambda v, s=s: s(float(v)), otypes=[float])(grid))

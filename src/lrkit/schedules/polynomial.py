@@ -80,12 +80,19 @@ class Polynomial(Schedule):
         return float(self.start * float(np.exp(x)) + self.end * -float(np.expm1(x)))
 
     def _over(self, t: FloatArray) -> FloatArray:
+        if t.ndim == 0:  # the in-place steps below need arrays; numpy gives scalars for 0-d input
+            return self._over(t.reshape(1)).reshape(())
         n = float(self.steps)  # type: ignore[arg-type]
-        q = 1.0 - np.minimum(t, n) / n
+        # In place on one new array: the same operations as `_at`, fewer passes over memory.
+        q = np.minimum(t, n)
+        q /= n
+        np.subtract(1.0, q, out=q)
         if self.end <= self.start:
-            w = np.power(q, self.power)
-            if self.end == 0.0:  # the common decay to 0: the same numbers, without the second term
-                return np.asarray(self.start * w, dtype=np.float64)
+            w = np.power(q, self.power, out=q)
+            if self.end == 0.0:  # the common decay to 0: start * w + 0.0 is start * w
+                if self.start != 1.0:
+                    w *= self.start
+                return w
             return np.asarray(self.start * w + self.end * (1.0 - w), dtype=np.float64)
         with np.errstate(divide="ignore"):  # log(0) = -inf gives w = 0 and 1 - w = 1 exactly
             x = self.power * np.log(q)

@@ -85,13 +85,20 @@ class PowerDecay(Schedule):
         return float(self.start * -float(np.expm1(x)) + self.end * float(np.exp(x)))
 
     def _over(self, t: FloatArray) -> FloatArray:
+        if t.ndim == 0:  # the in-place steps below need arrays; numpy gives scalars for 0-d input
+            return self._over(t.reshape(1)).reshape(())
         n = float(self.steps)  # type: ignore[arg-type]
-        p = np.minimum(t, n) / n
+        p = np.minimum(t, n)
+        p /= n
         if self.power == 0.5:
             root = np.sqrt(p)
+            if self.end == 0.0:  # the common decay to 0: start * w + 0.0 is start * w, in place
+                w = np.subtract(1.0, p, out=p)
+                w /= np.add(1.0, root, out=root)
+                if self.start != 1.0:
+                    w *= self.start
+                return w
             w = (1.0 - p) / (1.0 + root)
-            if self.end == 0.0:  # the common decay to 0: the same numbers, without the second term
-                return np.asarray(self.start * w, dtype=np.float64)
             return np.asarray(self.start * w + self.end * root, dtype=np.float64)
         with np.errstate(divide="ignore"):  # log(0) = -inf gives w = 1, v = 0 exactly
             x = self.power * np.log(p)

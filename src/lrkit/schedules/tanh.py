@@ -92,14 +92,28 @@ class TanhDecay(Schedule):
         return float(self.start * w + self.end * (e * w))
 
     def _over(self, t: FloatArray) -> FloatArray:
+        if t.ndim == 0:  # the in-place steps below need arrays; numpy gives scalars for 0-d input
+            return self._over(t.reshape(1)).reshape(())
         n = float(self.steps)  # type: ignore[arg-type]
-        p = np.minimum(t, n) / n
-        z = self.lower * (1.0 - p) + self.upper * p
-        e = np.exp(2.0 * z)
-        w = 1.0 / (1.0 + e)
-        # end = 0 (the common decay to 0): start * w + 0.0 is start * w, one pass fewer.
-        curve = self.start * w if self.end == 0.0 else self.start * w + self.end * (e * w)
-        return np.asarray(np.where(t >= n, float(self.end), curve), dtype=np.float64)
+        p = np.minimum(t, n)
+        p /= n
+        z = np.subtract(1.0, p)
+        z *= self.lower
+        p *= self.upper
+        z += p  # lower * (1 - p) + upper * p
+        z *= 2.0
+        e = np.exp(z, out=z)
+        if self.end == 0.0:  # the common decay to 0: start * w + 0.0 is start * w, in place
+            w = np.add(1.0, e, out=e)
+            np.divide(1.0, w, out=w)
+            if self.start != 1.0:
+                w *= self.start
+            curve = w
+        else:
+            w = 1.0 / (1.0 + e)
+            curve = self.start * w + self.end * (e * w)
+        curve[t >= n] = float(self.end)
+        return curve
 
 
 tanh_decay = TanhDecay
