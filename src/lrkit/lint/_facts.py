@@ -47,7 +47,7 @@ def classify(qualname: str | None) -> tuple[str, str] | None:
         return ("compat", last)
     if qualname in ("lrkit.Scheduler", "lrkit.scheduler.Scheduler"):
         return ("lrkit", "Scheduler")
-    if last in _HF_SCHEDULES and (module.startswith(("transformers", "diffusers")) or not module):
+    if last in _HF_SCHEDULES and module.startswith(("transformers", "diffusers")):
         return ("hf", last)
     if module.startswith("timm.scheduler"):
         return ("timm", last)
