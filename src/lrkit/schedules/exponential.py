@@ -54,8 +54,9 @@ class Exponential(Schedule):
         staircase: hold each value for `every` steps (optax's and Keras' `staircase`).
 
     Raises:
-        ValueError: both modes or neither, a rate outside (0, 1], `every` set without staircase in
-            the length mode, a geometric decay from or to 0, a bad `base`.
+        ValueError: both modes, a rate outside (0, 1], `every` set without staircase in the length
+            mode, a geometric decay from or to 0, a bad `base` or length.
+        TypeError: neither mode (no `rate` and no `end`), a value of the wrong type.
 
     Example:
         >>> from lrkit import exponential
