@@ -146,10 +146,9 @@ class CyclicLR(CompatScheduler):
             ]
         else:
             # The function gives rates: scaled by absolute(1.0), they are factors of any base.
-            lr = [
-                scale(function(wave.rising(lo, hi)), absolute(1.0))
-                for lo, hi in zip(lows, highs, strict=True)
-            ]
+            ranges = list(zip(lows, highs, strict=True))
+            rising = {r: scale(function(wave.rising(*r)), absolute(1.0)) for r in dict.fromkeys(ranges)}
+            lr = [rising[r] for r in ranges]
         hparams = None
         if self.cycle_momentum:
             key = _momentum_key(owner, optimizer)
@@ -161,12 +160,9 @@ class CyclicLR(CompatScheduler):
                 _real(owner, "max_momentum", v) for v in per_group(owner, "max_momentum", max_momentum, n)
             ]
             _prepare_momentum(optimizer, key)
-            hparams = {
-                "momentum": [
-                    function(wave.falling(b, m))
-                    for b, m in zip(self.base_momentums, self.max_momentums, strict=True)
-                ]
-            }
+            pairs = list(zip(self.base_momentums, self.max_momentums, strict=True))
+            falling = {pair: function(wave.falling(*pair)) for pair in dict.fromkeys(pairs)}
+            hparams = {"momentum": [falling[pair] for pair in pairs]}
         super().__init__(optimizer, lr, last_epoch, hparams=hparams, bases=[1.0] * n)
         self.base_lrs = self._public_bases()
 
@@ -323,12 +319,13 @@ class OneCycleLR(CompatScheduler):
                 phases = [(ends[0], "max", "base"), (ends[1], "base", "max"), (ends[2], "max", "max")]
             else:
                 phases = [(ends[0], "max", "base"), (ends[2], "base", "max")]
-            hparams = {
-                "momentum": [
-                    function(_momentum_curve(phases, {"max": top, "base": low}, anneal, steps))
-                    for low, top in zip(bases, tops, strict=True)
-                ]
-            }
+            # Groups with the same momentum range share one schedule (one evaluation per step).
+            curves: dict[tuple[float, float], Schedule] = {}
+            for low, top in zip(bases, tops, strict=True):
+                if (low, top) not in curves:
+                    curve = _momentum_curve(phases, {"max": top, "base": low}, anneal, steps)
+                    curves[(low, top)] = function(curve)
+            hparams = {"momentum": [curves[pair] for pair in zip(bases, tops, strict=True)]}
             _prepare_momentum(optimizer, key)
         super().__init__(optimizer, lr, last_epoch, hparams=hparams, bases=[1.0] * n)
         self.base_lrs = self._public_bases()
