@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from lrkit._validate import check_choice, check_length, fail
-from lrkit.schedules._base import FloatArray, Run, Schedule, check_value, schedule_class
+from lrkit.schedules._base import FloatArray, Run, Schedule, check_value, scalar_power, schedule_class
 
 __all__ = ["Warmup", "warmup"]
 
@@ -124,7 +124,7 @@ class Warmup(Schedule):
             return start + (target - start) * p
         if self.shape == "cosine":
             return start + (target - start) * (1.0 - math.cos(math.pi * p)) / 2.0
-        return float(start * (target / start) ** p)
+        return float(start * scalar_power(target / start, p))
 
     def _over(self, t: FloatArray) -> FloatArray:
         n = float(self.steps)
