@@ -485,3 +485,15 @@ def test_cycle_momentum_needs_momentum_or_betas():
         T.CyclicLR(opt, 0.01, 0.1)
     with pytest.raises(ValueError, match="`cycle_momentum`"):
         C.CyclicLR(opt, 0.01, 0.1)
+
+
+def test_numpy_arguments_give_a_weights_only_state():
+    # torch stores numpy hyperparameters as-is, and weights_only loading then fails (baseline 4C).
+    import numpy as np
+
+    opt = make_optimizer()
+    sched = C.CosineAnnealingLR(opt, T_max=np.int64(100), eta_min=np.float64(0.0))
+    one = C.OneCycleLR(make_optimizer(), max_lr=np.float64(0.1), total_steps=np.int64(50))
+    for scheduler in (sched, one):
+        state = roundtrip(scheduler.state_dict())
+        assert state == scheduler.state_dict()
