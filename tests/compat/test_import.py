@@ -1,4 +1,4 @@
-"""`lrkit.compat` is imported on demand: `import lrkit` stays free of torch; the module mirrors torch's names."""
+"""`lrkit.compat` is imported on demand (`import lrkit` stays free of torch) and mirrors torch's names."""
 
 from __future__ import annotations
 
