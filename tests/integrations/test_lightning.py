@@ -1,0 +1,164 @@
+"""Lightning trains a tiny model on CPU with an lrkit.Scheduler (interval="step").
+
+Checked: the rate each optimizer update used (against torch's own schedulers), a plateau phase fed
+by `PlateauCallback`, exact resume through Lightning's checkpoints (at an epoch boundary and in the
+middle of an epoch), and the configuration checks.
+"""
+
+import logging
+import warnings
+
+import pytest
+import torch
+
+pl = pytest.importorskip("lightning.pytorch")
+
+from lrkit import Scheduler, cosine, plateau, product  # noqa: E402
+from lrkit.distributed import run_totals  # noqa: E402
+from lrkit.integrations.lightning import PlateauCallback, scheduler_config  # noqa: E402
+
+SAMPLES, BATCH, ACCUM = 20, 4, 2  # 5 batches per epoch, 3 optimizer updates (the last one flushed)
+PER_EPOCH = run_totals(SAMPLES, BATCH, accumulation=ACCUM).updates_per_epoch
+VAL = [1.0, 1.0, 0.75, 0.75, 0.75, 0.5]  # float32-exact, logged once per epoch
+
+
+class Tiny(pl.LightningModule):
+    def __init__(self, schedule, total, interval="step"):
+        super().__init__()
+        torch.manual_seed(0)
+        self.layer = torch.nn.Linear(2, 1)
+        self.schedule, self.total, self.interval = schedule, total, interval
+        self.used = []
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        return torch.nn.functional.mse_loss(self.layer(x), y)
+
+    def on_before_optimizer_step(self, optimizer):
+        self.used.append(optimizer.param_groups[0]["lr"])
+
+    def validation_step(self, batch, batch_idx):
+        self.log("val_loss", VAL[self.current_epoch])
+
+    def configure_optimizers(self):
+        opt = torch.optim.SGD(self.parameters(), lr=0.1)
+        sched = Scheduler(opt, self.schedule, total=self.total)
+        config = scheduler_config(sched, name="lrkit")
+        config["interval"] = self.interval
+        return {"optimizer": opt, "lr_scheduler": config}
+
+
+def loader():
+    gen = torch.Generator().manual_seed(0)
+    data = torch.utils.data.TensorDataset(torch.randn(SAMPLES, 2, generator=gen), torch.randn(SAMPLES, 1))
+    return torch.utils.data.DataLoader(data, batch_size=BATCH)
+
+
+def fit(model, epochs, tmp_path, callbacks=(), ckpt_path=None, checkpointing=False):
+    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
+    trainer = pl.Trainer(
+        accelerator="cpu",
+        devices=1,
+        max_epochs=epochs,
+        accumulate_grad_batches=ACCUM,
+        logger=False,
+        enable_checkpointing=checkpointing,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        default_root_dir=tmp_path,
+        callbacks=list(callbacks),
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*(num_workers|bottleneck|LeafSpec|isinstance).*")
+        # Resuming from the mid-epoch checkpoint on purpose (the rates stay exact: tested).
+        warnings.filterwarnings("ignore", message=".*(ended before the epoch|callbacks used to create).*")
+        trainer.fit(model, loader(), loader(), ckpt_path=ckpt_path)
+    return trainer
+
+
+def torch_rates(make, updates):
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    ref = make(opt)
+    out = []
+    for _ in range(updates):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        ref.step()
+    return out
+
+
+def test_rates_per_optimizer_update_with_accumulation(tmp_path):
+    epochs = 3
+    total = run_totals(SAMPLES, BATCH, accumulation=ACCUM, epochs=epochs).updates
+    model = Tiny(cosine(), total)
+    trainer = fit(model, epochs, tmp_path)
+    assert trainer.global_step == total == 9
+    expected = torch_rates(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=total), total)
+    assert model.used == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert trainer.lr_scheduler_configs[0].scheduler.updates == total
+
+
+def test_plateau_phase_gets_the_monitored_metric(tmp_path):
+    epochs = 5
+    model = Tiny(plateau(factor=0.5, patience=0), None)
+    fit(model, epochs, tmp_path, callbacks=[PlateauCallback("val_loss")])
+    # torch's ReduceLROnPlateau fed the same metrics: epoch e's updates use the lr after e evaluations.
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+    expected = []
+    for epoch in range(epochs):
+        expected += [opt.param_groups[0]["lr"]] * PER_EPOCH
+        ref.step(VAL[epoch])
+    assert model.used == expected
+    assert len(set(expected)) > 1  # it did reduce
+
+
+def run_with_resume(tmp_path, schedule, total, epochs):
+    callback = PlateauCallback("val_loss")
+    whole = Tiny(schedule, total)
+    checkpoint = pl.callbacks.ModelCheckpoint(
+        dirpath=tmp_path / "mid", every_n_train_steps=4, save_top_k=-1, filename="{step}"
+    )
+    fit(whole, epochs, tmp_path / "whole", [callback, checkpoint], checkpointing=True)
+    first = Tiny(schedule, total)
+    trainer = fit(first, 2, tmp_path / "first", [callback])
+    trainer.save_checkpoint(tmp_path / "epoch2.ckpt")
+    second = Tiny(schedule, total)
+    fit(second, epochs, tmp_path / "second", [callback], ckpt_path=tmp_path / "epoch2.ckpt")
+    middle = Tiny(schedule, total)
+    fit(middle, epochs, tmp_path / "middle", [callback], ckpt_path=tmp_path / "mid" / "step=4.ckpt")
+    return whole.used, first.used + second.used, whole.used[:4] + middle.used
+
+
+def test_resume_through_lightning_checkpoints_is_exact(tmp_path):
+    epochs = 4
+    total = epochs * PER_EPOCH
+    schedule = product([cosine(end=0.1), plateau(factor=0.5, patience=0)])
+    whole, at_epoch, mid_epoch = run_with_resume(tmp_path, schedule, total, epochs)
+    assert len(whole) == total
+    assert at_epoch == whole  # bit for bit, plateau counters included
+    assert mid_epoch == whole
+
+
+def test_epoch_interval_is_refused(tmp_path):
+    model = Tiny(plateau(), None, interval="epoch")
+    with pytest.raises(ValueError, match="interval='epoch'"):
+        fit(model, 1, tmp_path, callbacks=[PlateauCallback("val_loss")])
+
+
+def test_callback_needs_a_plateau_and_the_metric(tmp_path):
+    with pytest.raises(ValueError, match=r"no lrkit\.Scheduler returned by configure_optimizers has one"):
+        fit(Tiny(cosine(), 3), 1, tmp_path, callbacks=[PlateauCallback("val_loss")])
+    with pytest.raises(ValueError, match=r"no such logged metric.*'val_loss'"):
+        fit(Tiny(plateau(), None), 1, tmp_path, callbacks=[PlateauCallback("val_acc")])
+
+
+def test_arguments():
+    with pytest.raises(TypeError, match=r"Argument `monitor` of PlateauCallback\(\)"):
+        PlateauCallback("")
+    with pytest.raises(ValueError, match=r"Argument `reduce` of PlateauCallback\(\)"):
+        PlateauCallback("val_loss", reduce="avg")
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    with pytest.raises(TypeError, match=r"Argument `scheduler` of scheduler_config\(\)"):
+        scheduler_config(torch.optim.lr_scheduler.StepLR(opt, 1))
