@@ -213,21 +213,27 @@ OVERWRITING = {
     "cyclic": lambda o, m: m.CyclicLR(o, 0.01, 0.2, 9, cycle_momentum=False),
     "warm_restarts": lambda o, m: m.CosineAnnealingWarmRestarts(o, 10, 2, 0.001),
 }
-ANY_CHILD = {**MULTIPLICATIVE, **OVERWRITING, "cos_eta": lambda o, m: m.CosineAnnealingLR(o, 25, 0.002)}
+ANY_CHILD = {
+    **MULTIPLICATIVE,
+    **OVERWRITING,
+    "cos_eta": lambda o, m: m.CosineAnnealingLR(o, 25, 0.002),
+    "cyclic_momentum": lambda o, m: m.CyclicLR(o, 0.01, 0.2, 6, 4, base_momentum=0.7, max_momentum=0.85),
+}
 
 
 @CASES
 @given(
     names=st.lists(st.sampled_from(sorted(ANY_CHILD)), min_size=2, max_size=4),
     gaps=st.lists(st.integers(1, 80), min_size=3, max_size=3),
+    kind=st.sampled_from(["sgd", "adam"]),
 )
-def test_sequential_lr(names, gaps):
+def test_sequential_lr(names, gaps, kind):
     milestones = [sum(gaps[: i + 1]) for i in range(len(names) - 1)]
 
     def build(o, m):
         return m.SequentialLR(o, [ANY_CHILD[n](o, m) for n in names], milestones)
 
-    check("SequentialLR", build)
+    check("SequentialLR", build, kind=kind)
 
 
 @CASES

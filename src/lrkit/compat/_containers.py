@@ -15,10 +15,11 @@ import torch
 
 from lrkit._validate import fail
 from lrkit.compat._base import CompatScheduler, initial_bases
+from lrkit.compat._cyclic import _prepare_momentum
 from lrkit.compat._functions import MultiplicativeLR
 from lrkit.compat._plateau import ReduceLROnPlateau
 from lrkit.compat._steps import CosineAnnealingLR
-from lrkit.schedules import Schedule, product, scale, sequence
+from lrkit.schedules import Schedule, constant, product, scale, sequence
 
 __all__ = ["ChainedScheduler", "SequentialLR"]
 
@@ -67,6 +68,31 @@ def _phases(children: list[CompatScheduler], marks: list[int], g: int, base: flo
             phase = scale(phase, left * float(child.lr_lambdas[g](0)))
         phases.append(phase)
     return tuple(phases)
+
+
+def _momentum_phases(children: list[CompatScheduler], marks: list[int], n: int) -> list[Schedule] | None:
+    """Each group's momentum (or beta1) when a child cycles it (CyclicLR, OneCycleLR), as in torch:
+    a cycling child's phase follows its curve; in the other phases the value holds where the last
+    cycling phase left it (before the first one: what the last-built cycling child wrote). Values
+    are absolute (the container's momentum base is 1.0, as the cycling children's)."""
+    cycling = [child for child in children if len(child._tracks) > 1]
+    if not cycling:
+        return None
+    written = [float(v) for v in cycling[-1]._tracks[1].values]
+    out: list[Schedule] = []
+    for g in range(n):
+        held = written[g]
+        phases: list[Schedule] = []
+        for i, child in enumerate(children):
+            if len(child._tracks) > 1:
+                curve = child._tracks[1].definitions[g]
+                phases.append(curve)
+                if i < len(marks):
+                    held = curve.resolve(base=1.0)(marks[i] - (marks[i - 1] if i else 0) - 1)
+            else:
+                phases.append(constant(held))
+        out.append(sequence(tuple(phases), tuple(marks)) if marks else phases[0])
+    return out
 
 
 def _plateaus(container: CompatScheduler) -> bool:
@@ -131,7 +157,11 @@ class SequentialLR(CompatScheduler):
         single: Schedule | list[Schedule] = (
             per_group[0] if all(s is per_group[0] for s in per_group) else per_group
         )
-        super().__init__(optimizer, single, last_epoch, bases=bases)
+        momentum = _momentum_phases(children, marks, len(bases))
+        if momentum is not None:
+            _prepare_momentum(optimizer, "betas" if "betas" in optimizer.defaults else "momentum")
+        hparams = None if momentum is None else {"momentum": momentum}
+        super().__init__(optimizer, single, last_epoch, bases=bases, hparams=hparams)
         _adopt(self, children)
 
     def step(self, metrics: SupportsFloat | None = None) -> None:  # type: ignore[override]
