@@ -4,12 +4,14 @@ Imports only the standard library and numpy (never torch, never a plotting libra
 """
 
 from lrkit.schedules._base import REGISTRY, Absolute, Schedule
+from lrkit.schedules.add import Add, add
 from lrkit.schedules.bounds import Ceiling, Floor, Scale, ceiling, floor, scale
 from lrkit.schedules.constant import Constant, constant
 from lrkit.schedules.cosine import Cosine, cosine
 from lrkit.schedules.cyclic import Cyclic, cyclic
 from lrkit.schedules.exponential import Exponential, exponential
 from lrkit.schedules.extrapolate import Extrapolate, extrapolate
+from lrkit.schedules.inverse_power import InversePower, inverse_power
 from lrkit.schedules.inverse_sqrt import InverseSqrt, inverse_sqrt
 from lrkit.schedules.linear import Linear, linear
 from lrkit.schedules.noise import Noise, noise
@@ -21,6 +23,7 @@ from lrkit.schedules.power_decay import PowerDecay, power_decay
 from lrkit.schedules.product import Product, product
 from lrkit.schedules.restarts import Restarts, restarts
 from lrkit.schedules.sequence import Sequence, sequence
+from lrkit.schedules.staircase import Staircase, staircase
 from lrkit.schedules.steps import (
     MultiStep,
     PiecewiseConstant,
@@ -29,8 +32,10 @@ from lrkit.schedules.steps import (
     piecewise_constant,
     step_decay,
 )
+from lrkit.schedules.stretch import Stretch, stretch
 from lrkit.schedules.tanh import TanhDecay, tanh_decay
 from lrkit.schedules.warmup import Warmup, warmup
+from lrkit.schedules.warp import Warp, warp
 from lrkit.schedules.wsd import Wsd, wsd
 
 absolute = Absolute
@@ -38,6 +43,7 @@ absolute = Absolute
 __all__ = [
     "REGISTRY",
     "Absolute",
+    "Add",
     "Ceiling",
     "Constant",
     "Cosine",
@@ -45,6 +51,7 @@ __all__ = [
     "Exponential",
     "Extrapolate",
     "Floor",
+    "InversePower",
     "InverseSqrt",
     "Linear",
     "MultiStep",
@@ -60,11 +67,15 @@ __all__ = [
     "Scale",
     "Schedule",
     "Sequence",
+    "Staircase",
     "StepDecay",
+    "Stretch",
     "TanhDecay",
     "Warmup",
+    "Warp",
     "Wsd",
     "absolute",
+    "add",
     "ceiling",
     "constant",
     "cosine",
@@ -72,6 +83,7 @@ __all__ = [
     "exponential",
     "extrapolate",
     "floor",
+    "inverse_power",
     "inverse_sqrt",
     "linear",
     "multi_step",
@@ -86,8 +98,11 @@ __all__ = [
     "restarts",
     "scale",
     "sequence",
+    "staircase",
     "step_decay",
+    "stretch",
     "tanh_decay",
     "warmup",
+    "warp",
     "wsd",
 ]

@@ -1,0 +1,75 @@
+"""Stretch: a schedule on a clock running `factor` times as fast (real-valued periods)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from fractions import Fraction
+
+from lrkit._validate import check_number, fail
+from lrkit.schedules._base import FloatArray, Run, Schedule, schedule_class
+
+__all__ = ["Stretch", "stretch"]
+
+
+@schedule_class("stretch")
+class Stretch(Schedule):
+    """The schedule on a faster (or slower) clock: ``f(t) = schedule(factor * t)``.
+
+    A shape over ``L`` whole steps then lasts ``L / factor`` steps, any real number: lrkit's
+    lengths stay whole steps, and a real period is a stretched integer one. transformers'
+    ``cosine`` with ``num_cycles`` ``n`` over ``D`` steps is
+    ``stretch(extrapolate(cosine(steps=D)), 2 * n)``, ``0.5 * (1 + cos(2 * pi * n * t / D))``.
+
+    The child sees the window in its own clock: a span of ``S`` steps is ``factor * S`` of the
+    child's steps, rounded up to whole steps when it is not whole (a child length of None, "the
+    rest of the window", then ends at most one of its steps after the window). Once the child
+    holds (horizon ``h``), the stretch holds from ``h / factor``.
+
+    Args:
+        schedule: the schedule to evaluate on the scaled clock.
+        factor: the clock's speed, a finite number > 0; 1 is the identity, 2 runs twice as fast.
+
+    Raises:
+        TypeError: `schedule` is not a schedule.
+        ValueError: `factor` <= 0 or not finite.
+
+    Example:
+        >>> from lrkit import linear, stretch
+        >>> s = stretch(linear(1.0, 0.0, steps=3), 1.5)
+        >>> [s(t) for t in range(4)]
+        [1.0, 0.5, 0.0, 0.0]
+    """
+
+    schedule: Schedule
+    factor: float
+
+    positional = ("schedule", "factor")
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.schedule, Schedule):
+            raise fail("stretch", "schedule", self.schedule, "a schedule", kind=TypeError)
+        factor = check_number("stretch", "factor", self.factor, low=0.0, low_open=True)
+        object.__setattr__(self, "factor", factor)
+
+    def _child_run(self, run: Run, field: str) -> Run:
+        if run.span is None:
+            return run
+        return run.within(math.ceil(Fraction(repr(self.factor)) * run.span))
+
+    @property
+    def horizon(self) -> float | None:
+        inner = self.schedule.horizon
+        return None if inner is None else inner / self.factor
+
+    def _at(self, t: float) -> float:
+        return self.schedule._at(self.factor * t)
+
+    def _over(self, t: FloatArray) -> FloatArray:
+        return self.schedule._over(self.factor * t)
+
+    def _active_children(self, t: float) -> Iterator[tuple[str | tuple[str, int], Schedule, float]]:
+        yield "schedule", self.schedule, self.factor * t
+
+
+stretch = Stretch
