@@ -58,18 +58,17 @@ def once_per_update(prepared: Any) -> Any:
         TypeError: not an ``AcceleratedScheduler``, or one that does not wrap an `lrkit.Scheduler`.
 
     Example:
+        In a training script: ``sched = once_per_update(accelerator.prepare(lrkit.Scheduler(...)))``.
+        Here the wrapper is built by hand, as ``accelerator.prepare`` builds it:
+
         >>> import torch
-        >>> from accelerate import Accelerator
+        >>> from accelerate.scheduler import AcceleratedScheduler
         >>> from lrkit import Scheduler, cosine
         >>> from lrkit.integrations.accelerate import once_per_update
-        >>> accelerator = Accelerator(cpu=True)
-        >>> model = torch.nn.Linear(2, 1)
-        >>> opt = torch.optim.SGD(model.parameters(), lr=0.1)
-        >>> model, opt = accelerator.prepare(model, opt)
-        >>> sched = once_per_update(accelerator.prepare(Scheduler(opt, cosine(), total=100)))
-        >>> opt.step(); sched.step()
-        >>> sched.scheduler.updates
-        1
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> prepared = AcceleratedScheduler(Scheduler(opt, cosine(), total=100), opt)
+        >>> once_per_update(prepared) is prepared, prepared.split_batches
+        (True, True)
     """
     if not isinstance(prepared, AcceleratedScheduler):
         raise fail(
