@@ -10,6 +10,7 @@ run (see conftest.py).
 from __future__ import annotations
 
 import math
+import types
 
 import pytest
 from _compat_harness import BASES, COMPAT, RTOL, TORCH, record, relative_difference, run
@@ -286,3 +287,17 @@ def test_reduce_lr_on_plateau_modes_thresholds_cooldown_min_lr(data):
 def test_one_group_and_a_single_float_rate(kind):
     for name, build in MULTIPLICATIVE.items():
         check(f"one group: {name}", build, bases=(0.25,), kind=kind)
+
+
+@CASES
+@given(t0=st.integers(1, 12), t_mult=st.integers(1, 3), iters=st.integers(1, 7), epochs=st.integers(1, 30))
+def test_cosine_annealing_warm_restarts_stepped_with_fractional_epochs(t0, t_mult, iters, epochs):
+    # torch's documented per-batch use: scheduler.step(epoch + i / iters).
+    positions = [e + i / iters for e in range(epochs) for i in range(iters)]
+
+    def build(o, m):
+        scheduler = m.CosineAnnealingWarmRestarts(o, t0, t_mult, 0.001)
+        feed = iter(positions)
+        return types.SimpleNamespace(step=lambda: scheduler.step(next(feed)), inner=scheduler)
+
+    check("CosineAnnealingWarmRestarts.step(epoch)", build, steps=len(positions))

@@ -283,6 +283,7 @@ class CompatScheduler(Scheduler):
             "format": FORMAT,
             "class": type(self).__name__,
             "last_epoch": int(self.last_epoch),
+            "position": float(self._updates),
             "_step_count": int(self._step_count),
             "base_lrs": [float(b) for b in self._lr.bases],
             "bases": {track.key: [float(b) for b in track.bases] for track in self._tracks},
@@ -336,6 +337,10 @@ class CompatScheduler(Scheduler):
         self._load_extra(dict(state_dict.get("extra", {})))
         self._step_count = int(state_dict["_step_count"])
         self._jump(int(state_dict["last_epoch"]))
+        position = float(state_dict.get("position", self.last_epoch))
+        if position != self.last_epoch:  # a fractional position (CosineAnnealingWarmRestarts.step(epoch))
+            self._updates = position  # type: ignore[assignment]
+            self._apply()
 
     def _load_torch(self, state: dict[str, Any]) -> None:
         owner = f"{type(self).__name__}.load_state_dict"

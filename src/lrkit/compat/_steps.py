@@ -7,6 +7,7 @@ step counting. ``lr_g(t) = base_g * preset(t)`` where ``t`` is the number of ``s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -15,6 +16,7 @@ import torch
 from lrkit._validate import check_int, check_number
 from lrkit.compat._base import CompatScheduler
 from lrkit.presets import pytorch as presets
+from lrkit.scheduler import Scheduler
 from lrkit.schedules import Schedule, constant
 
 __all__ = [
@@ -292,6 +294,7 @@ class CosineAnnealingWarmRestarts(CompatScheduler):
     """
 
     overwrites: ClassVar[bool] = True
+    _checks_order: ClassVar[bool] = False  # torch's CosineAnnealingWarmRestarts.step never checks
 
     def __init__(
         self,
@@ -303,3 +306,23 @@ class CosineAnnealingWarmRestarts(CompatScheduler):
     ) -> None:
         self.T_0, self.T_mult, self.eta_min = T_0, T_mult, eta_min
         super().__init__(optimizer, presets.CosineAnnealingWarmRestarts(T_0, T_mult, eta_min), last_epoch)
+
+    def step(self, epoch: float | None = None) -> None:  # type: ignore[override]
+        """Advance by one step, or go to `epoch` (a float: the position within the epochs), as torch.
+
+        torch's documented per-batch use, ``scheduler.step(epoch + i / iters)``, works and, as in
+        torch, gives no deprecation or ordering warning; `last_epoch` is ``floor(epoch)``.
+
+        Raises:
+            ValueError: a negative `epoch`.
+            RuntimeError: this scheduler is a child of a container.
+        """
+        self._owned()
+        if epoch is None:
+            Scheduler.step(self)
+            self.last_epoch = math.floor(self._updates)
+            return
+        position = check_number("CosineAnnealingWarmRestarts.step", "epoch", epoch, low=0.0)
+        self._updates = position  # type: ignore[assignment]
+        self.last_epoch = math.floor(position)
+        self._apply()
