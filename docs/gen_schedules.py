@@ -61,6 +61,11 @@ EXAMPLES: dict[str, Example] = {
     "ceiling": Example("ceiling(linear(0.0, 2.0), 1.0)", 100),
     "extrapolate": Example("extrapolate(cosine(end=0.1, steps=40))", 200),
     "noise": Example("noise(cosine(end=0.1), std=0.05, seed=1)", 200),
+    "inverse_power": Example("inverse_power(timescale=10, power=1.0)", 200),
+    "add": Example("add([linear(0.9, 0.0), constant(0.1)])", 100),
+    "staircase": Example("staircase(cosine(end=0.1), every=10)", 100),
+    "stretch": Example("stretch(restarts(cosine(steps=20), period=20), 1.5)", 200),
+    "warp": Example("warp(cosine(steps=100), 2.0)", 100),
     "wsd": Example("wsd(warmup=0.05, decay=0.2, decay_shape='1-sqrt', end=0.1)", 200),
 }
 
