@@ -53,7 +53,7 @@ class _FunctionScheduler(CompatScheduler):
     def __init__(self, optimizer: torch.optim.Optimizer, lr_lambda: Any, last_epoch: int = -1) -> None:
         owner = type(self).__name__
         if not isinstance(optimizer, torch.optim.Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+            raise fail(owner, "optimizer", optimizer, "a torch.optim.Optimizer", kind=TypeError)
         fns = _functions(owner, self._name, lr_lambda, len(optimizer.param_groups))
         self.lr_lambdas = fns
         built: dict[int, Any] = {}
