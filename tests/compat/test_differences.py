@@ -497,3 +497,46 @@ def test_numpy_arguments_give_a_weights_only_state():
     for scheduler in (sched, one):
         state = roundtrip(scheduler.state_dict())
         assert state == scheduler.state_dict()
+
+
+# -- smaller differences ------------------------------------------------------------------------------
+
+
+def test_get_lr_warns_as_torch_and_returns_the_current_rates():
+    opt = make_optimizer()
+    sched = C.ExponentialLR(opt, 0.5)
+    opt.step()
+    sched.step()
+    with pytest.warns(UserWarning, match=r"please use `get_last_lr\(\)`"):
+        assert sched.get_lr() == [g["lr"] for g in opt.param_groups]
+
+
+def test_tensor_rates_stay_the_same_tensors_and_get_last_lr_gives_floats():
+    params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
+    tensors = [torch.tensor(0.1), torch.tensor(0.02)]
+    opt = torch.optim.SGD([{"params": [p], "lr": t} for p, t in zip(params, tensors, strict=True)])
+    sched = C.StepLR(opt, 1, 0.5)
+    opt.step()
+    sched.step()
+    assert [g["lr"] for g in opt.param_groups] == tensors  # the same objects, updated in place
+    assert all(g["lr"] is t for g, t in zip(opt.param_groups, tensors, strict=True))
+    assert sched.get_last_lr() == [pytest.approx(0.05), pytest.approx(0.01)]
+    assert all(type(v) is float for v in sched.get_last_lr())
+
+
+def test_a_negative_lambda_factor_raises_when_stepped():
+    opt = make_optimizer()
+    sched = C.LambdaLR(opt, lambda e: 1.0 - e)
+    opt.step()
+    sched.step()  # factor 0 is fine
+    with pytest.raises(ValueError, match=r"fn\(2\) = -1.0"):
+        sched.step()
+
+
+def test_multiplicative_step_epoch_goes_to_the_closed_form():
+    opt = make_optimizer(bases=(1.0,))
+    sched = C.MultiplicativeLR(opt, lambda e: 0.5)
+    with pytest.warns(UserWarning, match="epoch parameter"):
+        sched.step(3)
+    assert sched.get_last_lr() == [0.125]
+    assert sched.last_epoch == 3
