@@ -84,6 +84,7 @@ LEAVES: dict[str, st.SearchStrategy] = {
         )
     ),
     "inverse_sqrt": st.builds(S.inverse_sqrt, st.floats(0.5, 100.0)),
+    "inverse_power": st.builds(S.inverse_power, st.floats(0.5, 100.0), st.floats(0.1, 3.0)),
     "cyclic": st.builds(
         S.cyclic,
         st.floats(0.0, 0.5),
@@ -113,6 +114,11 @@ LEAVES: dict[str, st.SearchStrategy] = {
         S.plateau, factor=st.floats(0.1, 0.9), patience=st.integers(0, 5), min=st.floats(0.0, 0.1)
     ),
 }
+
+
+def _ends(schedule: Schedule) -> bool:
+    """warp() needs a child that ends; an open-ended one is refused when built (tested there)."""
+    return not schedule.is_resolved or schedule.horizon is not None
 
 
 def combinators(children: st.SearchStrategy) -> st.SearchStrategy:
@@ -162,6 +168,10 @@ def combinators(children: st.SearchStrategy) -> st.SearchStrategy:
             end=st.floats(0.0, 0.5),
         ),
         st.builds(S.extrapolate, st.builds(S.cosine, values, values, lengths())),
+        st.builds(S.warp, children.filter(_ends), st.floats(0.2, 4.0)),
+        st.builds(S.staircase, children, lengths(none=False)),
+        st.builds(S.add, st.lists(children, min_size=1, max_size=3).map(tuple)),
+        st.builds(S.stretch, children, st.floats(0.1, 5.0)),
     )
 
 
@@ -177,6 +187,10 @@ COMBINATOR_NAMES = {
     "noise",
     "wsd",
     "extrapolate",
+    "warp",
+    "staircase",
+    "add",
+    "stretch",
 }
 CORE = sorted(
     name

@@ -60,7 +60,14 @@ class Stretch(Schedule):
     @property
     def horizon(self) -> float | None:
         inner = self.schedule.horizon
-        return None if inner is None else inner / self.factor
+        if inner is None:
+            return None
+        # NOTE: the first float whose scaled step reaches the child's horizon (inner / factor
+        # may round down, and the child would be read just before it holds).
+        end = inner / self.factor
+        while self.factor * end < inner:
+            end = math.nextafter(end, math.inf)
+        return end
 
     def _at(self, t: float) -> float:
         return self.schedule._at(self.factor * t)
