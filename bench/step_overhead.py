@@ -69,12 +69,14 @@ class Case:
     ``horizon`` is the run's length in steps (1e9 when timing). ``curve`` names the learning-rate
     curve the case follows: the cases of one curve must give the same rates (and momentum, when
     ``momentum`` is set) after every step of a short run, which `check_agreement` verifies.
+    A ``tensor_only`` case is timed with tensor lrs only.
     """
 
     name: str
     build: Callable[[torch.optim.Optimizer, int], Stepper]
     curve: str | None = None
     momentum: bool = False
+    tensor_only: bool = False
 
 
 # -- the case families ---------------------------------------------------------------------------
@@ -99,7 +101,20 @@ def floor_cases() -> list[Case]:
 
         return assign
 
-    return [Case("floor (g['lr'] = v / fill_)", build)]
+    def numpy_views(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        # What writing CPU tensor lrs without torch's dispatcher would cost (no version-counter bump).
+        views = [g["lr"].numpy() for g in opt.param_groups]
+
+        def write() -> None:
+            for view in views:
+                view[()] = LR
+
+        return write
+
+    return [
+        Case("floor (g['lr'] = v / fill_)", build),
+        Case("floor, tensors written through numpy views", numpy_views, tensor_only=True),
+    ]
 
 
 def _warmup_cosine(horizon: int) -> Callable[[int], float]:
@@ -420,6 +435,8 @@ def report(kind: str, cells: dict[int, dict[str, list[float]]], cases: list[Case
         print(f"| {case.name} | " + " | ".join(spread(cells[n][case.name]) for n in groups) + " |")
     names = {case.name for case in cases}
     pairs = [p for p in PAIRS if p[1] in names and p[2] in names]
+    if not pairs:
+        return []
     print(f"\n### lr as a {kind}: torch / lrkit, ratio of medians [p25-p75 of per-repeat ratios]\n")
     print(head.replace("| case |", "| curve |"))
     print(rule)
@@ -445,17 +462,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="blocks per case (default 21)")
     parser.add_argument("--groups", type=int, nargs="+", default=list(GROUPS), choices=GROUPS)
     parser.add_argument("--lr", choices=("float", "tensor", "both"), default="both")
+    parser.add_argument(
+        "--families", nargs="+", metavar="NAME", help="only these families (floor, torch, lrkit, ...)"
+    )
     args = parser.parse_args(argv)
     repeats = args.repeats or (5 if args.quick else 21)
     torch.set_num_threads(1)
-    cases = [case for family in FAMILIES for case in family()]
+    families = [
+        f for f in FAMILIES if not args.families or f.__name__.removesuffix("_cases") in args.families
+    ]
+    every = [case for family in families for case in family()]
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} thread; {repeats} repeats; "
-        f"{len(cases)} cases; horizon {T:.0e} steps"
+        f"{len(every)} cases; horizon {T:.0e} steps"
     )
     kinds = ("float", "tensor") if args.lr == "both" else (args.lr,)
     targets: list[str] = []
     for kind in kinds:
+        cases = [case for case in every if kind == "tensor" or not case.tensor_only]
         cells = {}
         for n in args.groups:
             k = BLOCK[n] // (2 if kind == "tensor" else 1) // (4 if args.quick else 1)
