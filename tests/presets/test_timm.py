@@ -29,18 +29,6 @@ from lrkit.presets import timm as T  # noqa: N812
 LIBRARY = "timm"
 
 
-def unsupported(case):
-    """The argument lrkit refuses for a stored case, or None."""
-    kwargs = case["kwargs"]
-    if kwargs.get("k_decay", 1.0) != 1.0:
-        return "k_decay"
-    if kwargs.get("stable_fn") == "power":
-        return "stable_fn"
-    if kwargs.get("stable_fn") == "rsqrt" and kwargs.get("lr_min", 0.0):
-        return "lr_min"
-    return None
-
-
 def noisy(case):
     return case["kwargs"].get("noise_range_t") is not None
 
@@ -49,7 +37,7 @@ def without_noise(case):
     return {**case, "kwargs": {k: v for k, v in case["kwargs"].items() if k != "noise_range_t"}}
 
 
-SUPPORTED = [c for c in cases(LIBRARY) if not unsupported(c.values[0])]
+SUPPORTED = cases(LIBRARY)
 
 
 def test_reference_file_names_the_library_and_version():
@@ -89,10 +77,36 @@ def test_noise_free_part_matches_and_noise_stays_in_timms_bounds(case):
     assert np.all(np.abs(timm_ratio - 1.0) < pct)
 
 
-@pytest.mark.parametrize("case", [c for c in cases(LIBRARY) if unsupported(c.values[0])])
-def test_refuses_what_it_cannot_express(case):
-    with pytest.raises(ValueError, match=f"Argument `{unsupported(case)}` of timm."):
-        build(LIBRARY, case)
+def test_the_stored_cases_include_the_once_refused_arguments():
+    """k_decay, WSD's "power" stable phase and a decaying stable phase above lr_min are compared."""
+    stored = [c.values[0]["kwargs"] for c in SUPPORTED]
+    assert any(k.get("k_decay", 1.0) != 1.0 for k in stored)
+    assert any(k.get("stable_fn") == "power" for k in stored)
+    assert any(k.get("stable_fn") in ("rsqrt", "power") and k.get("lr_min") for k in stored)
+
+
+def test_k_decay_cosine_is_the_papers_formula():
+    # anchors (c) item 20: k = 2, t_initial 8, from lr 1 to 0.
+    s = T.CosineLRScheduler(t_initial=8, k_decay=2.0).resolve(base=1.0)
+    for t in range(10):
+        expected = 0.5 * (1.0 + math.cos(math.pi * min(t, 8) ** 2 / 8**2))
+        assert s(t) == pytest.approx(expected, rel=1e-13, abs=1e-16)
+    assert [round(s(t), 5) for t in range(9)] == [
+        1.0, 0.9994, 0.99039, 0.95199, 0.85355, 0.66844, 0.40245, 0.12952, 0.0
+    ]  # fmt: skip
+
+
+def test_wsd_power_stable_above_lr_min_is_timms_formula():
+    s = T.WSDLRScheduler(
+        t_initial=10, decay_t=4, lr_min=0.05, stable_fn="power", stable_power=0.8, warmup_t=2,
+        decay_fn="linear",
+    ).resolve(base=0.5)  # fmt: skip
+    for t in range(2, 16):
+        t_s = t - 2
+        stable = max(0.5 * (1 + t_s / 2) ** -0.8, 0.05)
+        frac = min(max(t_s - 6, 0) / 4, 1.0)
+        expected = 0.05 + (stable - 0.05) * (1 - frac)
+        assert 0.5 * s(t) == pytest.approx(expected, rel=1e-13)
 
 
 @pytest.mark.parametrize("case", SUPPORTED + cases(LIBRARY, plateau=True))
@@ -129,7 +143,9 @@ def test_warmup_prefix_changes_the_total_length():
     ("call", "name"),
     [
         (lambda: T.CosineLRScheduler(t_initial=0), "t_initial"),
-        (lambda: T.CosineLRScheduler(t_initial=8, k_decay=2.0), "k_decay"),
+        (lambda: T.CosineLRScheduler(t_initial=8, k_decay=0.0), "k_decay"),
+        (lambda: T.WSDLRScheduler(t_initial=10, decay_t=4, stable_fn="power"), "stable_timescale"),
+        (lambda: T.WSDLRScheduler(t_initial=10, decay_t=4, stable_fn="power", stable_power=0), "stable_power"),
         (lambda: T.CosineLRScheduler(t_initial=8, cycle_limit=0), "cycle_limit"),
         (lambda: T.CosineLRScheduler(t_initial=8, noise_range_t=[5, 2]), "noise_range_t"),
         (lambda: T.CosineLRScheduler(t_initial=8, noise_range_t=2, noise_pct=1.5), "noise_pct"),
@@ -172,9 +188,12 @@ def _timm_scheduler():
     warmup_t=st.integers(0, 4),
     prefix=st.booleans(),
     lr=st.sampled_from([1.0, 0.1]),
+    k_decay=st.sampled_from([1.0, 0.5, 2.0, 3.0]),
 )
-def test_cycles_match_live_timm(cls, t_initial, cycle_mul, cycle_decay, cycle_limit, warmup_t, prefix, lr):
-    """Live: random cycles (lr_min 0, where every peak decay mode agrees with timm's)."""
+def test_cycles_match_live_timm(
+    cls, t_initial, cycle_mul, cycle_decay, cycle_limit, warmup_t, prefix, lr, k_decay
+):
+    """Live: random cycles (lr_min 0, where every peak decay mode agrees with timm's), k-decay."""
     ts = _timm_scheduler()
     kwargs = {
         "t_initial": t_initial,
@@ -185,6 +204,8 @@ def test_cycles_match_live_timm(cls, t_initial, cycle_mul, cycle_decay, cycle_li
         "warmup_lr_init": lr / 10,
         "warmup_prefix": prefix,
     }
+    if cls != "TanhLRScheduler":  # timm's tanh has no k_decay
+        kwargs["k_decay"] = k_decay
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
     sched = getattr(ts, cls)(opt, **kwargs)
     expected = []

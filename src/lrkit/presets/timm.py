@@ -18,6 +18,8 @@ Conventions follow timm:
   (TanhLRScheduler then ramps to the schedule's value at ``warmup_t``; the others to the base);
 * cycles (``cycle_mul``, ``cycle_decay``, ``cycle_limit``): ``restarts(..., decay_mode="peak")``,
   then ``lr_min`` after the last cycle;
+* ``k_decay`` (k-decay, ``t_curr ** k / t_i ** k`` in place of ``t_curr / t_i``): ``warp(shape, k)``
+  inside the cycles, so each cycle is warped over its own length;
 * MultiStepLRScheduler's milestone ``m`` acts at ``t = m - 1`` (timm's historical convention);
 * noise: ``noise(...)`` with ``noise_range_t``, ``noise_pct`` (clip), ``noise_std`` and
   ``noise_seed``. The distribution, the clip and the range are timm's; the draws are not (timm
@@ -37,8 +39,11 @@ from lrkit._validate import check_choice, check_int, check_number, fail
 from lrkit.schedules import (
     Schedule,
     absolute,
+    add,
     cosine,
     exponential,
+    floor,
+    inverse_power,
     inverse_sqrt,
     linear,
     multi_step,
@@ -53,6 +58,7 @@ from lrkit.schedules import (
     step_decay,
     tanh_decay,
     warmup,
+    warp,
 )
 from lrkit.schedules import constant as _constant
 from lrkit.schedules._base import register
@@ -142,18 +148,17 @@ def _cycles(
     cycle_limit: Any,
     k_decay: Any,
 ) -> Schedule:
-    """timm's cycles of `shape` (one cycle: the shape itself, holding ``lr_min`` after it)."""
+    """timm's cycles of `shape` (one cycle: the shape itself, holding ``lr_min`` after it).
+
+    ``k_decay`` warps each cycle's clock: ``warp(shape, k)`` reads the shape at
+    ``t_i * (t_curr / t_i) ** k``, i.e. timm's ``t_curr ** k / t_i ** k`` of the way through it.
+    """
     mult = check_number(owner, "cycle_mul", cycle_mul, low=0.0, low_open=True)
     decay = check_number(owner, "cycle_decay", cycle_decay, low=0.0, low_open=True)
     limit = check_int(owner, "cycle_limit", cycle_limit, low=1)
     k = check_number(owner, "k_decay", k_decay, low=0.0, low_open=True)
     if k != 1.0:
-        raise fail(
-            owner,
-            "k_decay",
-            k_decay,
-            "1.0 (k-decay warps a cycle's clock to t ** k / T ** k; lrkit has no such combinator yet)",
-        )
+        shape = warp(shape, k)
     if limit == 1:
         return shape
     return restarts(shape, period=t_initial, mult=mult, decay=decay, limit=limit, decay_mode="peak")
@@ -182,7 +187,9 @@ def CosineLRScheduler(
     ``lr_min + 0.5 * (peak - lr_min) * (1 + cos(pi * t_curr / t_i))``; after `cycle_limit`
     cycles, `lr_min`. lrkit: ``restarts(cosine(end=absolute(lr_min), steps=t_initial),
     period=t_initial, mult=cycle_mul, decay=cycle_decay, limit=cycle_limit, decay_mode="peak")``
-    (one cycle: the cosine alone), behind timm's warmup, inside ``noise(...)``.
+    (one cycle: the cosine alone), behind timm's warmup, inside ``noise(...)``. With ``k_decay``
+    ``k != 1`` the cosine is ``warp(cosine(...), k)``:
+    ``lr_min + 0.5 * (peak - lr_min) * (1 + cos(pi * t_curr ** k / t_i ** k))``.
 
     Args:
         t_initial: the first cycle's length, an int >= 1.
@@ -194,11 +201,10 @@ def CosineLRScheduler(
         t_in_epochs: accepted (see the module): lrkit counts in the unit it is stepped in.
         noise_range_t: None, an int (noise from that step on) or ``[start, end)``.
         noise_pct: the noise's clip, in (0, 1). noise_std: its standard deviation. noise_seed: int.
-        k_decay: must be 1 (see Raises).
+        k_decay: the k-decay exponent ``k``, > 0. Default 1 (no warp).
 
     Raises:
-        ValueError: an argument outside its range; ``k_decay != 1`` (no lrkit combinator warps a
-            cycle's clock to ``t ** k``).
+        ValueError: an argument outside its range.
 
     Example:
         >>> s = CosineLRScheduler(t_initial=10, warmup_t=3, warmup_lr_init=0.1, warmup_prefix=True)
@@ -296,7 +302,8 @@ def PolyLRScheduler(
     """timm's ``PolyLRScheduler``: ``lr_min + (peak - lr_min) * (1 - t_curr / t_i) ** power`` cycles.
 
     lrkit: ``polynomial(end=absolute(lr_min), power=power, steps=t_initial)`` in
-    ``restarts(..., decay_mode="peak")``, behind timm's warmup, inside ``noise(...)``.
+    ``restarts(..., decay_mode="peak")``, behind timm's warmup, inside ``noise(...)``. With
+    ``k_decay`` ``k != 1``: ``warp(polynomial(...), k)``, ``(1 - t_curr ** k / t_i ** k) ** power``.
 
     Args:
         t_initial: the first cycle's length, an int >= 1.
@@ -306,7 +313,7 @@ def PolyLRScheduler(
         `CosineLRScheduler`.
 
     Raises:
-        ValueError: an argument outside its range; ``k_decay != 1``.
+        ValueError: an argument outside its range.
 
     Example:
         >>> s = PolyLRScheduler(t_initial=8)
@@ -445,19 +452,21 @@ def WSDLRScheduler(
     lrkit: timm's warmup (always a prefix) into ``sequence([constant(1.0), <decay>(1 ->
     absolute(lr_min), steps=decay_t)], [t_initial - decay_t])`` with decay `linear`,
     `power_decay` (0.5 or `decay_power`), `cosine` or ``exponential(base=decay_ratio)``. The
-    "rsqrt" stable phase multiplies it by ``inverse_sqrt(timescale=stable_timescale)`` (with
-    ``lr_min = 0``).
+    "rsqrt" stable phase multiplies it by ``inverse_sqrt(timescale=stable_timescale)``, "power" by
+    ``inverse_power(timescale=stable_timescale, power=stable_power)``. With ``lr_min = m > 0``
+    and a decaying stable phase ``s``, timm floors the stable value at ``m`` and then decays from it
+    towards ``m``: ``max(s, m) * d + m * (1 - d)`` with ``d`` the decay from 1 to 0, which is
+    ``add([product([floor(s, absolute(m)), d]), e])`` with ``e`` the same decay from 0 up to
+    ``absolute(m)``.
 
     Args:
         t_initial: the stable + decay length, an int >= 1 (the warmup comes before it).
         decay_t: the decay's length, an int in [1, t_initial].
         lr_min: the final rate, absolute, >= 0.
-        stable_fn: "constant", or "rsqrt" (only with ``lr_min == 0``: timm floors the stable value
-            at `lr_min` before decaying towards it, which is no product of lrkit schedules);
-            "power" (any `stable_power`) is refused: lrkit's inverse-power decay is the square
-            root only.
-        stable_timescale: the rsqrt timescale, > 0; None means `warmup_t`.
-        stable_power: accepted for "power" (refused, see above).
+        stable_fn: "constant", "rsqrt" (``(1 + t_s / timescale) ** -0.5``) or "power"
+            (``(1 + t_s / timescale) ** -stable_power``).
+        stable_timescale: the rsqrt / power timescale, > 0; None means `warmup_t`.
+        stable_power: the "power" stable phase's exponent, > 0. Default 0.5.
         decay_fn: "linear", "1-sqrt", "cosine", "power" or "exp" (a callable cannot be written
             in a spec or a config: refused).
         decay_power: the "power" decay's exponent, > 0. decay_ratio: the "exp" decay's ``r``, in (0, 1).
@@ -465,7 +474,8 @@ def WSDLRScheduler(
             as in `CosineLRScheduler`.
 
     Raises:
-        ValueError: an argument outside its range or refused as described.
+        ValueError: an argument outside its range; a decaying stable phase with no timescale
+            (``warmup_t = 0`` and no `stable_timescale`, as timm).
 
     Example:
         >>> s = WSDLRScheduler(t_initial=10, decay_t=4, warmup_t=2)
@@ -490,29 +500,38 @@ def WSDLRScheduler(
     check_choice(owner, "decay_fn", decay_fn, _DECAY)
     ratio = check_number(owner, "decay_ratio", decay_ratio, low=0.0, high=1.0, low_open=True, high_open=True)
     power = check_number(owner, "decay_power", decay_power, low=0.0, low_open=True)
-    check_number(owner, "stable_power", stable_power, low=0.0, low_open=True)
+    stable_exponent = check_number(owner, "stable_power", stable_power, low=0.0, low_open=True)
     w = check_int(owner, "warmup_t", warmup_t, low=0)
-    shape: Schedule
-    if decay_fn == "linear":
-        shape = linear(1.0, end, steps=d)
-    elif decay_fn == "1-sqrt":
-        shape = power_decay(1.0, end, power=0.5, steps=d)
-    elif decay_fn == "cosine":
-        shape = cosine(1.0, end, steps=d)
-    elif decay_fn == "power":
-        shape = power_decay(1.0, end, power=power, steps=d)
-    else:
-        shape = exponential(start=1.0, end=end, steps=d, base=ratio)
     stable = total - d
-    main: Schedule = sequence((_constant(1.0), shape), (stable,)) if stable else shape
-    if stable_fn == "power":
-        raise fail(owner, "stable_fn", stable_fn, "'constant' or 'rsqrt' (no lrkit shape is (1 + t/T) ** -p)")
-    if stable_fn == "rsqrt":
-        if floor_value:
-            raise fail(owner, "lr_min", lr_min, "0 with stable_fn='rsqrt' (see the docstring)")
+
+    def decay(start: Any, stop: Any) -> Schedule:
+        """`decay_fn` from `start` to `stop` over the last `decay_t` steps, after the stable phase."""
+        shape: Schedule
+        if decay_fn == "linear":
+            shape = linear(start, stop, steps=d)
+        elif decay_fn == "1-sqrt":
+            shape = power_decay(start, stop, power=0.5, steps=d)
+        elif decay_fn == "cosine":
+            shape = cosine(start, stop, steps=d)
+        elif decay_fn == "power":
+            shape = power_decay(start, stop, power=power, steps=d)
+        else:
+            shape = exponential(start=start, end=stop, steps=d, base=ratio)
+        return sequence((_constant(start), shape), (stable,)) if stable else shape
+
+    main = decay(1.0, end)
+    if stable_fn != "constant":
         timescale = w if stable_timescale is None else stable_timescale
         tau = check_number(owner, "stable_timescale", timescale, low=0.0, low_open=True)
-        main = product((inverse_sqrt(timescale=tau), main))
+        curve: Schedule
+        if stable_fn == "rsqrt":
+            curve = inverse_sqrt(timescale=tau)
+        else:
+            curve = inverse_power(timescale=tau, power=stable_exponent)
+        if floor_value:
+            main = add((product((floor(curve, end), decay(1.0, 0.0))), decay(0.0, end)))
+        else:
+            main = product((curve, main))
     _flag(owner, "t_in_epochs", t_in_epochs)
     body = _warmup(owner, main, w, warmup_lr_init, True)
     return _noise(owner, body, noise_range_t, noise_pct, noise_std, noise_seed)

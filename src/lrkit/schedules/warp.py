@@ -68,7 +68,7 @@ class Warp(Schedule):
     def _resolve(self, run: Run) -> Schedule:
         inner = self.schedule._resolve(run)
         _check_ends(inner, self.schedule)
-        return inner if inner is self.schedule else Warp(inner, self.power)
+        return self if inner is self.schedule else Warp(inner, self.power)
 
     @property
     def horizon(self) -> float | None:
