@@ -7,6 +7,8 @@ version is in the file). Values must agree to 1e-12 relative (1e-15 absolute nea
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from _reference import assert_matches, assert_round_trips, build, cases, curve, load, replay_plateau
@@ -22,8 +24,6 @@ def unsupported(case):
     kwargs = case["kwargs"]
     if kwargs.get("cycle"):
         return "cycle"  # cycles with peaks decayed by (k + 1) ** -power: no lrkit primitive
-    if kwargs.get("staircase") and case["name"] == "InverseTimeDecay":
-        return "staircase"  # no combinator floors a schedule's clock
     if kwargs.get("decay_rate", 0.5) > 1 and case["name"] == "ExponentialDecay":
         return "decay_rate"  # unbounded growth
     return None
@@ -87,3 +87,13 @@ def test_cosine_decay_steps_come_after_the_warmup():
 def test_bad_arguments_raise(call, name):
     with pytest.raises(ValueError, match=f"Argument `{name}` of "):
         call()
+
+
+def test_inverse_time_staircase_is_kerass_floored_formula():
+    s = K.InverseTimeDecay(0.1, decay_steps=3, decay_rate=2.0, staircase=True)
+    for t in range(20):
+        assert s(t) == pytest.approx(0.1 / (1 + 2.0 * math.floor(t / 3)), rel=1e-14)
+    assert s(2) == s(0)
+    assert s(3) < s(2)  # a stair acts at its step
+    smooth = K.InverseTimeDecay(0.1, decay_steps=3, decay_rate=2.0)
+    assert smooth(2) == pytest.approx(0.1 / (1 + 2.0 * 2 / 3), rel=1e-14)

@@ -24,16 +24,16 @@ from lrkit.schedules import (
     absolute,
     cosine,
     exponential,
-    inverse_sqrt,
+    inverse_power,
     piecewise_constant,
     plateau,
     polynomial,
-    product,
     restarts,
     scale,
     warmup,
 )
 from lrkit.schedules import constant as _constant
+from lrkit.schedules import staircase as staircase_of
 from lrkit.schedules._base import register
 
 __all__ = [
@@ -49,13 +49,6 @@ __all__ = [
 
 def _rate(owner: str, name: str, value: Any) -> float:
     return check_number(owner, name, value, low=0.0)
-
-
-def _no_staircase(owner: str, staircase: Any, what: str) -> None:
-    if not isinstance(staircase, bool):
-        raise fail(owner, "staircase", staircase, "True or False", kind=TypeError)
-    if staircase:
-        raise fail(owner, "staircase", staircase, f"False ({what})")
 
 
 @register("keras.ExponentialDecay")
@@ -177,19 +170,20 @@ def InverseTimeDecay(
 ) -> Schedule:
     """Keras' ``InverseTimeDecay``: ``initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
 
-    With ``tau = decay_steps / decay_rate`` the curve is ``I / (1 + step / tau)``, the square of
-    ``inverse_sqrt(timescale=tau)``. lrkit: ``scale(product([inverse_sqrt(tau), inverse_sqrt(tau)]), I)``
-    (within a few ulp of Keras' division).
+    With ``tau = decay_steps / decay_rate`` the curve is ``I / (1 + step / tau)``. lrkit:
+    ``scale(inverse_power(timescale=tau, power=1.0), I)`` (within a few ulp of Keras' division).
+    With ``staircase=True`` Keras floors ``step / decay_steps``, ``I / (1 + decay_rate *
+    floor(step / decay_steps))``: ``scale(staircase(inverse_power(tau, 1.0), every=decay_steps), I)``.
 
     Args:
         initial_learning_rate: ``I``, >= 0.
         decay_steps: an int >= 1.
         decay_rate: > 0.
-        staircase: must be False (Keras floors ``step / decay_steps``; lrkit has no combinator
-            that evaluates a schedule on a staircase of steps).
+        staircase: decay in whole intervals of `decay_steps`. Default False.
 
     Raises:
-        ValueError: an argument outside its range, ``staircase=True``.
+        ValueError: an argument outside its range.
+        TypeError: `staircase` is not a bool.
 
     Example:
         >>> s = InverseTimeDecay(1.0, decay_steps=1, decay_rate=0.5)
@@ -200,9 +194,12 @@ def InverseTimeDecay(
     init = _rate(owner, "initial_learning_rate", initial_learning_rate)
     steps = check_int(owner, "decay_steps", decay_steps, low=1)
     rate = check_number(owner, "decay_rate", decay_rate, low=0.0, low_open=True)
-    _no_staircase(owner, staircase, "lrkit cannot floor an inverse-time decay's clock")
-    tau = steps / rate
-    return scale(product((inverse_sqrt(timescale=tau), inverse_sqrt(timescale=tau))), init)
+    if not isinstance(staircase, bool):
+        raise fail(owner, "staircase", staircase, "True or False", kind=TypeError)
+    decay: Schedule = inverse_power(timescale=steps / rate, power=1.0)
+    if staircase:
+        decay = staircase_of(decay, every=steps)
+    return scale(decay, init)
 
 
 @register("keras.CosineDecay")
