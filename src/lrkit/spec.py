@@ -131,10 +131,10 @@ def parse(spec: str) -> Schedule:
         >>> from lrkit import parse
         >>> parse("warmup(cosine(end=0.1), steps=2)")
         warmup(cosine(end=0.1), steps=2)
-        >>> parse("__import__('os').system('x')")
+        >>> parse("__import__('os')")
         Traceback (most recent call last):
         ...
-        lrkit.spec.SpecError: unknown schedule '__import__' at column 1 in spec "__import__('os').system('x')"
+        lrkit.spec.SpecError: unknown schedule '__import__' at column 1 in spec "__import__('os')"
     """
     if not isinstance(spec, str):
         raise TypeError(f"a spec is a string. Received: {spec!r}")
