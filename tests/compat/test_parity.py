@@ -301,3 +301,25 @@ def test_cosine_annealing_warm_restarts_stepped_with_fractional_epochs(t0, t_mul
         return types.SimpleNamespace(step=lambda: scheduler.step(next(feed)), inner=scheduler)
 
     check("CosineAnnealingWarmRestarts.step(epoch)", build, steps=len(positions))
+
+
+@CASES
+@given(
+    swa_start=st.integers(1, 60),
+    t_max=st.integers(5, 100),
+    swa_lr=st.floats(0.001, 0.5),
+    epochs=st.integers(1, 15),
+    strategy=st.sampled_from(["cos", "linear"]),
+)
+def test_swa_recipe_main_scheduler_then_swalr(swa_start, t_max, swa_lr, epochs, strategy):
+    # torch's documented recipe: a main scheduler until swa_start, then the SWALR scheduler,
+    # which anneals from the rate the main one left. (With anneal_epochs=0, torch's SWALR sets
+    # swa_lr when built and the main scheduler's recursion then continues from it: two schedulers
+    # stepping one optimizer, a documented difference.)
+    def build(o, m):
+        main = m.CosineAnnealingLR(o, t_max)
+        swa = m.SWALR(o, swa_lr, anneal_epochs=epochs, anneal_strategy=strategy)
+        count = iter(range(10**6))
+        return types.SimpleNamespace(step=lambda: (main if next(count) < swa_start else swa).step())
+
+    check("SWALR after a main scheduler", build, steps=swa_start + 40)

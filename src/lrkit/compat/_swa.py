@@ -18,8 +18,9 @@ class SWALR(CompatScheduler):
 
     ``lr = swa_lr * a + lr0 * (1 - a)`` with ``a = w(min(1, t / anneal_epochs))``, ``w(p) =
     (1 - cos(pi p)) / 2`` ("cos") or ``p`` ("linear"), ``lr0`` the group's rate when built; with
-    ``anneal_epochs=0`` the rate is `swa_lr` at once. lrkit: ``cosine(1, absolute(swa_lr),
-    steps=anneal_epochs)`` (or ``linear``), per group.
+    ``anneal_epochs=0`` the rate is `swa_lr` at once. As in torch, ``lr0`` is read from the groups
+    again at the first `step` (so it anneals from where a previous scheduler left the rate).
+    lrkit: ``cosine(absolute(lr0), absolute(swa_lr), steps=anneal_epochs)`` (or ``linear``).
 
     Args:
         optimizer: the optimizer.
@@ -46,6 +47,7 @@ class SWALR(CompatScheduler):
     """
 
     overwrites: ClassVar[bool] = True
+    _bases_from_args: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -64,10 +66,45 @@ class SWALR(CompatScheduler):
         strategy = check_choice(owner, "anneal_strategy", anneal_strategy, ("cos", "linear"))
         self.anneal_epochs, self.anneal_strategy = epochs, strategy
         self.swa_lrs: list[Any] = [float(getattr(t, "value", t)) for t in targets]
-        shape = cosine if strategy == "cos" else linear
-        schedules: list[Schedule] = [
-            constant(t) if epochs == 0 else shape(1.0, t, steps=epochs) for t in targets
+        self._targets = targets
+        # torch anneals from the rates in the groups (not from `initial_lr`); the curves hold
+        # absolute rates and the internal base is 1.0, so a rate of 0 to start from works too.
+        self._lr0 = [_number(group["lr"]) for group in optimizer.param_groups]
+        super().__init__(optimizer, self._curves(self._lr0), last_epoch, bases=[1.0] * n)
+        self.base_lrs = self._public_bases()
+
+    def _curves(self, lr0: list[float]) -> list[Schedule]:
+        shape = cosine if self.anneal_strategy == "cos" else linear
+        epochs = self.anneal_epochs
+        return [
+            constant(t) if epochs == 0 else shape(rate("SWALR", "lr", start), t, steps=epochs)
+            for start, t in zip(lr0, self._targets, strict=True)
         ]
-        # torch anneals from the rates in the groups now (not from `initial_lr`).
-        bases = [_number(group["lr"]) for group in optimizer.param_groups]
-        super().__init__(optimizer, schedules, last_epoch, bases=bases)
+
+    def _restart_from(self, lr0: list[float]) -> None:
+        self._lr0 = list(lr0)
+        curves = self._curves(self._lr0)
+        self._lr.definitions = curves
+        self._compat_lr = curves
+        self._resolve_all()
+        self.base_lrs = self._public_bases()
+
+    def _public_bases(self) -> list[float | torch.Tensor]:
+        return list(self._lr0)
+
+    def _extra_state(self) -> dict[str, Any]:
+        return {"lr0": list(self._lr0)}
+
+    def _load_extra(self, extra: dict[str, Any]) -> None:
+        self._restart_from([float(v) for v in extra["lr0"]])
+
+    def step(self, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Advance by one step; the first one anneals from the rates the groups hold then, as torch.
+
+        torch's SWALR recovers its starting rate from ``group["lr"]``, so in the usual recipe (a
+        main scheduler until ``swa_start``, then ``swa_scheduler.step()``) it anneals from where
+        the main schedule left the rate. The first `step` reads those rates.
+        """
+        if self._step_count == 1 and epoch is None and self._container is None:
+            self._restart_from([_number(group["lr"]) for group in self.optimizer.param_groups])
+        super().step(epoch)
