@@ -13,6 +13,9 @@ Conventions follow transformers, not lrkit's own defaults:
 * ``cosine`` and ``cosine_with_min_lr`` are **not** clamped after ``num_training_steps``: the
   cosine rises again (period ``2 * (T - W)``), as transformers' formula does;
   ``linear`` and ``polynomial`` hold their end value;
+* a cosine whose half period ``(T - W) / (2 * num_cycles)`` is not a whole number of steps, and
+  ``cosine_with_restarts`` cycles that do not divide ``T - W``, run a whole-step schedule on a
+  faster clock: ``stretch(schedule, factor)`` (lrkit's lengths stay whole steps);
 * ``lr_end`` and ``min_lr`` are absolute rates, turned into a factor of the base rate when the
   schedule is resolved (transformers divides them by ``optimizer.defaults["lr"]``; lrkit by each
   group's base, which is the same for a single group).
@@ -27,12 +30,14 @@ from typing import Any
 
 from lrkit._validate import check_choice, check_int, check_number, fail
 from lrkit.schedules import (
+    Extrapolate,
     Schedule,
     absolute,
     extrapolate,
     plateau,
     power_decay,
     sequence,
+    stretch,
     warmup,
 )
 from lrkit.schedules import constant as _constant
@@ -71,20 +76,18 @@ def _warm(schedule: Schedule, w: int) -> Schedule:
     return warmup(schedule, steps=w) if w else schedule
 
 
-def _half_period(owner: str, decay_steps: int, num_cycles: Any) -> int:
-    """The cosine's half period ``(T - W) / (2 * num_cycles)`` in whole steps, or raise."""
+def _waves(owner: str, decay_steps: int, num_cycles: Any, start: Any = 1.0, end: Any = 0.0) -> Schedule:
+    """``end + (start - end) * 0.5 * (1 + cos(2 pi num_cycles t / D))``, not clamped, ``D = decay_steps``.
+
+    With a whole half period ``H = D / (2 * num_cycles)``: ``extrapolate(cosine(steps=H))``;
+    otherwise the cosine over ``D`` steps on a clock ``2 * num_cycles`` times as fast:
+    ``stretch(extrapolate(cosine(steps=D)), 2 * num_cycles)``.
+    """
     cycles = check_number(owner, "num_cycles", num_cycles, low=0.0, low_open=True)
     half = Fraction(decay_steps) / (2 * Fraction(repr(cycles)))
-    if half.denominator != 1:
-        raise fail(
-            owner,
-            "num_cycles",
-            num_cycles,
-            f"a value that makes the half period (num_training_steps - num_warmup_steps) / "
-            f"(2 * num_cycles) = {decay_steps} / {2 * cycles!r} a whole number of steps "
-            "(lrkit's lengths are whole steps)",
-        )
-    return int(half)
+    if half.denominator == 1:
+        return extrapolate(_cosine(start, end, steps=int(half)))
+    return stretch(extrapolate(_cosine(start, end, steps=decay_steps)), 2.0 * cycles)
 
 
 def _min_rate(owner: str, min_lr: Any, min_lr_rate: Any) -> Any:
@@ -167,16 +170,17 @@ def cosine(num_warmup_steps: int, num_training_steps: int, num_cycles: float = 0
     ``f(t) = t / W`` for ``t < W``, then ``0.5 * (1 + cos(2 * pi * num_cycles * p))`` with
     ``p = (t - W) / max(1, T - W)``; past ``T`` the cosine rises again. lrkit:
     ``warmup(extrapolate(cosine(steps=H)), steps=W)`` with the half period
-    ``H = (T - W) / (2 * num_cycles)`` (``T - W`` for the default 0.5).
+    ``H = (T - W) / (2 * num_cycles)`` (``T - W`` for the default 0.5); when ``H`` is not whole,
+    ``warmup(stretch(extrapolate(cosine(steps=T - W)), 2 * num_cycles), steps=W)``.
 
     Args:
         num_warmup_steps: ``W``, an int >= 0.
         num_training_steps: ``T``, an int >= max(1, W).
-        num_cycles: the number of cosine periods over ``T - W`` steps, > 0, such that the half
-            period ``H`` is a whole number of steps. Default 0.5 (half a cosine down to 0).
+        num_cycles: the number of cosine periods over ``T - W`` steps, > 0. Default 0.5 (half a
+            cosine down to 0).
 
     Raises:
-        ValueError: bad step counts; a `num_cycles` whose half period is not whole steps.
+        ValueError: bad step counts; `num_cycles` <= 0.
 
     Example:
         >>> s = cosine(num_warmup_steps=2, num_training_steps=10)
@@ -185,8 +189,7 @@ def cosine(num_warmup_steps: int, num_training_steps: int, num_cycles: float = 0
     """
     owner = "transformers.cosine"
     w, d = _steps(owner, num_warmup_steps, num_training_steps)
-    half = _half_period(owner, max(1, d), num_cycles)
-    return _warm(extrapolate(_cosine(steps=half)), w)
+    return _warm(_waves(owner, max(1, d), num_cycles), w)
 
 
 @register("transformers.cosine_with_restarts")
@@ -195,16 +198,20 @@ def cosine_with_restarts(num_warmup_steps: int, num_training_steps: int, num_cyc
 
     ``f(t) = t / W`` for ``t < W``, then ``0.5 * (1 + cos(pi * ((n * p) % 1)))`` for ``p < 1``
     and 0 from ``p = 1`` on, with ``p = (t - W) / max(1, T - W)``. lrkit: ``warmup(sequence([
-    cosine(steps=L)] * n + [constant(0.0)], [L, 2L, ..., nL]), steps=W)`` with ``L = (T - W) / n``.
+    cosine(steps=L)] * n + [constant(0.0)], [L, 2L, ..., nL]), steps=W)`` with ``L = (T - W) / n``;
+    when ``n`` does not divide ``T - W``, the cycles are ``D = T - W`` steps long on a clock ``n``
+    times as fast: ``warmup(stretch(sequence([cosine(steps=D)] * n + [constant(0.0)], [D, 2D,
+    ..., nD]), n), steps=W)``. NOTE: where ``n * t / D`` is a whole number, lrkit restarts exactly
+    (1.0); transformers computes ``(n * (t / D)) % 1`` in floats, which can land just below the
+    whole number and give ~0 instead (compared with the stored curves, where it happens).
 
     Args:
         num_warmup_steps: ``W``, an int >= 0.
         num_training_steps: ``T``, an int > W.
-        num_cycles: ``n``, an int >= 1 that divides ``T - W`` (lrkit's phases start at whole
-            steps). Default 1.
+        num_cycles: ``n``, an int >= 1. Default 1.
 
     Raises:
-        ValueError: bad step counts; a `num_cycles` that does not divide ``T - W``.
+        ValueError: bad step counts; `num_cycles` < 1.
 
     Example:
         >>> s = cosine_with_restarts(num_warmup_steps=2, num_training_steps=10, num_cycles=2)
@@ -216,16 +223,12 @@ def cosine_with_restarts(num_warmup_steps: int, num_training_steps: int, num_cyc
     if d == 0:
         raise fail(owner, "num_training_steps", num_training_steps, f"> num_warmup_steps={w}")
     n = check_int(owner, "num_cycles", num_cycles, low=1)
-    if d % n:
-        raise fail(
-            owner,
-            "num_cycles",
-            num_cycles,
-            f"a divisor of num_training_steps - num_warmup_steps = {d} (lrkit's cycles are whole steps)",
-        )
-    length = d // n
-    phases: list[Schedule] = [_cosine(steps=length)] * n
-    return _warm(sequence((*phases, _constant(0.0)), tuple(length * (k + 1) for k in range(n))), w)
+    if d % n == 0:
+        length = d // n
+        phases: list[Schedule] = [_cosine(steps=length)] * n
+        return _warm(sequence((*phases, _constant(0.0)), tuple(length * (k + 1) for k in range(n))), w)
+    cycles = sequence((*[_cosine(steps=d)] * n, _constant(0.0)), tuple(d * (k + 1) for k in range(n)))
+    return _warm(stretch(cycles, float(n)), w)
 
 
 @register("transformers.polynomial")
@@ -303,7 +306,8 @@ def cosine_with_min_lr(
 
     ``f(t) = t / W`` for ``t < W``, then ``r + (1 - r) * 0.5 * (1 + cos(2 pi num_cycles p))``
     with ``p = (t - W) / max(1, T - W)`` and ``r = min_lr_rate`` (or ``min_lr / base``). lrkit:
-    ``warmup(extrapolate(cosine(end=r, steps=H)), steps=W)``, ``H = (T - W) / (2 num_cycles)``.
+    ``warmup(extrapolate(cosine(end=r, steps=H)), steps=W)``, ``H = (T - W) / (2 num_cycles)``
+    (a half period that is not whole: `stretch`, as in `cosine`).
 
     Args:
         num_warmup_steps: ``W``, an int >= 0.
@@ -323,8 +327,7 @@ def cosine_with_min_lr(
     owner = "transformers.cosine_with_min_lr"
     w, d = _steps(owner, num_warmup_steps, num_training_steps)
     floor = _min_rate(owner, min_lr, min_lr_rate)
-    half = _half_period(owner, max(1, d), num_cycles)
-    return _warm(extrapolate(_cosine(end=floor, steps=half)), w)
+    return _warm(_waves(owner, max(1, d), num_cycles, end=floor), w)
 
 
 @register("transformers.cosine_warmup_with_min_lr")
@@ -366,8 +369,7 @@ def cosine_warmup_with_min_lr(
     if w < 1:
         raise fail(owner, "num_warmup_steps", num_warmup_steps, "an int >= 1 (see the docstring)")
     floor = _min_rate(owner, min_lr, min_lr_rate)
-    half = _half_period(owner, max(1, d), num_cycles)
-    decay = extrapolate(_cosine(end=floor, steps=half))
+    decay = _waves(owner, max(1, d), num_cycles, end=floor)
     if w == 1:
         if warmup_lr_rate is None:
             return decay  # (0 + 1) / 1 = 1 at step 0: the cosine from the start
@@ -413,8 +415,8 @@ def warmup_stable_decay(
         warmup_type: "linear", "cosine" or "1-sqrt".
         decay_type: "linear", "cosine" or "1-sqrt".
         min_lr_ratio: ``m``, in [0, 1]. Default 0.
-        num_cycles: the cosine decay's periods over ``D`` steps (``D / (2 num_cycles)`` must be
-            whole steps). Default 0.5.
+        num_cycles: the cosine decay's periods over ``D`` steps, > 0 (a half period that is not
+            whole steps: `stretch`, as in `cosine`). Default 0.5.
 
     Raises:
         ValueError: neither `num_training_steps` nor `num_stable_steps`; a negative stable phase;
@@ -466,9 +468,10 @@ def warmup_stable_decay(
     if decay_type == "linear":
         phases.append(_linear(1.0, m, steps=d))
     elif decay_type == "cosine":
-        half = _half_period(owner, d, num_cycles)
-        shape = _cosine(1.0, m, steps=half)
-        phases.append(shape if half == d else extrapolate(shape))
+        waves = _waves(owner, d, num_cycles, 1.0, m)
+        if isinstance(waves, Extrapolate) and waves.schedule.horizon == d:
+            waves = waves.schedule  # half a cosine over the decay: it ends where the hold begins
+        phases.append(waves)
     else:
         phases.append(power_decay(1.0, m, power=0.5, steps=d))
     bounds.append(w + s + d)
