@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lrkit.finder import RangeTestResult, Suggestion, combine, smooth, suggest
+from lrkit.finder import RangeTestResult, Suggestion, combine, preferred, smooth, suggest
 
 LRS = np.geomspace(1e-6, 1.0, 100)
 
@@ -118,6 +118,50 @@ def test_bad_input():
         suggest(LRS[::-1], descent_curve())
 
 
+@pytest.mark.parametrize("noise", [0.0, 0.05, 0.2])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_preferred_lies_between_the_true_bands(noise, seed):
+    # sqrt(minimum / 10 x steepest), with each factor anywhere in its band of the true curve
+    low = math.sqrt(MIN_BAND[0] / 10 * STEEP_BAND[0])
+    high = math.sqrt(MIN_BAND[1] / 10 * STEEP_BAND[1])
+    s = preferred(suggest(LRS, descent_curve(noise=noise, seed=seed)))
+    assert s.method == "between"
+    assert low <= s.lr <= high
+    assert s.low <= s.lr <= s.high
+
+
+def _found(minimum, steepest, valley=0.05):
+    def one(method, lr):
+        return Suggestion(
+            method, lr, None if lr is None else lr / 2, None if lr is None else lr * 2, f"{method} why"
+        )
+
+    return {
+        "minimum": one("minimum", minimum),
+        "steepest": one("steepest", steepest),
+        "valley": one("valley", valley),
+    }
+
+
+@given(st.floats(1e-8, 10.0), st.floats(1e-8, 10.0))
+def test_preferred_is_the_geometric_mean(a, b):
+    s = preferred(_found(a, b))
+    assert s.lr == pytest.approx(10 ** ((math.log10(a) + math.log10(b)) / 2), rel=1e-9)
+    assert (s.low, s.high) == (min(a, b), max(a, b))
+    assert s.low <= s.lr <= s.high
+
+
+def test_preferred_falls_back_when_one_abstains():
+    assert preferred(_found(0.01, None)).method == "minimum"
+    assert preferred(_found(0.01, None)).lr == 0.01
+    assert preferred(_found(None, 0.3)).method == "valley"
+    assert preferred(_found(None, 0.3, valley=None)).lr == 0.3
+    none = preferred(_found(None, None, valley=None))
+    assert (none.method, none.lr, none.reason) == ("minimum", None, "minimum why")
+    with pytest.raises(ValueError, match=r"Argument `suggestions` of preferred\(\)"):
+        preferred({"minimum": Suggestion("minimum", 0.1, 0.1, 0.1, "")})
+
+
 def test_combine_repeats_gives_median_and_spread():
     runs = [{"valley": Suggestion("valley", v, v / 2, v * 2, "")} for v in (1e-3, 2e-3, 8e-3)]
     c = combine(runs)["valley"]
@@ -137,7 +181,10 @@ def test_smoothing_stays_within_the_range_of_the_losses(beta, losses):
 
 def test_result_from_curve_and_schedule_hand_off(tmp_path):
     result = RangeTestResult.from_curve(LRS, descent_curve())
-    assert result.lr == result.suggestions["minimum"].lr  # the preferred method
+    assert result.suggestion.method == "between"
+    assert result.lr == pytest.approx(
+        math.sqrt(result.suggestions["minimum"].lr * result.suggestions["steepest"].lr)
+    )
     low, high = result.interval
     assert low == min(s.lr for s in result.suggestions.values())
     assert high == max(s.lr for s in result.suggestions.values())

@@ -1,16 +1,25 @@
 """The learning-rate range test (Smith, 2017): `find_lr`, its result, and the suggestion methods.
 
 `find_lr` sweeps the rate over N real optimizer updates, records the loss, suggests rates (fastai's
-valley, the steepest descent, the minimum / 10) each with an interval of plausible rates, and
-restores the model, the optimizer and the random number generators exactly. `suggest` and
-`smooth` work on any recorded curve.
+valley, the steepest descent, the minimum / 10) each with an interval of plausible rates, prefers
+the geometric mean of the last two (`preferred`), and restores the model, the optimizer and the
+random number generators exactly. `suggest` and `smooth` work on any recorded curve.
 
 Imports torch (the suggestion functions themselves need only numpy).
 """
 
 from lrkit.finder._result import RangeTestResult
 from lrkit.finder._run import Snapshot, find_lr
-from lrkit.finder._suggest import METHODS, PREFERENCE, Suggestion, combine, smooth, suggest, suggestion_curve
+from lrkit.finder._suggest import (
+    METHODS,
+    PREFERENCE,
+    Suggestion,
+    combine,
+    preferred,
+    smooth,
+    suggest,
+    suggestion_curve,
+)
 
 __all__ = [
     "METHODS",
@@ -20,6 +29,7 @@ __all__ = [
     "Suggestion",
     "combine",
     "find_lr",
+    "preferred",
     "smooth",
     "suggest",
     "suggestion_curve",

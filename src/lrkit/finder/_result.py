@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from lrkit._validate import check_choice, fail
-from lrkit.finder._suggest import METHODS, PREFERENCE, FloatArray, Suggestion
+from lrkit.finder._suggest import METHODS, FloatArray, Suggestion, preferred
 from lrkit.schedules import Schedule, cosine, warmup
 
 __all__ = ["RangeTestResult"]
@@ -54,14 +54,12 @@ class RangeTestResult:
 
     @property
     def suggestion(self) -> Suggestion:
-        """The preferred suggestion: minimum / 10, else valley, else steepest (`PREFERENCE`).
+        """The preferred suggestion: ``sqrt(minimum / 10 x steepest)`` (`lrkit.finder.preferred`).
 
-        When every method abstains, the abstention of the first (with its reason).
+        When one of the two abstains, minimum, else valley, else steepest (`PREFERENCE`); when
+        every method abstains, the minimum's abstention (with its reason).
         """
-        for method in PREFERENCE:
-            if self.suggestions[method].lr is not None:
-                return self.suggestions[method]
-        return self.suggestions[PREFERENCE[0]]
+        return preferred(self.suggestions)
 
     @property
     def lr(self) -> float | None:
@@ -91,7 +89,8 @@ class RangeTestResult:
 
         Args:
             optimizer: the optimizer the test ran with (same groups).
-            method: "valley", "steepest" or "minimum"; None for `suggestion`.
+            method: "valley", "steepest" or "minimum"; None for `suggestion` (the geometric mean
+                of minimum and steepest).
 
         Returns:
             The reference group's new rate.
@@ -199,6 +198,14 @@ class RangeTestResult:
                 lines.append(f"  {method:<9} none: {s.reason}")
             else:
                 lines.append(f"  {method:<9} {s.lr:.3g}  (plausible {s.low:.3g} .. {s.high:.3g})")
+        chosen = self.suggestion
+        if chosen.lr is not None:
+            how = (
+                "sqrt(minimum x steepest)"
+                if chosen.method == "between"
+                else f"{chosen.method}; minimum or steepest abstained"
+            )
+            lines.append(f"  suggested {chosen.lr:.3g}  ({how})")
         return "\n".join(lines)
 
     def plot(self, path: str | Path | None = None, *, ax: Any = None, raw: bool = True) -> Any:
@@ -238,6 +245,9 @@ class RangeTestResult:
             ax.axvline(
                 s.lr, color=colors[method], linestyle="--", linewidth=1.2, label=f"{method}: {s.lr:.2g}"
             )
+        chosen = self.suggestion
+        if chosen.lr is not None:
+            ax.axvline(chosen.lr, color="k", linewidth=1.4, label=f"suggested: {chosen.lr:.2g}")
         ax.set_xscale("log")
         finite = self.centered[np.isfinite(self.centered)]
         if finite.size:

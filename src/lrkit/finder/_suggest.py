@@ -14,18 +14,28 @@ import numpy.typing as npt
 
 from lrkit._validate import check_int, check_number, fail
 
-__all__ = ["METHODS", "PREFERENCE", "Suggestion", "combine", "smooth", "suggest", "suggestion_curve"]
+__all__ = [
+    "METHODS",
+    "PREFERENCE",
+    "Suggestion",
+    "combine",
+    "preferred",
+    "smooth",
+    "suggest",
+    "suggestion_curve",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
 #: The suggestion methods, in the order they are reported.
 METHODS = ("valley", "steepest", "minimum")
 
-#: The order in which `RangeTestResult.suggestion` picks a method that did not abstain. Measured
-#: on scikit-learn's digits (bench/find_quality.py, docs/benchmarks.md): "minimum" came within
-#: 0.6 points of the best grid rate for an MLP and a CNN with SGD and AdamW; "valley" was
-#: conservative (up to 1.7 points behind); "steepest" once picked a rate too high for SGD.
+#: The fallback order of `preferred` when the minimum / 10 or the steepest descent abstained: the
+#: first of these methods that did not abstain.
 PREFERENCE = ("minimum", "valley", "steepest")
+
+#: The name of the preferred suggestion: the geometric mean of minimum / 10 and steepest.
+BETWEEN = "between"
 
 #: Fewest usable points (after the skipped ends) a curve needs before anything is suggested.
 MIN_POINTS = 8
@@ -313,6 +323,63 @@ def suggest(
     first = int(np.argmax(ys <= top - 0.05 * descent))
     valley = _valley(xs[first:], ys[first:])
     return {"valley": valley, "steepest": _steepest(xs, ys), "minimum": _minimum(xs, ys)}
+
+
+def preferred(suggestions: dict[str, Suggestion]) -> Suggestion:
+    """The suggestion to use: the geometric mean of the minimum / 10 and the steepest descent.
+
+    ``lr = sqrt(minimum.lr * steepest.lr)``: the midpoint, on the log scale the rates live on, of
+    the two readings Smith's and fastai's tools report (fastai v2's ``lr_min`` and ``lr_steep``),
+    whose errors go opposite ways. A tenth of the rate at the minimum is conservative by
+    construction (a decade below where the loss stops improving), and the steepest descent is
+    aggressive (the loss still falls fastest there, close to where training becomes unstable; on a
+    noisy curve it can land late). Halfway between them (in decades) is at most half their spread
+    from either; when the steepest descent comes before the minimum (a curve with one descent), it
+    is at most the rate at the minimum / sqrt(10). The interval is the two rates it lies between.
+
+    When either abstains, the first method of `PREFERENCE` (minimum, valley, steepest) that did
+    not; when all abstain, the minimum's abstention (with its reason).
+
+    Args:
+        suggestions: ``{method: Suggestion}`` as `suggest` or `combine` returns them.
+
+    Returns:
+        A `Suggestion` with method ``"between"``, or the fallback method's.
+
+    Raises:
+        ValueError: `suggestions` lacks one of "valley", "steepest" and "minimum".
+
+    Example:
+        >>> found = {
+        ...     "minimum": Suggestion("minimum", 0.01, 0.005, 0.02, ""),
+        ...     "steepest": Suggestion("steepest", 1.0, 0.3, 2.0, ""),
+        ...     "valley": Suggestion("valley", 0.05, 0.02, 0.1, ""),
+        ... }
+        >>> s = preferred(found)
+        >>> s.method, round(s.lr, 12), s.low, s.high
+        ('between', 0.1, 0.01, 1.0)
+
+    Reference: Smith, "Cyclical Learning Rates for Training Neural Networks", 2017; fastai's
+    ``lr_find`` (``SuggestionMethod.Minimum`` and ``Steep``).
+    """
+    missing = [m for m in METHODS if m not in suggestions]
+    if missing:
+        raise fail("preferred", "suggestions", sorted(suggestions), "a dict with " + ", ".join(METHODS))
+    low, steep = suggestions["minimum"], suggestions["steepest"]
+    if low.lr is not None and steep.lr is not None:
+        a, b = sorted((low.lr, steep.lr))
+        middle = math.sqrt(a * b)
+        return Suggestion(
+            BETWEEN,
+            min(max(middle, a), b),  # sqrt may miss by an ulp when a == b
+            a,
+            b,
+            f"geometric mean of minimum / 10 ({low.lr:.3g}) and steepest ({steep.lr:.3g}); interval: the two",
+        )
+    for method in PREFERENCE:
+        if suggestions[method].lr is not None:
+            return suggestions[method]
+    return suggestions[PREFERENCE[0]]
 
 
 def combine(runs: Sequence[dict[str, Suggestion]]) -> dict[str, Suggestion]:
