@@ -124,6 +124,21 @@ def transformers_cases() -> tuple[str, list[Case]]:
         run("cosine_with_restarts", 13, num_warmup_steps=2, num_training_steps=10),
         run("cosine_with_restarts", 26, num_warmup_steps=0, num_training_steps=24, num_cycles=3),
         run("cosine_with_restarts", 26, num_warmup_steps=4, num_training_steps=24, num_cycles=5),
+        # Half periods and cycles that are not whole steps (lrkit: `stretch` of whole-step schedules).
+        run("cosine", 24, num_warmup_steps=2, num_training_steps=12, num_cycles=0.3),
+        run("cosine", 24, num_warmup_steps=0, num_training_steps=7, num_cycles=0.7),
+        run("cosine_with_min_lr", 20, num_warmup_steps=3, num_training_steps=13, num_cycles=1.25, min_lr_rate=0.1),  # noqa: E501
+        run(
+            "cosine_warmup_with_min_lr",
+            16,
+            num_warmup_steps=2,
+            num_training_steps=11,
+            num_cycles=0.3,
+            min_lr_rate=0.05,
+        ),
+        run("cosine_with_restarts", 14, num_warmup_steps=2, num_training_steps=12, num_cycles=3),
+        run("cosine_with_restarts", 14, num_warmup_steps=0, num_training_steps=10, num_cycles=4),
+        run("cosine_with_restarts", 20, num_warmup_steps=1, num_training_steps=18, num_cycles=7),
         run("polynomial", 12, num_warmup_steps=2, num_training_steps=10, power=2.0, lr_end=0.1),
         run("polynomial", 12, num_warmup_steps=2, num_training_steps=10),
         run("polynomial", 14, lr=0.01, num_warmup_steps=0, num_training_steps=10, power=0.5, lr_end=1e-4),
@@ -174,6 +189,16 @@ def transformers_cases() -> tuple[str, list[Case]]:
             num_decay_steps=6,
             num_cycles=1.0,
             min_lr_ratio=0.2,
+        ),
+        run(
+            "warmup_stable_decay",
+            16,
+            num_warmup_steps=2,
+            num_training_steps=14,
+            num_decay_steps=5,
+            decay_type="cosine",
+            num_cycles=0.3,
+            min_lr_ratio=0.1,
         ),
     ]
     flat = [1.0] * 12
