@@ -17,7 +17,6 @@ from lrkit._validate import fail
 from lrkit.compat._base import CompatScheduler, initial_bases
 from lrkit.compat._cyclic import _prepare_momentum
 from lrkit.compat._functions import MultiplicativeLR
-from lrkit.compat._plateau import ReduceLROnPlateau
 from lrkit.compat._steps import CosineAnnealingLR
 from lrkit.schedules import Schedule, constant, product, scale, sequence
 
@@ -278,6 +277,3 @@ class ChainedScheduler(CompatScheduler):
                 )
             self.observe(float(metrics))
         super().step()
-
-
-_ = ReduceLROnPlateau  # the class whose step() the containers route (see ReduceLROnPlateau.step)
