@@ -268,3 +268,19 @@ def test_restarts_that_do_not_divide_match_live_transformers(w, d, n):
             assert mine == pytest.approx(1.0)  # an exact restart
         else:
             assert mine == pytest.approx(theirs, rel=1e-12, abs=1e-15)
+
+
+def test_restart_is_exact_where_transformers_float_modulo_falls_short():
+    """transformers' ``(n * (t / D)) % 1`` is 0.99999... at D = 22, n = 22, t = 15: a rate of 0.
+
+    lrkit restarts exactly (1.0); everywhere else the two agree.
+    """
+    n, d = 22, 22
+    s = T.cosine_with_restarts(num_warmup_steps=0, num_training_steps=d, num_cycles=n)
+    for t in range(d):
+        theirs = 0.5 * (1.0 + math.cos(math.pi * ((float(n) * (float(t) / float(d))) % 1.0)))
+        assert s(t) == 1.0
+        if t == 15:
+            assert theirs == pytest.approx(0.0, abs=1e-20)
+        else:
+            assert theirs == 1.0

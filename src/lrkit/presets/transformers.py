@@ -201,9 +201,9 @@ def cosine_with_restarts(num_warmup_steps: int, num_training_steps: int, num_cyc
     cosine(steps=L)] * n + [constant(0.0)], [L, 2L, ..., nL]), steps=W)`` with ``L = (T - W) / n``;
     when ``n`` does not divide ``T - W``, the cycles are ``D = T - W`` steps long on a clock ``n``
     times as fast: ``warmup(stretch(sequence([cosine(steps=D)] * n + [constant(0.0)], [D, 2D,
-    ..., nD]), n), steps=W)``. NOTE: where ``n * t / D`` is a whole number, lrkit restarts exactly
-    (1.0); transformers computes ``(n * (t / D)) % 1`` in floats, which can land just below the
-    whole number and give ~0 instead (compared with the stored curves, where it happens).
+    ..., nD]), n), steps=W)``. NOTE: at a restart (``n * t / D`` a whole number) lrkit gives
+    exactly 1.0; transformers computes ``(n * (t / D)) % 1`` in floats, which can land just below 1
+    and give ~0 instead (``D = 22, n = 22, t = 15``; tested).
 
     Args:
         num_warmup_steps: ``W``, an int >= 0.
