@@ -323,3 +323,19 @@ def test_swa_recipe_main_scheduler_then_swalr(swa_start, t_max, swa_lr, epochs, 
         return types.SimpleNamespace(step=lambda: (main if next(count) < swa_start else swa).step())
 
     check("SWALR after a main scheduler", build, steps=swa_start + 40)
+
+
+EDGE_CASES = {
+    "StepLR(gamma=0)": lambda o, m: m.StepLR(o, 3, 0.0),
+    "ExponentialLR(gamma=0)": lambda o, m: m.ExponentialLR(o, 0.0),
+    "PolynomialLR(power=0)": lambda o, m: m.PolynomialLR(o, 7, 0.0),
+    "MultiStepLR(gamma=2)": lambda o, m: m.MultiStepLR(o, [3, 9], 2.0),
+    "ConstantLR(total_iters=0)": lambda o, m: m.ConstantLR(o, 0.5, 0),
+    "LinearLR(total_iters=0)": lambda o, m: m.LinearLR(o, 0.5, 1.0, 0),
+    "CosineAnnealingLR(eta_min above the base)": lambda o, m: m.CosineAnnealingLR(o, 10, 0.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_configurations_at_the_edge_of_what_torch_accepts(name):
+    check(name, EDGE_CASES[name], steps=40)

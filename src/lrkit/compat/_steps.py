@@ -17,7 +17,12 @@ from lrkit._validate import check_int, check_number
 from lrkit.compat._base import CompatScheduler
 from lrkit.presets import pytorch as presets
 from lrkit.scheduler import Scheduler
-from lrkit.schedules import Schedule, constant
+from lrkit.schedules import Schedule, constant, piecewise_constant
+
+
+def _is_zero(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
+
 
 __all__ = [
     "ConstantLR",
@@ -59,7 +64,12 @@ class StepLR(CompatScheduler):
         self, optimizer: torch.optim.Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
         self.step_size, self.gamma = step_size, gamma
-        super().__init__(optimizer, presets.StepLR(step_size, gamma), last_epoch)
+        schedule: Schedule
+        if _is_zero(gamma):  # torch accepts 0: the rate drops to 0 at the first decay
+            schedule = piecewise_constant((check_int("StepLR", "step_size", step_size, low=1),), (1.0, 0.0))
+        else:
+            schedule = presets.StepLR(step_size, gamma)
+        super().__init__(optimizer, schedule, last_epoch)
 
 
 class MultiStepLR(CompatScheduler):
@@ -206,7 +216,9 @@ class ExponentialLR(CompatScheduler):
 
     def __init__(self, optimizer: torch.optim.Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
-        super().__init__(optimizer, presets.ExponentialLR(gamma), last_epoch)
+        zero = _is_zero(gamma)  # torch accepts 0: the rate drops to 0 after one step
+        schedule = piecewise_constant((1,), (1.0, 0.0)) if zero else presets.ExponentialLR(gamma)
+        super().__init__(optimizer, schedule, last_epoch)
 
 
 class PolynomialLR(CompatScheduler):
@@ -234,7 +246,13 @@ class PolynomialLR(CompatScheduler):
         self, optimizer: torch.optim.Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
     ) -> None:
         self.total_iters, self.power = total_iters, power
-        super().__init__(optimizer, presets.PolynomialLR(total_iters, power), last_epoch)
+        schedule: Schedule
+        if _is_zero(power):  # torch accepts 0: (1 - t / T) ** 0 is 1 at every step
+            check_int("PolynomialLR", "total_iters", total_iters, low=1)
+            schedule = constant(1.0)
+        else:
+            schedule = presets.PolynomialLR(total_iters, power)
+        super().__init__(optimizer, schedule, last_epoch)
 
 
 class CosineAnnealingLR(CompatScheduler):
