@@ -20,7 +20,7 @@ WORLD = 2
 # Per rank: ceil(21 / 2) = 11 indices (one padded), batches of 4, 4, 3: global updates of 8, 8, 6.
 DATASET, BATCH, EPOCHS = 21, 4, 2
 WARMUP, START, END = 16, 0.1, 0.1
-MODES = ("mean", "max", "min", "rank0", "local")
+MODES = ("mean", "max", "min", "rank0", "verify", "local")
 # Per-rank validation losses: rank 0 stalls early, rank 1 keeps improving; their mean stalls later.
 METRICS = (
     [1.0, 0.9, 0.95, 0.97, 0.96, 0.8, 0.85, 0.86, 0.9, 0.7],
@@ -66,7 +66,7 @@ def _train(rank, world, wrap):
 
 def _plateaus(rank, world):
     out = {}
-    for mode in MODES:
+    for mode in [m for m in MODES if m != "verify"]:
         opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
         sched = Scheduler(opt, plateau(factor=0.5, patience=1))
         lrs = []
@@ -88,6 +88,25 @@ def _errors(rank, world):
     return None
 
 
+def _reduced(metric, how):
+    try:
+        return reduce_metric(metric, how)
+    except ValueError:
+        return "ValueError"
+
+
+def _verify(rank, world):
+    """how="verify": equal metrics pass through; different ones raise on every rank."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = Scheduler(opt, plateau(factor=0.5, patience=0))
+    agreed = [sched.observe(m, reduce="verify") for m in (1.0, 1.0)]
+    try:
+        sched.observe(1.0 + rank, reduce="verify")
+    except ValueError as e:
+        return {"agreed": agreed, "lr": sched.lr_for_next_update(), "error": str(e)}
+    return {"agreed": agreed, "error": None}
+
+
 def _worker(rank, world):
     assert dist.get_world_size() == world
     return {
@@ -95,8 +114,9 @@ def _worker(rank, world):
         "fsdp": _train(rank, world, "fsdp"),
         "plateaus": _plateaus(rank, world),
         "errors": _errors(rank, world),
+        "verify": _verify(rank, world),
         "counts": [global_count(rank + 1), global_count(torch.tensor(rank + 5))],
-        "reduced": [reduce_metric(float(rank), how) for how in MODES],
+        "reduced": [_reduced(float(rank), how) for how in MODES],
     }
 
 
@@ -165,7 +185,15 @@ def test_a_bad_metric_raises_on_every_rank_without_hanging(results):
 
 
 def test_global_count_and_reduce_metric(results):
-    # Rank r holds the metric r: mean 0.5, max 1, min 0, rank 0's 0; "local" keeps each rank's own.
+    # Rank r holds the metric r: mean 0.5, max 1, min 0, rank 0's 0, "verify" refuses (below),
+    # "local" keeps each rank's own.
     for rank, r in enumerate(results):
         assert r["counts"] == [1 + 2, 5 + 6]
-        assert r["reduced"] == [0.5, 1.0, 0.0, 0.0, float(rank)]
+        assert r["reduced"] == [0.5, 1.0, 0.0, 0.0, "ValueError", float(rank)]
+
+
+def test_verify_passes_agreeing_metrics_and_stops_every_rank_otherwise(results):
+    for r in results:
+        assert r["verify"]["agreed"] == [False, True]  # 1.0 then 1.0 again: patience 0 reduces
+        assert r["verify"]["lr"] == [0.5]  # the refused observation changed nothing
+        assert "the ranks hold different metrics [1.0, 2.0]" in r["verify"]["error"]

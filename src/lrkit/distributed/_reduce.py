@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import struct
 from typing import Any
 
 import torch
@@ -24,7 +25,7 @@ from lrkit._validate import check_choice, check_int, fail
 __all__ = ["REDUCTIONS", "check_in_sync", "global_count", "is_distributed", "reduce_metric"]
 
 #: How `reduce_metric` combines the ranks' metrics. "local" does no communication.
-REDUCTIONS = ("mean", "max", "min", "rank0", "local")
+REDUCTIONS = ("mean", "max", "min", "rank0", "verify", "local")
 
 
 def is_distributed(group: Any = None) -> bool:
@@ -71,6 +72,8 @@ def reduce_metric(metric: Any, how: str = "mean", *, group: Any = None) -> Any:
     * ``"mean"``: ``fsum(m_0..m_{n-1}) / n`` (the default: a validation loss averaged over shards);
     * ``"max"`` / ``"min"``: the largest / smallest;
     * ``"rank0"``: ``m_0`` (rank 0 broadcasts its metric);
+    * ``"verify"``: ``m_0`` if every rank holds the same value (bit for bit), else `ValueError` on
+      every rank (for metrics that should already agree, such as Lightning's ``sync_dist=True``);
     * ``"local"``: ``m_r`` unchanged, no communication (for metrics already synchronized, such as
       Lightning's ``self.log(..., sync_dist=True)``).
 
@@ -82,14 +85,14 @@ def reduce_metric(metric: Any, how: str = "mean", *, group: Any = None) -> Any:
 
     Args:
         metric: a real number or a one-element tensor.
-        how: "mean", "max", "min", "rank0" or "local".
+        how: "mean", "max", "min", "rank0", "verify" or "local".
         group: the process group (None: the default group).
 
     Returns:
         A Python float identical on every rank (the metric itself without a process group).
 
     Raises:
-        ValueError: an unknown `how`.
+        ValueError: an unknown `how`; with "verify", ranks holding different metrics.
         TypeError: a metric that is not a real number or a one-element tensor (with a group).
 
     Example:
@@ -100,7 +103,7 @@ def reduce_metric(metric: Any, how: str = "mean", *, group: Any = None) -> Any:
         Traceback (most recent call last):
         ...
         ValueError: Argument `how` of reduce_metric() must be one of 'mean', 'max', 'min', 'rank0', \
-'local'. Received: how='median'
+'verify', 'local'. Received: how='median'
     """
     check_choice("reduce_metric", "how", how, REDUCTIONS)
     if how == "local" or not is_distributed(group):
@@ -115,6 +118,11 @@ def reduce_metric(metric: Any, how: str = "mean", *, group: Any = None) -> Any:
         return max(parts)
     if how == "min":
         return min(parts)
+    if how == "verify" and len({struct.pack("<d", p) for p in parts}) != 1:
+        raise ValueError(
+            f"reduce_metric(how='verify'): the ranks hold different metrics {parts} (rank order); "
+            f"reduce them (how='mean', 'max', 'min', 'rank0') or synchronize them before observing"
+        )
     return parts[0]
 
 

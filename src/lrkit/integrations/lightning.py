@@ -95,9 +95,10 @@ class PlateauCallback(pl.Callback):  # type: ignore[misc]
     After every validation run (not the sanity check), ``trainer.callback_metrics[monitor]`` goes to
     ``scheduler.observe(metric, reduce=reduce)`` for each `lrkit.Scheduler` in the trainer's
     ``lr_scheduler_configs`` whose schedules contain a `plateau`. It runs on every rank, as
-    `Scheduler.observe` requires under a process group (log with ``sync_dist=True`` and use
-    ``reduce="local"`` to skip the second reduction). The plateau counters live in the scheduler's
-    state, so they are saved in Lightning's checkpoints; this callback has no state.
+    `Scheduler.observe` requires under a process group (a metric logged with ``sync_dist=True`` is
+    already the same on every rank: ``reduce="verify"`` checks that instead of averaging again).
+    The plateau counters live in the scheduler's state, so they are saved in Lightning's
+    checkpoints; this callback has no state.
 
     At the start of ``fit`` it raises if an lrkit scheduler is configured with ``interval="epoch"``
     or a ``frequency`` other than 1 (its position would not count optimizer updates), or if no
@@ -105,7 +106,8 @@ class PlateauCallback(pl.Callback):  # type: ignore[misc]
 
     Args:
         monitor: the logged metric's name (as given to ``self.log``), e.g. ``"val_loss"``.
-        reduce: how ranks' metrics combine: "mean" (default), "max", "min", "rank0" or "local".
+        reduce: how ranks' metrics combine: "mean" (default), "max", "min", "rank0", "verify" or
+            "local" (see `lrkit.distributed.reduce_metric`).
 
     Raises:
         TypeError: `monitor` not a non-empty str.

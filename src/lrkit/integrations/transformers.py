@@ -50,7 +50,8 @@ class PlateauCallback(TrainerCallback):  # type: ignore[misc]
     Args:
         metric: the metric's name, e.g. ``"eval_loss"`` (default) or ``"eval_accuracy"`` (use
             ``plateau(mode="max")`` for metrics that grow).
-        reduce: how processes' metrics combine: "mean" (default), "max", "min", "rank0", "local".
+        reduce: how processes' metrics combine: "mean" (default), "max", "min", "rank0", "verify"
+            or "local" (see `lrkit.distributed.reduce_metric`).
 
     Raises:
         TypeError: `metric` not a non-empty str.

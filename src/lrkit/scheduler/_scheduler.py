@@ -592,7 +592,8 @@ class Scheduler(LRScheduler):
         Args:
             metric: a real number (or a 1-element tensor).
             reduce: how ranks' metrics combine under a process group: "mean" (default), "max",
-                "min", "rank0" (rank 0's metric) or "local" (no communication).
+                "min", "rank0" (rank 0's metric), "verify" (raise unless all ranks agree) or
+                "local" (no communication).
 
         Returns:
             True if a value was reduced.
