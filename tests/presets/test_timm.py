@@ -145,7 +145,10 @@ def test_warmup_prefix_changes_the_total_length():
         (lambda: T.CosineLRScheduler(t_initial=0), "t_initial"),
         (lambda: T.CosineLRScheduler(t_initial=8, k_decay=0.0), "k_decay"),
         (lambda: T.WSDLRScheduler(t_initial=10, decay_t=4, stable_fn="power"), "stable_timescale"),
-        (lambda: T.WSDLRScheduler(t_initial=10, decay_t=4, stable_fn="power", stable_power=0), "stable_power"),  # noqa: E501
+        (
+            lambda: T.WSDLRScheduler(t_initial=10, decay_t=4, stable_fn="power", stable_power=0),
+            "stable_power",
+        ),
         (lambda: T.CosineLRScheduler(t_initial=8, cycle_limit=0), "cycle_limit"),
         (lambda: T.CosineLRScheduler(t_initial=8, noise_range_t=[5, 2]), "noise_range_t"),
         (lambda: T.CosineLRScheduler(t_initial=8, noise_range_t=2, noise_pct=1.5), "noise_pct"),

@@ -446,9 +446,7 @@ def warmup_stable_decay(
                 f">= num_warmup_steps + num_decay_steps = {w + d}",
             )
     else:
-        raise fail(
-            owner, "num_training_steps", None, "an int (or give num_stable_steps)", kind=TypeError
-        )
+        raise fail(owner, "num_training_steps", None, "an int (or give num_stable_steps)", kind=TypeError)
     check_choice(owner, "warmup_type", warmup_type, _WARMUPS)
     check_choice(owner, "decay_type", decay_type, _WARMUPS)
     m = check_number(owner, "min_lr_ratio", min_lr_ratio, low=0.0, high=1.0)

@@ -127,7 +127,14 @@ def transformers_cases() -> tuple[str, list[Case]]:
         # Half periods and cycles that are not whole steps (lrkit: `stretch` of whole-step schedules).
         run("cosine", 24, num_warmup_steps=2, num_training_steps=12, num_cycles=0.3),
         run("cosine", 24, num_warmup_steps=0, num_training_steps=7, num_cycles=0.7),
-        run("cosine_with_min_lr", 20, num_warmup_steps=3, num_training_steps=13, num_cycles=1.25, min_lr_rate=0.1),  # noqa: E501
+        run(
+            "cosine_with_min_lr",
+            20,
+            num_warmup_steps=3,
+            num_training_steps=13,
+            num_cycles=1.25,
+            min_lr_rate=0.1,
+        ),
         run(
             "cosine_warmup_with_min_lr",
             16,
