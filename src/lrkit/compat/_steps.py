@@ -19,11 +19,6 @@ from lrkit.presets import pytorch as presets
 from lrkit.scheduler import Scheduler
 from lrkit.schedules import Schedule, constant, piecewise_constant
 
-
-def _is_zero(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
-
-
 __all__ = [
     "ConstantLR",
     "CosineAnnealingLR",
@@ -34,6 +29,10 @@ __all__ = [
     "PolynomialLR",
     "StepLR",
 ]
+
+
+def _is_zero(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
 
 
 class StepLR(CompatScheduler):
