@@ -109,3 +109,17 @@ def test_the_two_process_run_itself_follows_the_reference(two):
         reference = _reference(kind, 8)
         for position, lr in _as_pairs(two[f"{kind}/saved"]["used"]):
             assert lr == reference[position]
+
+
+@pytest.mark.parametrize("world", [1, 2, 4, 8])
+def test_per_process_calls_in_samples_follow_the_global_trajectory(world):
+    # A wrapper that calls step() once per process (accelerate's AcceleratedScheduler), each call
+    # with this process's share: the rate at each real update does not depend on the world size.
+    opt, sched = _build("nonzero-start")
+    used = []
+    for _ in range(TOTAL // 8):
+        used.append(opt.param_groups[0]["lr"])
+        opt.step()
+        for _ in range(world):
+            sched.step(samples=8 // world)
+    assert used == [lr for _, lr in sorted(_reference("nonzero-start", 8).items())]

@@ -61,3 +61,17 @@ def test_explanation_reads_what_was_done():
 def test_bad_arguments_are_named(args, kind, name):
     with pytest.raises(kind, match=rf"Argument `{name}` of scale_lr\(\) must be .* Received: {name}="):
         scale_lr(*args)
+
+
+@given(
+    global_batch=st.sampled_from([64, 128, 256, 512]),
+    world=st.sampled_from([1, 2, 4, 8]),
+    accumulation=st.sampled_from([1, 2, 4]),
+)
+def test_factorizations_of_one_global_batch_give_one_rate(global_batch, world, accumulation):
+    from lrkit.distributed import run_totals
+
+    per_device = global_batch // (world * accumulation)
+    batch = run_totals(10_000, per_device, world_size=world, accumulation=accumulation).update_size
+    assert batch == global_batch
+    assert scale_lr(0.1, batch, 256).lr == scale_lr(0.1, global_batch, 256).lr == 0.1 * global_batch / 256
