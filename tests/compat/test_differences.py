@@ -540,3 +540,28 @@ def test_multiplicative_step_epoch_goes_to_the_closed_form():
         sched.step(3)
     assert sched.get_last_lr() == [0.125]
     assert sched.last_epoch == 3
+
+
+def test_fractional_warm_restart_positions_resume_exactly():
+    positions = [e + i / 4 for e in range(12) for i in range(4)]
+
+    def rates(sched, opt, feed):
+        out = []
+        for p in feed:
+            opt.step()
+            sched.step(p)
+            out.append([g["lr"] for g in opt.param_groups])
+        return out
+
+    opt = make_optimizer()
+    whole = rates(C.CosineAnnealingWarmRestarts(opt, 3, 2), opt, positions)
+    opt = make_optimizer()
+    sched = C.CosineAnnealingWarmRestarts(opt, 3, 2)
+    rates(sched, opt, positions[:18])
+    saved = roundtrip(sched.state_dict())
+    assert saved["position"] == positions[17]
+    opt = make_optimizer()
+    again = C.CosineAnnealingWarmRestarts(opt, 3, 2)
+    again.load_state_dict(saved)
+    assert again.get_last_lr() == whole[17]
+    assert rates(again, opt, positions[18:]) == whole[18:]
