@@ -511,7 +511,7 @@ def test_get_lr_warns_as_torch_and_returns_the_current_rates():
         assert sched.get_lr() == [g["lr"] for g in opt.param_groups]
 
 
-def test_tensor_rates_stay_the_same_tensors_and_get_last_lr_gives_floats():
+def test_tensor_rates_stay_the_same_tensors_and_get_last_lr_gives_copies():
     params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
     tensors = [torch.tensor(0.1), torch.tensor(0.02)]
     opt = torch.optim.SGD([{"params": [p], "lr": t} for p, t in zip(params, tensors, strict=True)])
@@ -520,8 +520,11 @@ def test_tensor_rates_stay_the_same_tensors_and_get_last_lr_gives_floats():
     sched.step()
     assert [g["lr"] for g in opt.param_groups] == tensors  # the same objects, updated in place
     assert all(g["lr"] is t for g, t in zip(opt.param_groups, tensors, strict=True))
-    assert sched.get_last_lr() == [pytest.approx(0.05), pytest.approx(0.01)]
-    assert all(type(v) is float for v in sched.get_last_lr())
+    last = sched.get_last_lr()
+    assert [float(v) for v in last] == [pytest.approx(0.05), pytest.approx(0.01)]
+    assert all(isinstance(v, torch.Tensor) for v in last)  # as torch: copies, never the group's tensor
+    assert all(v is not g["lr"] for v, g in zip(last, opt.param_groups, strict=True))
+    assert all(type(v) is float for v in sched.state_dict()["_last_lr"])
 
 
 def test_a_negative_lambda_factor_raises_when_stepped():

@@ -255,11 +255,15 @@ class CompatScheduler(Scheduler):
     def _after_step(self) -> None:
         """Subclasses' checks after each step (OneCycleLR's end)."""
 
-    def get_last_lr(self) -> list[float]:  # type: ignore[override]
-        """The learning rates the last `step` set (those in the param groups now), as in torch."""
-        return [float(v) for v in self._lr.values]
+    def get_last_lr(self) -> list[float | torch.Tensor]:  # type: ignore[override]
+        """The learning rates the last `step` set, as in torch: floats, or copies of tensor lrs."""
+        groups = self.optimizer.param_groups
+        return [
+            group["lr"].clone() if isinstance(group["lr"], torch.Tensor) else float(v)
+            for group, v in zip(groups, self._lr.values, strict=True)
+        ]
 
-    def get_lr(self) -> list[float]:  # type: ignore[override]
+    def get_lr(self) -> list[float | torch.Tensor]:  # type: ignore[override]
         """The current learning rates, with torch's warning to use `get_last_lr` instead."""
         warnings.warn(GET_LR_WARNING, UserWarning, stacklevel=2)
         return self.get_last_lr()
@@ -288,7 +292,7 @@ class CompatScheduler(Scheduler):
             "base_lrs": [float(b) for b in self._lr.bases],
             "bases": {track.key: [float(b) for b in track.bases] for track in self._tracks},
             "plateaus": self.plateau_state(),
-            "_last_lr": self.get_last_lr(),
+            "_last_lr": [float(v) for v in self._lr.values],
             "extra": self._extra_state(),
         }
 
