@@ -568,3 +568,31 @@ def test_fractional_warm_restart_positions_resume_exactly():
     again.load_state_dict(saved)
     assert again.get_last_lr() == whole[17]
     assert rates(again, opt, positions[18:]) == whole[18:]
+
+
+def test_rates_are_a_function_of_the_step():
+    opt = make_optimizer(bases=(1.0,))
+    sched = C.ExponentialLR(opt, 0.5)
+    opt.step()
+    sched.step()
+    opt.param_groups[0]["lr"] = 123.0  # set by hand: torch's recursion would continue from it
+    sched.step()
+    assert opt.param_groups[0]["lr"] == 0.25
+
+
+def test_schedulers_side_by_side_do_not_multiply_the_last_to_step_sets_the_rate():
+    opt = make_optimizer(bases=(1.0,))
+    first, second = C.ExponentialLR(opt, 0.5), C.ConstantLR(opt, 0.1, 10)
+    opt.step()
+    first.step()
+    second.step()
+    assert opt.param_groups[0]["lr"] == 0.1  # torch: 0.05 (its chainable forms multiply)
+
+
+def test_chained_scheduler_refuses_what_is_not_a_product():
+    opt = make_optimizer()
+    with pytest.raises(ValueError, match="put it last"):
+        C.ChainedScheduler([C.CyclicLR(opt, 0.01, 0.1, cycle_momentum=False), C.ExponentialLR(opt, 0.9)])
+    opt = make_optimizer()
+    with pytest.raises(ValueError, match="eta_min"):
+        C.ChainedScheduler([C.CosineAnnealingLR(opt, 10, 0.01), C.ExponentialLR(opt, 0.9)])
