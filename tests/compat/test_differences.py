@@ -596,3 +596,25 @@ def test_chained_scheduler_refuses_what_is_not_a_product():
     opt = make_optimizer()
     with pytest.raises(ValueError, match="eta_min"):
         C.ChainedScheduler([C.CosineAnnealingLR(opt, 10, 0.01), C.ExponentialLR(opt, 0.9)])
+
+
+def test_plateau_counts_a_nan_metric_as_bad_as_torch_does():
+    for ns in (T, C):
+        opt = make_optimizer(bases=(1.0,))
+        sched = ns.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+        for metric in [1.0, math.nan, math.nan]:
+            sched.step(metric)
+        assert opt.param_groups[0]["lr"] == 0.5, ns
+
+
+def test_plateau_counts_minus_inf_as_bad_where_torch_takes_it_as_best():
+    opt = make_optimizer(bases=(1.0,))
+    sched = C.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    for metric in [1.0, -math.inf, -math.inf]:
+        sched.step(metric)
+    assert opt.param_groups[0]["lr"] == 0.5
+    opt = make_optimizer(bases=(1.0,))
+    ref = T.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    for metric in [1.0, -math.inf, -math.inf]:
+        ref.step(metric)
+    assert opt.param_groups[0]["lr"] == 1.0
