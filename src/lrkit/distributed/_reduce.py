@@ -29,7 +29,16 @@ REDUCTIONS = ("mean", "max", "min", "rank0", "verify", "local")
 
 
 def is_distributed(group: Any = None) -> bool:
-    """True when `torch.distributed` is available and initialized (then collectives are used)."""
+    """True when `torch.distributed` is available and initialized (then collectives are used).
+
+    Args:
+        group: unused; accepted so that every helper here takes the same arguments.
+
+    Example:
+        >>> from lrkit.distributed import is_distributed
+        >>> is_distributed()  # no process group in this process
+        False
+    """
     return bool(dist.is_available() and dist.is_initialized())
 
 

@@ -18,6 +18,12 @@ class ScaledLR:
     """What `scale_lr` returns: the scaled rate, the factor applied and a one-line explanation.
 
     ``str(scaled)`` is the explanation.
+
+    Example:
+        >>> from lrkit.distributed import scale_lr
+        >>> scaled = scale_lr(0.1, 512, 256)
+        >>> scaled.factor, scaled.rule
+        (2.0, 'linear')
     """
 
     lr: float

@@ -37,6 +37,12 @@ class RunTotals:
         padded: indices the sampler repeats per epoch so that ranks get equal shares.
         unused: sampler indices per epoch (dataset size plus padding) in no counted update
             (the sampler's or the loader's ``drop_last``, a dropped partial window).
+
+    Example:
+        >>> from lrkit.distributed import run_totals
+        >>> t = run_totals(100, 8, drop_last=True)  # 12 full batches, 4 samples left out
+        >>> t.updates, t.samples, t.unused
+        (12, 96, 4)
     """
 
     updates: int

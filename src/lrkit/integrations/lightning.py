@@ -74,6 +74,12 @@ def scheduler_config(scheduler: Scheduler, *, name: str | None = None) -> dict[s
 def has_plateau(scheduler: Scheduler) -> bool:
     """True when one of the scheduler's schedules (any group, any hyperparameter) has a plateau.
 
+    Args:
+        scheduler: an `lrkit.Scheduler`.
+
+    Raises:
+        TypeError: not an `lrkit.Scheduler`.
+
     Example:
         >>> import torch
         >>> from lrkit import Scheduler, cosine, plateau, warmup

@@ -69,6 +69,18 @@ class RateLog:
 
     Built by `log_csv`, `log_jsonl` and `log_tensorboard`; ``active`` is False on ranks that do
     not write (every rank but 0 under `torch.distributed`, by default).
+
+    Example:
+        >>> import torch
+        >>> from lrkit import Scheduler, constant
+        >>> from lrkit.integrations.loggers import RateLog
+        >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+        >>> sched = Scheduler(opt, constant())
+        >>> with RateLog(sched, print) as log:  # any function of a row
+        ...     sched.step()
+        {'update': 0, 'position': 0.0, 'lr/group0': 0.1}
+        >>> log.active
+        True
     """
 
     def __init__(
