@@ -217,3 +217,35 @@ def test_cycles_match_live_timm(
         expected.append(opt.param_groups[0]["lr"])
     case = {"name": cls, "kwargs": kwargs, "lr": lr, "values": expected}
     assert_matches(curve(build(LIBRARY, case), case), expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    t_initial=st.integers(2, 16),
+    decay_frac=st.floats(0.1, 1.0),
+    warmup_t=st.integers(1, 4),
+    stable_fn=st.sampled_from(["constant", "rsqrt", "power"]),
+    stable_power=st.sampled_from([0.3, 0.5, 1.2]),
+    decay_fn=st.sampled_from(["linear", "1-sqrt", "cosine", "power", "exp"]),
+    lr_min=st.sampled_from([0.0, 0.02, 0.3]),
+)
+def test_wsd_matches_live_timm(t_initial, decay_frac, warmup_t, stable_fn, stable_power, decay_fn, lr_min):
+    """Live: random WSD configurations, decaying stable phases above lr_min included."""
+    ts = _timm_scheduler()
+    kwargs = {
+        "t_initial": t_initial,
+        "decay_t": max(1, round(decay_frac * t_initial)),
+        "warmup_t": warmup_t,
+        "stable_fn": stable_fn,
+        "stable_power": stable_power,
+        "decay_fn": decay_fn,
+        "lr_min": lr_min,
+    }
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.5)
+    sched = ts.WSDLRScheduler(opt, **kwargs)
+    expected = []
+    for t in range(warmup_t + t_initial + 5):
+        sched.step(t)
+        expected.append(opt.param_groups[0]["lr"])
+    case = {"name": "WSDLRScheduler", "kwargs": kwargs, "lr": 0.5, "values": expected}
+    assert_matches(curve(build(LIBRARY, case), case), expected)
