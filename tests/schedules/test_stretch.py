@@ -51,6 +51,8 @@ def test_child_window_is_in_its_own_clock():
     assert stretch(cosine(), 0.25).resolve(total=10).schedule.steps == 3  # 2.5 rounded up
     inner = warmup(stretch(cosine(), 0.5), steps=4).resolve(total=20)
     assert inner.schedule.schedule.steps == 8
+    # A fraction inside the child is of the run's total, in the child's steps.
+    assert stretch(cosine(steps=0.5), 2.0).resolve(total=10).schedule.steps == 5
 
 
 @given(st.lists(st.floats(0, 60, allow_nan=False), min_size=1, max_size=30), st.floats(0.1, 8.0))

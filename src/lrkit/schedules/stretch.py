@@ -23,8 +23,10 @@ class Stretch(Schedule):
 
     The child sees the window in its own clock: a span of ``S`` steps is ``factor * S`` of the
     child's steps, rounded up to whole steps when it is not whole (a child length of None, "the
-    rest of the window", then ends at most one of its steps after the window). Once the child
-    holds (horizon ``h``), the stretch holds from ``h / factor``.
+    rest of the window", then ends at most one of its steps after the window). A fraction of the
+    run inside the child is counted in the child's steps (``0.5`` of a 100-step run is 50 of the
+    child's steps, ``50 / factor`` steps of the run): give the child whole steps or None to avoid
+    reasoning about it. Once the child holds (horizon ``h``), the stretch holds from ``h / factor``.
 
     Args:
         schedule: the schedule to evaluate on the scaled clock.
