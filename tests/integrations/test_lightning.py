@@ -162,3 +162,55 @@ def test_arguments():
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
     with pytest.raises(TypeError, match=r"Argument `scheduler` of scheduler_config\(\)"):
         scheduler_config(torch.optim.lr_scheduler.StepLR(opt, 1))
+
+
+class PerRank(Tiny):
+    """Logs a rank-dependent val_loss (no sync_dist) and writes its rates to a file at the end."""
+
+    def __init__(self, schedule, total, out):
+        super().__init__(schedule, total)
+        self.out = str(out)
+
+    def validation_step(self, batch, batch_idx):
+        self.log("val_loss", VAL[self.current_epoch] + 0.5 * self.global_rank)
+
+    def on_train_end(self):
+        import json
+
+        with open(f"{self.out}/rank{self.global_rank}.json", "w") as f:
+            json.dump(self.used, f)
+
+
+def test_ddp_ranks_agree_with_a_plateau(tmp_path):
+    import json
+
+    epochs = 4
+    model = PerRank(plateau(factor=0.5, patience=0), None, tmp_path)
+    trainer = pl.Trainer(
+        accelerator="cpu",
+        devices=2,
+        strategy=pl.strategies.DDPStrategy(start_method="spawn", process_group_backend="gloo"),
+        max_epochs=epochs,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        callbacks=[PlateauCallback("val_loss")],
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=".*(num_workers|bottleneck|LeafSpec|isinstance|sync_dist).*"
+        )
+        trainer.fit(model, loader(), loader())
+    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
+    assert ranks[0] == ranks[1]
+    # The mean of the ranks' losses, VAL[e] + 0.25, fed to torch's ReduceLROnPlateau.
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+    per_epoch = len(ranks[0]) // epochs
+    expected = []
+    for epoch in range(epochs):
+        expected += [opt.param_groups[0]["lr"]] * per_epoch
+        ref.step(VAL[epoch] + 0.25)
+    assert ranks[0] == expected
