@@ -157,3 +157,27 @@ def test_samples_stepped_per_process_add_up_to_the_global_batch(two):
     expected = [0.1 * (1 - 8 * i / (2 * SAMPLES)) for i in range(6)]
     assert samples["used"] == pytest.approx(expected, rel=1e-12, abs=1e-15)
     assert samples["updates"] == 12  # counts calls, as documented
+
+
+def test_save_state_and_load_state_resume_exactly(tmp_path):
+    def run(updates, load=None):
+        reset()
+        accelerator = Accelerator(cpu=True)
+        model = torch.nn.Linear(2, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        model, opt = accelerator.prepare(model, opt)
+        sched = once_per_update(accelerator.prepare(Scheduler(opt, cosine(end=0.1), total=10)))
+        if load is not None:
+            accelerator.load_state(load)
+        used = []
+        for _ in range(updates):
+            used.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        return accelerator, used
+
+    _, whole = run(10)
+    accelerator, first = run(4)
+    accelerator.save_state(tmp_path / "state")
+    _, rest = run(6, load=tmp_path / "state")
+    assert first + rest == whole  # bit for bit
