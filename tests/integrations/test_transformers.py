@@ -50,7 +50,7 @@ class Recorder(transformers.TrainerCallback):
         self.evals.append((len(self.used), metrics["eval_loss"]))
 
 
-def train(tmp_path, make_schedule, callbacks=(), evaluate=False):
+def train(tmp_path, make_schedule, callbacks=(), evaluate=False, save_steps=None, resume=None):
     logging.getLogger("transformers").setLevel(logging.ERROR)
     model = Regression()
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -63,7 +63,8 @@ def train(tmp_path, make_schedule, callbacks=(), evaluate=False):
         num_train_epochs=EPOCHS,
         logging_steps=1,
         report_to="none",
-        save_strategy="no",
+        save_strategy="no" if save_steps is None else "steps",
+        save_steps=save_steps or 500,
         eval_strategy="epoch" if evaluate else "no",
         use_cpu=True,
         disable_tqdm=True,
@@ -78,7 +79,7 @@ def train(tmp_path, make_schedule, callbacks=(), evaluate=False):
         optimizers=(opt, sched),
         callbacks=[recorder, *callbacks],
     )
-    trainer.train()
+    trainer.train(resume_from_checkpoint=resume)
     return trainer, recorder, sched
 
 
@@ -149,3 +150,16 @@ def test_plateau_callback_checks(tmp_path):
         PlateauCallback(3)
     with pytest.raises(ValueError, match=r"Argument `reduce` of PlateauCallback\(\)"):
         PlateauCallback(reduce="sum")
+
+
+def test_resume_from_a_trainer_checkpoint_is_exact(tmp_path):
+    total = run_totals(SAMPLES, BATCH, accumulation=ACCUM, epochs=EPOCHS).updates
+
+    def make(opt):
+        return Scheduler(opt, cosine(end=0.1), total=total)
+
+    _, whole, _ = train(tmp_path / "whole", make, save_steps=4)
+    # A new Trainer resumes from checkpoint-4 (saved after update 4, mid-epoch) and finishes.
+    _, rest, sched = train(tmp_path / "again", make, resume=str(tmp_path / "whole" / "checkpoint-4"))
+    assert whole.used[:4] + rest.used == whole.used  # bit for bit
+    assert sched.updates == total
