@@ -85,6 +85,33 @@ def test_a_nan_tail_is_cut():
     assert abs(math.log10(found["steepest"].lr) - math.log10(TRUE_STEEPEST)) < 0.25
 
 
+WIDE = np.geomspace(1e-6, 10.0, 110)
+
+
+def diverge_and_fall(lrs):
+    """The descent of `descent_curve`, a rise past its minimum, then a sharper fall (around lr 2):
+    a loss that falls back after divergence, as AdamW's does at rates of 1 and more."""
+    u = np.log10(lrs)
+    descent = 2.3 - 1.6 * (1 + np.tanh(1.5 * (u + 3))) / 2
+    rise = 4.0 / (1 + np.exp(-4 * (u + 0.8)))
+    fall = 3.5 * (1 + np.tanh(6 * (u - 0.3))) / 2
+    return descent + rise - fall
+
+
+def test_a_fall_after_divergence_is_not_the_descent():
+    fine = np.geomspace(1e-6, 10.0, 20001)
+    slope = np.gradient(diverge_and_fall(fine), np.log(fine))
+    assert fine[np.argmin(slope)] > 1.0  # the curve's steepest fall is after the divergence
+    before = fine <= fine[np.argmin(diverge_and_fall(fine))]
+    true_steepest = fine[before][np.argmin(slope[before])]  # the steepest descent before the minimum
+    assert abs(math.log10(true_steepest) + 3.0) < 0.1
+    found = suggest(WIDE, diverge_and_fall(WIDE))
+    assert abs(math.log10(found["steepest"].lr) - math.log10(true_steepest)) < 0.25
+    assert found["steepest"].high < 0.1
+    assert found["valley"].lr < 0.1
+    assert preferred(found).lr < found["minimum"].lr * 10
+
+
 def test_deterministic():
     a = suggest(LRS, descent_curve(noise=0.1, seed=7))
     b = suggest(LRS, descent_curve(noise=0.1, seed=7))

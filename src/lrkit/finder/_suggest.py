@@ -245,10 +245,12 @@ def suggest(
 
     * ``valley`` (fastai's default): the longest decreasing stretch of the smoothed loss, and the
       point at ``start + len/3 + len/6`` in it; the interval is its middle third. Unlike fastai,
-      the stretch is looked for only after the loss has fallen by 5% of its descent: a long flat
-      start that the smoothing makes slowly decreasing otherwise pulls the pick decades too low;
-    * ``steepest``: the minimum of ``d smoothed / d log(lr)``; the interval is where the slope is
-      at least half as steep;
+      the stretch is looked for only after the loss has fallen by 5% of its descent, and up to the
+      smoothed minimum: a long flat start that the smoothing makes slowly decreasing otherwise
+      pulls the pick decades too low;
+    * ``steepest``: the minimum of ``d smoothed / d log(lr)`` before the smoothed minimum (a loss
+      falling back after divergence is not a descent); the interval is where the slope is at
+      least half as steep;
     * ``minimum``: the rate at the smoothed minimum, divided by 10; the interval is a tenth of the
       rates whose smoothed loss is within 5% of the descent from the minimum.
 
@@ -320,9 +322,12 @@ def suggest(
     # The valley is read on the descent: from where the loss has fallen by 5% of the descent
     # (a long flat start, slowly "decreasing" under the smoothing, would otherwise drag fastai's
     # longest decreasing stretch, and its pick, decades too low) to the minimum.
+    # Valley and steepest are read on the descent only, up to the minimum: past it the sweep has
+    # diverged, and a loss that falls back there (adaptive optimizers at rates of 1 and more, below
+    # the early stop's 4 x best) is no descent.
     first = int(np.argmax(ys <= top - 0.05 * descent))
-    valley = _valley(xs[first:], ys[first:])
-    return {"valley": valley, "steepest": _steepest(xs, ys), "minimum": _minimum(xs, ys)}
+    valley = _valley(xs[first : i + 1], ys[first : i + 1])
+    return {"valley": valley, "steepest": _steepest(xs[: i + 1], ys[: i + 1]), "minimum": _minimum(xs, ys)}
 
 
 def preferred(suggestions: dict[str, Suggestion]) -> Suggestion:
@@ -334,8 +339,8 @@ def preferred(suggestions: dict[str, Suggestion]) -> Suggestion:
     construction (a decade below where the loss stops improving), and the steepest descent is
     aggressive (the loss still falls fastest there, close to where training becomes unstable; on a
     noisy curve it can land late). Halfway between them (in decades) is at most half their spread
-    from either; when the steepest descent comes before the minimum (a curve with one descent), it
-    is at most the rate at the minimum / sqrt(10). The interval is the two rates it lies between.
+    from either; as the steepest descent is read before the minimum, it is at most the rate at the
+    minimum / sqrt(10). The interval is the two rates it lies between.
 
     When either abstains, the first method of `PREFERENCE` (minimum, valley, steepest) that did
     not; when all abstain, the minimum's abstention (with its reason).
