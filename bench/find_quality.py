@@ -14,14 +14,17 @@ standard error of the per-seed differences) and the compute of each approach in 
 (the range test's updates plus one training run, against the grid's runs). Target: within 1 point
 of the grid's best at a tenth of its compute.
 
-Protocol: the seeds are split once, before any measurement of the rule, into a development set
-(0-3), on which the suggestion rule was chosen (from minimum / 10, steepest, valley and a few
-combinations of them, with 1 or 2 repeats), and an evaluation set (4-7), run once with the rule
-fixed. Both are reported in docs/benchmarks.md; the rule is not to be re-tuned on the evaluation
-seeds (a new rule needs new evaluation seeds).
+Protocol: the seeds are split, before any measurement of a rule, into a development set (0-3),
+on which the suggestion rule is chosen (from minimum / 10, steepest, valley and a few combinations
+of them, with 1 or 2 repeats), and evaluation sets run once with the rule fixed and not re-tuned
+afterwards. Round 1 evaluated on seeds 4-7 and missed the target (AdamW: the steepest descent read
+a fall of the loss after divergence); the fix (read the descent only up to the minimum) was made
+after looking at those seeds, so they became development seeds, and round 2 evaluated on fresh
+seeds 8-11 (`--split eval2`). All rounds are reported in docs/benchmarks.md.
 
 Run:  python bench/find_quality.py --split dev    (seeds 0-3; about 4-5 minutes on 2 CPU cores)
-      python bench/find_quality.py --split eval   (seeds 4-7: the held-out figures)
+      python bench/find_quality.py --split eval   (seeds 4-7: round 1's evaluation)
+      python bench/find_quality.py --split eval2  (seeds 8-11: round 2's evaluation)
       python bench/find_quality.py --quick        (one seed, the MLP only: a smoke run)
 """
 
@@ -130,7 +133,7 @@ def suggest(model_name, optimizer_name, seed, split):
     )
 
 
-SPLITS = {"dev": (0, 4), "eval": (4, 4)}
+SPLITS = {"dev": (0, 4), "eval": (4, 4), "eval2": (8, 4)}
 METHODS = ("minimum", "steepest", "valley")
 
 
@@ -142,7 +145,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument(
-        "--split", choices=sorted(SPLITS), default="dev", help="dev: seeds 0-3; eval: seeds 4-7"
+        "--split", choices=sorted(SPLITS), default="dev", help="dev: seeds 0-3; eval: 4-7; eval2: 8-11"
     )
     parser.add_argument("--grid", type=int, default=16, help="rates in the grid")
     parser.add_argument("--quick", action="store_true", help="the first seed of the split, the MLP only")
