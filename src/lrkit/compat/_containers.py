@@ -175,7 +175,7 @@ class SequentialLR(CompatScheduler):
                     f"{type(self).__name__}.step() takes metrics only when a child is a ReduceLROnPlateau. "
                     f"Received: metrics={metrics!r}"
                 )
-            self.observe(float(metrics))
+            self.observe(float(metrics), reduce="local")
         super().step()
 
 
@@ -275,5 +275,5 @@ class ChainedScheduler(CompatScheduler):
                     f"{type(self).__name__}.step() takes metrics only when a child is a ReduceLROnPlateau. "
                     f"Received: metrics={metrics!r}"
                 )
-            self.observe(float(metrics))
+            self.observe(float(metrics), reduce="local")
         super().step()

@@ -107,11 +107,11 @@ class ReduceLROnPlateau(CompatScheduler):
             metrics = float(metrics.detach().reshape(()).item())
         value = float(metrics)
         if self._container is not None:
-            self._container.observe(value)
+            self._container.observe(value, reduce="local")  # torch: per-rank metrics
             return
         if epoch is not None:
             warnings.warn(EPOCH_WARNING, UserWarning, stacklevel=2)
-        self.observe(value)
+        self.observe(value, reduce="local")  # torch: per-rank metrics
         self.last_epoch = self.last_epoch + 1 if epoch is None else int(epoch)
         self._updates = self.last_epoch
 
