@@ -1,6 +1,6 @@
 """Benchmark: a ``torch.compile``d optimizer step driven by lrkit.Scheduler (recompiles, time per step).
 
-For SGD (momentum 0.9) and Adam, a small MLP (32-256-256-10, 76,554 parameters, batch 64; --hidden)
+For SGD (momentum 0.9) and Adam, a small MLP (32-256-256-10, 76,810 parameters, batch 64; --hidden)
 is trained with its optimizer step compiled by inductor (``torch.compile`` of a function calling
 ``optimizer.step()``), copies side by side in one process:
 
