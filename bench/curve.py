@@ -36,6 +36,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import torch
@@ -184,15 +185,15 @@ def bench_curves(repeats: int, torch_repeats: int, torch_points: int) -> bool:
         for item in items:
             if rep < repeats:
                 # Back to back, in alternating order: the ratio of a pair cancels the machine's phase.
-                ours = timed(lambda item=item: lrkit_curve(item.schedule, steps)) if rep % 2 == 0 else None
-                formula = timed(lambda item=item: item.numpy(steps))
+                ours = timed(partial(lrkit_curve, item.schedule, steps)) if rep % 2 == 0 else None
+                formula = timed(partial(item.numpy, steps))
                 if ours is None:
-                    ours = timed(lambda item=item: lrkit_curve(item.schedule, steps))
+                    ours = timed(partial(lrkit_curve, item.schedule, steps))
                 times[item.name]["lrkit"].append(ours)
                 times[item.name]["numpy"].append(formula)
                 times[item.name]["pair"].append(ours / formula)
             if rep < torch_repeats:
-                elapsed = timed(lambda item=item: torch_curve(item.torch, torch_points))
+                elapsed = timed(partial(torch_curve, item.torch, torch_points))
                 times[item.name]["torch"].append(elapsed / torch_points * N)  # scaled to N points
     print(
         "| curve | lrkit ms [p25-p75] | numpy ms [p25-p75] | torch us/point | torch for N, s (scaled) "
