@@ -25,6 +25,16 @@ OWNER = "Scheduler"
 AFTER_END = ("hold", "error", "continue")
 
 
+def _check_betas(key: str, values: list[float], p: float) -> None:
+    """Momentum and betas must stay in [0, 1) (an optimizer would silently misbehave otherwise)."""
+    for i, v in enumerate(values):
+        if not 0.0 <= v < 1.0:
+            raise ValueError(
+                f"The scheduled {key!r} of param group {i} is {v!r} at position {p!r}; "
+                f"momentum and betas must stay in [0, 1)"
+            )
+
+
 class ScheduleEndWarning(UserWarning):
     """The run went past its `total` (emitted once per scheduler)."""
 
@@ -204,6 +214,7 @@ class Scheduler(LRScheduler):
         self._history: list[Record] = []
         self._hooks: list[Callable[[Record], None]] = []
         self._fast: tuple[Schedule, list[float], list[dict[str, Any]]] | None = None
+        self._fast_tracks: tuple[Track, ...] | None = None
         # The part of torch's LRScheduler surface that trainers read.
         self.last_epoch = 0
         self._step_count = 1
@@ -349,24 +360,25 @@ class Scheduler(LRScheduler):
             if track is self._lr and self._anneal is not None and p >= self._anneal.at:
                 values = self._anneal.values(p)
             if track.is_beta:
-                for i, v in enumerate(values):
-                    if not 0.0 <= v < 1.0:
-                        raise ValueError(
-                            f"The scheduled {track.key!r} of param group {i} is {v!r} at position {p!r}; "
-                            f"momentum and betas must stay in [0, 1)"
-                        )
+                _check_betas(track.key, values, p)
             track.write(values)
         self._refresh_fast()
 
     def _refresh_fast(self) -> None:
-        """Enable `step`'s fast path when nothing but one shared float lr schedule is involved."""
+        """Enable `step`'s fast paths when the position is a plain count of updates.
+
+        `_fast`: one lr schedule shared by float groups and nothing else (no method calls at all);
+        `_fast_tracks`: any tracks (other hyperparameters, tensor values), evaluated directly.
+        """
         lr = self._lr
-        simple = len(self._tracks) == 1 and self._unit == "update" and not self._extensions
-        simple = simple and self._anneal is None and not self._record and not self._hooks and not self._detect
-        if simple and lr._single is not None and lr.fast_floats:
+        simple = self._unit == "update" and not self._extensions and self._anneal is None
+        simple = simple and not self._record and not self._hooks and not self._detect
+        if simple and len(self._tracks) == 1 and lr._single is not None and lr.fast_floats:
             self._fast = (lr._single, lr.bases, lr._groups)
+            self._fast_tracks = None
         else:
             self._fast = None
+            self._fast_tracks = tuple(self._tracks) if simple else None
 
     # -- the training-loop API ------------------------------------------------------------------
 
@@ -410,6 +422,24 @@ class Scheduler(LRScheduler):
                 lr = self._lr
                 self._last_lr = lr.values  # type: ignore[assignment]
                 lr.values = values
+                self._updates = u
+                self.last_epoch = u
+                self._step_count += 1
+                return
+        tracks = self._fast_tracks
+        if tracks is not None and epoch is None and samples is None and tokens is None and applied is None:
+            # Other hyperparameters or tensor values: the same shortcut, one call per track.
+            u = self._updates + 1
+            p = float(u + self._offset)
+            end = self._end
+            pg = self.optimizer.param_groups
+            if (end is None or p <= end) and pg is self._pg and len(pg) == self._n:
+                self._last_lr = self._lr.values  # type: ignore[assignment]
+                for track in tracks:
+                    values = track.compute(p)
+                    if track.is_beta:
+                        _check_betas(track.key, values, p)
+                    track.write(values)
                 self._updates = u
                 self.last_epoch = u
                 self._step_count += 1
