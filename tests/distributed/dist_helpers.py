@@ -37,6 +37,7 @@ def _entry(rank, worker, world_size, port, out_dir, args):
         )
         try:
             result = {"ok": worker(rank, world_size, *args)}
+            dist.barrier()  # no rank tears down the group while another still uses it
         finally:
             dist.destroy_process_group()
     except BaseException:

@@ -44,6 +44,7 @@ WORKER = textwrap.dedent(
         with open(f"{out}/{scenario}-{rank}.json", "w") as f:
             json.dump({"lrs": result.lrs.tolist(), "losses": result.losses.tolist(),
                        "stop": result.stop_reason, "lr": result.lr, "restored": restored}, f)
+        dist.barrier()  # no rank tears down the group while another still uses it
         dist.destroy_process_group()
 
     if __name__ == "__main__":
