@@ -176,28 +176,44 @@ def _one_cycle_shape(horizon: int, **values: Any) -> Any:
     return one_cycle(steps=horizon - 1, peak_at=(PCT * horizon - 1) / (horizon - 1), **values)
 
 
+def _lrkit(opt: torch.optim.Optimizer, schedule: Any, horizon: int, **kwargs: Any) -> Stepper:
+    """lrkit.Scheduler as a user makes it. For tensor lrs that is ``tensor_lr=True`` on float
+    groups (lrkit makes one 0-dim tensor per group, as views of one buffer, and writes them all
+    with one ``copy_``); torch's cases get a tensor per group, the only way torch has."""
+    tensor = isinstance(opt.param_groups[0]["lr"], torch.Tensor)
+    if tensor:
+        for g in opt.param_groups:
+            g["lr"] = float(g["lr"])
+    return Scheduler(opt, schedule, total=horizon, tensor_lr=tensor, **kwargs).step
+
+
 def lrkit_cases() -> list[Case]:
     """lrkit.Scheduler with the same curves, written as a user would write them in lrkit."""
 
     def cos(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        return _lrkit(opt, cosine(), horizon)
+
+    def cos_own_tensors(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
+        # The user's own tensor per group (as torch needs): one fill_ per group.
         return Scheduler(opt, cosine(), total=horizon).step
 
     def onecycle(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        return Scheduler(opt, _one_cycle_shape(horizon), total=horizon).step
+        return _lrkit(opt, _one_cycle_shape(horizon), horizon)
 
     def onecycle_momentum(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
         for g in opt.param_groups:
             g["momentum"] = BASE_MOMENTUM
         cycle = _one_cycle_shape(horizon, start=absolute(MAX_MOMENTUM), end=absolute(MAX_MOMENTUM))
-        return Scheduler(opt, _one_cycle_shape(horizon), total=horizon, hparams={"momentum": cycle}).step
+        return _lrkit(opt, _one_cycle_shape(horizon), horizon, hparams={"momentum": cycle})
 
     def warm(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        return Scheduler(opt, warmup(cosine(), steps=WARMUP, start=WARM_START), total=horizon).step
+        return _lrkit(opt, warmup(cosine(), steps=WARMUP, start=WARM_START), horizon)
 
     def multistep(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        return Scheduler(opt, multi_step(MILESTONES), total=horizon).step
+        return _lrkit(opt, multi_step(MILESTONES), horizon)
 
     return [
+        Case("lrkit cosine(), the user's own tensors", cos_own_tensors, "cosine", tensor_only=True),
         Case("lrkit cosine()", cos, "cosine"),
         Case("lrkit one_cycle()", onecycle, "one-cycle"),
         Case("lrkit one_cycle() + momentum", onecycle_momentum, "one-cycle+momentum", momentum=True),

@@ -181,9 +181,12 @@ class Scheduler(LRScheduler):
         lr_access = Access("lr", groups)
         lr_bases = [lr_access.read(group) for group in groups]  # before tensor_lr rounds them
         if tensor_lr:
-            for group in groups:
-                if not isinstance(group["lr"], torch.Tensor):
-                    group["lr"] = torch.tensor(float(group["lr"]), dtype=torch.get_default_dtype())
+            floats = [group for group in groups if not isinstance(group["lr"], torch.Tensor)]
+            # NOTE: the tensors are 0-dim views of one buffer, so one `copy_` writes every group's
+            # rate (and bumps the shared version counter autograd checks); see `Track.plan`.
+            packed = torch.tensor([float(group["lr"]) for group in floats], dtype=torch.get_default_dtype())
+            for k, group in enumerate(floats):
+                group["lr"] = packed[k]
         self._tracks: list[Track] = []
         for key, spec in [("lr", schedule), *hparams.items()]:
             if not isinstance(key, str):

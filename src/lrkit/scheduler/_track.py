@@ -49,6 +49,7 @@ class Track:
         self._device_index: list[int] = []
         self.is_beta = access.is_beta
         self.fast_floats = False
+        self._packed: tuple[torch.Tensor, list[int]] | None = None
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -109,6 +110,9 @@ class Track:
                 self._floats.append((group, i))
         self.is_beta = self.access.is_beta
         self.fast_floats = plain and not self._tensors and self.access.key == self.access.field
+        self._packed = _packed(self._cpu_tensors)
+        if self._packed is not None:
+            self._cpu_tensors = []
 
     def shared_tensor_conflicts(self) -> list[tuple[int, int]]:
         """Pairs of groups that share one tensor but follow different schedules."""
@@ -150,6 +154,9 @@ class Track:
             write(group, values[i])
         for tensor, i in self._cpu_tensors:
             tensor.fill_(values[i])
+        if self._packed is not None:
+            buffer, order = self._packed
+            buffer.copy_(torch.tensor([values[i] for i in order], dtype=buffer.dtype))
         if self._device_tensors:
             torch._foreach_zero_(self._device_tensors)
             torch._foreach_add_(self._device_tensors, [values[i] for i in self._device_index])
@@ -214,6 +221,23 @@ class Track:
             }
             for entries in data
         ]
+
+
+def _packed(tensors: list[tuple[torch.Tensor, int]]) -> tuple[torch.Tensor, list[int]] | None:
+    """The buffer and group order when every tensor is one element of one 1-d CPU buffer, in order.
+
+    `Scheduler(tensor_lr=True)` makes such tensors: one ``copy_`` into the buffer then writes every
+    group's value, instead of one ``fill_`` (one dispatch, about 0.7 us) per group.
+    """
+    if len(tensors) < 2:
+        return None
+    buffer = tensors[0][0]._base
+    if buffer is None or buffer.dim() != 1 or buffer.numel() != len(tensors) or not buffer.is_contiguous():
+        return None
+    for k, (tensor, _) in enumerate(tensors):
+        if tensor._base is not buffer or tensor.dim() != 0 or tensor.storage_offset() != k:
+            return None
+    return buffer, [i for _, i in tensors]
 
 
 def _with_reductions(tree: Schedule, path: Path, reductions: int) -> Schedule:
