@@ -27,7 +27,7 @@ from typing import Any, ClassVar, TypeVar, dataclass_transform, overload
 import numpy as np
 import numpy.typing as npt
 
-from lrkit._validate import check_int, check_number
+from lrkit._validate import check_int, check_number, fail
 
 __all__ = [
     "REGISTRY",
@@ -36,7 +36,9 @@ __all__ = [
     "Path",
     "Run",
     "Schedule",
+    "check_schedules",
     "check_value",
+    "latest_horizon",
     "register",
     "scalar_power",
     "scalar_ufunc",
@@ -178,6 +180,29 @@ def check_value(owner: str, name: str, value: Any) -> Any:
     if isinstance(value, Absolute):
         return value
     return check_number(owner, name, value, low=0.0)
+
+
+def check_schedules(owner: str, name: str, items: Any) -> tuple[Schedule, ...]:
+    """A non-empty list or tuple of schedules, as a tuple, or raise."""
+    if isinstance(items, Schedule) or not isinstance(items, (list, tuple)):
+        raise fail(owner, name, items, "a list of schedules", kind=TypeError)
+    checked = tuple(items)
+    if not checked:
+        raise fail(owner, name, list(checked), "a list of at least one schedule")
+    if not all(isinstance(item, Schedule) for item in checked):
+        raise fail(owner, name, list(checked), "a list of schedules", kind=TypeError)
+    return checked
+
+
+def latest_horizon(items: tuple[Schedule, ...]) -> float | None:
+    """The latest horizon of schedules that all run at once; None if one of them keeps changing."""
+    latest = 0.0
+    for item in items:
+        h = item.horizon
+        if h is None:
+            return None
+        latest = max(latest, h)
+    return latest
 
 
 def scalar_power(x: float, exponent: float) -> float:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from lrkit._validate import fail
-from lrkit.schedules._base import FloatArray, Schedule, schedule_class
+from lrkit.schedules._base import FloatArray, Schedule, check_schedules, latest_horizon, schedule_class
 
 __all__ = ["Product", "product"]
 
@@ -41,26 +40,11 @@ class Product(Schedule):
     positional = ("schedules",)
 
     def __post_init__(self) -> None:
-        items = self.schedules
-        if isinstance(items, Schedule) or not isinstance(items, (list, tuple)):
-            raise fail("product", "schedules", items, "a list of schedules", kind=TypeError)
-        items = tuple(items)
-        if not items:
-            raise fail("product", "schedules", list(items), "a list of at least one schedule")
-        for item in items:
-            if not isinstance(item, Schedule):
-                raise fail("product", "schedules", list(items), "a list of schedules", kind=TypeError)
-        object.__setattr__(self, "schedules", items)
+        object.__setattr__(self, "schedules", check_schedules("product", "schedules", self.schedules))
 
     @property
     def horizon(self) -> float | None:
-        latest = 0.0
-        for item in self.schedules:
-            h = item.horizon
-            if h is None:
-                return None
-            latest = max(latest, h)
-        return latest
+        return latest_horizon(self.schedules)
 
     def _at(self, t: float) -> float:
         items = self.schedules

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from lrkit._validate import check_choice, check_lengths, fail
-from lrkit.schedules._base import FloatArray, Run, Schedule, schedule_class
+from lrkit.schedules._base import FloatArray, Run, Schedule, check_schedules, schedule_class
 
 __all__ = ["Sequence", "sequence"]
 
@@ -49,15 +49,7 @@ class Sequence(Schedule):
     positional = ("phases", "boundaries")
 
     def __post_init__(self) -> None:
-        phases = self.phases
-        if isinstance(phases, Schedule) or not isinstance(phases, (list, tuple)):
-            raise fail("sequence", "phases", phases, "a list of schedules", kind=TypeError)
-        phases = tuple(phases)
-        if not phases:
-            raise fail("sequence", "phases", list(phases), "a list of at least one schedule")
-        for phase in phases:
-            if not isinstance(phase, Schedule):
-                raise fail("sequence", "phases", list(phases), "a list of schedules", kind=TypeError)
+        phases = check_schedules("sequence", "phases", self.phases)
         boundaries = check_lengths("sequence", "boundaries", self.boundaries)
         if len(boundaries) != len(phases) - 1:
             raise fail(
