@@ -23,6 +23,7 @@ from lrkit.schedules.power_decay import PowerDecay, power_decay
 from lrkit.schedules.product import Product, product
 from lrkit.schedules.restarts import Restarts, restarts
 from lrkit.schedules.sequence import Sequence, sequence
+from lrkit.schedules.shift import Shift, shift
 from lrkit.schedules.staircase import Staircase, staircase
 from lrkit.schedules.steps import (
     MultiStep,
@@ -67,6 +68,7 @@ __all__ = [
     "Scale",
     "Schedule",
     "Sequence",
+    "Shift",
     "Staircase",
     "StepDecay",
     "Stretch",
@@ -98,6 +100,7 @@ __all__ = [
     "restarts",
     "scale",
     "sequence",
+    "shift",
     "staircase",
     "step_decay",
     "stretch",
