@@ -66,6 +66,7 @@ EXAMPLES: dict[str, Example] = {
     "staircase": Example("staircase(cosine(end=0.1), every=10)", 100),
     "stretch": Example("stretch(restarts(cosine(steps=20), period=20), 1.5)", 200),
     "warp": Example("warp(cosine(steps=100), 2.0)", 100),
+    "shift": Example("shift(cosine(end=0.1, steps=100), 30)", 100),
     "wsd": Example("wsd(warmup=0.05, decay=0.2, decay_shape='1-sqrt', end=0.1)", 200),
 }
 
