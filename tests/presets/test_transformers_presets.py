@@ -32,9 +32,6 @@ def test_reference_file_names_the_library_and_version():
 
 def unsupported(case):
     """The part of the error lrkit raises for a stored case it refuses (and why), or None."""
-    kwargs = case["kwargs"]
-    if case["name"] == "cosine_warmup_with_min_lr" and kwargs["num_warmup_steps"] == 0:
-        return "num_warmup_steps"  # transformers starts the cosine one step into its curve
     return None
 
 
@@ -149,7 +146,7 @@ def test_spec_with_prefix():
             "must be >= num_warmup_steps + num_decay_steps",
         ),
         (lambda: T.warmup_stable_decay(2, 4, 10, warmup_type="exp"), "Argument `warmup_type`"),
-        (lambda: T.cosine_warmup_with_min_lr(0, 10, min_lr_rate=0.1), "Argument `num_warmup_steps`"),
+        (lambda: T.cosine_warmup_with_min_lr(0, 10, min_lr_rate=0.1, warmup_lr_rate=2.0), "`warmup_lr_rate`"),
         (lambda: T.polynomial(2, 10, power=0.0), "Argument `power` of transformers.polynomial()"),
         (lambda: T.reduce_lr_on_plateau(mode="up"), "Argument `mode` of transformers.reduce_lr_on_plateau()"),
     ],
@@ -224,6 +221,25 @@ def test_cosine_warmup_with_min_lr_one_warmup_step_and_a_warmup_rate():
         assert s(t) == pytest.approx(want, rel=1e-12)
 
 
+def test_cosine_warmup_with_min_lr_without_warmup_is_one_step_ahead():
+    """transformers, W = 0: r + (1 - r) * 0.5 * (1 + cos(pi * (t + 1) / T)) (anchors: shifted one step)."""
+    s = T.cosine_warmup_with_min_lr(0, 10, min_lr_rate=0.1)
+    assert "shift(" in repr(s)
+    for t in (0, 1, 8, 9, 10, 15):
+        want = 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (t + 1) / 10))
+        assert s(t) == pytest.approx(want, rel=1e-12, abs=1e-15)
+    assert s(9) == pytest.approx(0.1, abs=1e-15)  # the floor one step before T
+    expected = _live(
+        "cosine_warmup_with_min_lr", 20, num_warmup_steps=0, num_training_steps=10, min_lr_rate=0.1
+    )
+    case = {
+        "name": "cosine_warmup_with_min_lr",
+        "kwargs": {"num_warmup_steps": 0, "num_training_steps": 10, "min_lr_rate": 0.1},
+        "values": expected,
+    }
+    assert_matches(curve(build(LIBRARY, case), case), expected)
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     w=st.integers(0, 8),
@@ -233,8 +249,6 @@ def test_cosine_warmup_with_min_lr_one_warmup_step_and_a_warmup_rate():
 )
 def test_real_half_periods_match_live_transformers(w, d, cycles, name):
     """Live: cosines whose half period is not a whole number of steps (`stretch`), past the end."""
-    if name == "cosine_warmup_with_min_lr":
-        w = max(w, 1)
     kwargs = {"num_warmup_steps": w, "num_training_steps": w + d, "num_cycles": cycles}
     if name != "cosine":
         kwargs["min_lr_rate"] = 0.1

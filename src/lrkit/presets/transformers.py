@@ -37,6 +37,7 @@ from lrkit.schedules import (
     plateau,
     power_decay,
     sequence,
+    shift,
     stretch,
     warmup,
 )
@@ -346,10 +347,11 @@ def cosine_warmup_with_min_lr(
     and the cosine's progress is ``(t - W + 1) / max(1, T - W)``. lrkit: a ramp of ``W - 1`` steps
     from ``a`` (default ``1 / W``) to 1, then the cosine from step ``W - 1``:
     ``sequence([linear(a, 1.0, steps=W - 1), extrapolate(cosine(end=r, steps=H))], [W - 1])``.
+    Without warmup (``W = 0``) the cosine starts one step into its curve, progress ``(t + 1) / T``:
+    ``shift(extrapolate(cosine(end=r, steps=H)), 1)`` (`warmup_lr_rate` is then never used).
 
     Args:
-        num_warmup_steps: ``W``, an int >= 1 (with ``W = 0`` transformers starts the cosine one
-            step into its curve, which lrkit's schedules cannot express).
+        num_warmup_steps: ``W``, an int >= 0.
         num_training_steps: ``T``, an int >= W.
         num_cycles: as in `cosine`. Default 0.5.
         min_lr: the floor as an absolute rate; or
@@ -357,7 +359,7 @@ def cosine_warmup_with_min_lr(
         warmup_lr_rate: the factor at step 0, in [0, 1]; None means ``1 / W``.
 
     Raises:
-        ValueError: ``W < 1``, bad step counts, cycles or floors.
+        ValueError: bad step counts, cycles, floors or `warmup_lr_rate`.
 
     Example:
         >>> s = cosine_warmup_with_min_lr(num_warmup_steps=2, num_training_steps=10, min_lr_rate=0.1)
@@ -366,10 +368,12 @@ def cosine_warmup_with_min_lr(
     """
     owner = "transformers.cosine_warmup_with_min_lr"
     w, d = _steps(owner, num_warmup_steps, num_training_steps)
-    if w < 1:
-        raise fail(owner, "num_warmup_steps", num_warmup_steps, "an int >= 1 (see the docstring)")
     floor = _min_rate(owner, min_lr, min_lr_rate)
     decay = _waves(owner, max(1, d), num_cycles, end=floor)
+    if w == 0:
+        if warmup_lr_rate is not None:
+            check_number(owner, "warmup_lr_rate", warmup_lr_rate, low=0.0, high=1.0)
+        return shift(decay, 1)  # progress (t + 1) / T: the cosine read one step ahead
     if w == 1:
         if warmup_lr_rate is None:
             return decay  # (0 + 1) / 1 = 1 at step 0: the cosine from the start
