@@ -172,6 +172,7 @@ def combinators(children: st.SearchStrategy) -> st.SearchStrategy:
         st.builds(S.staircase, children, lengths(none=False)),
         st.builds(S.add, st.lists(children, min_size=1, max_size=3).map(tuple)),
         st.builds(S.stretch, children, st.floats(0.1, 5.0)),
+        st.builds(S.shift, children, st.integers(1, 12)),
     )
 
 
@@ -191,6 +192,7 @@ COMBINATOR_NAMES = {
     "staircase",
     "add",
     "stretch",
+    "shift",
 }
 CORE = sorted(
     name
