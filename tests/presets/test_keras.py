@@ -22,8 +22,6 @@ LIBRARY = "keras"
 def unsupported(case):
     """The argument lrkit refuses for a stored case (and why), or None."""
     kwargs = case["kwargs"]
-    if kwargs.get("cycle"):
-        return "cycle"  # cycles with peaks decayed by (k + 1) ** -power: no lrkit primitive
     if kwargs.get("decay_rate", 0.5) > 1 and case["name"] == "ExponentialDecay":
         return "decay_rate"  # unbounded growth
     return None
@@ -97,3 +95,21 @@ def test_inverse_time_staircase_is_kerass_floored_formula():
     assert s(3) < s(2)  # a stair acts at its step
     smooth = K.InverseTimeDecay(0.1, decay_steps=3, decay_rate=2.0)
     assert smooth(2) == pytest.approx(0.1 / (1 + 2.0 * 2 / 3), rel=1e-14)
+
+
+def test_polynomial_cycles_are_kerass_stretched_window():
+    """Keras, cycle=True: window D * ceil(t / D) (D at t = 0), E + (I - E) * (1 - t / window) ** p."""
+    for d, p, i, e in [(3, 1.0, 1.0, 0.1), (2, 2.0, 1.0, 0.05), (5, 1.5, 0.5, 0.2), (1, 1.0, 1.0, 0.3)]:
+        s = K.PolynomialDecay(i, decay_steps=d, end_learning_rate=e, power=p, cycle=True)
+        for t in range(8 * d + 1):
+            window = d * max(1, math.ceil(t / d))
+            assert s(t) == pytest.approx(e + (i - e) * (1 - t / window) ** p, rel=1e-13, abs=1e-15)
+        assert s(np.arange(8 * d + 1.0)).tolist() == [s(t) for t in range(8 * d + 1)]
+    # The anchor: restarts do not return to the initial rate.
+    s = K.PolynomialDecay(1.0, 3, end_learning_rate=0.1, power=1.0, cycle=True)
+    assert [s(t) for t in range(10)] == pytest.approx([1, 0.7, 0.4, 0.1, 0.4, 0.25, 0.1, 0.3, 0.2, 0.1])
+
+
+def test_polynomial_cycle_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"Argument `cycle` of keras\.PolynomialDecay"):
+        K.PolynomialDecay(1.0, 3, cycle=1)

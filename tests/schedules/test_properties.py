@@ -152,6 +152,7 @@ def combinators(children: st.SearchStrategy) -> st.SearchStrategy:
             st.sampled_from([1.0, 1.5, 2.0]),
             st.floats(0.3, 1.0),
             st.one_of(st.none(), st.integers(1, 4)),
+            decay_law=st.sampled_from(["geometric", "power"]),
         ),
         st.builds(
             S.noise,

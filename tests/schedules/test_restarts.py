@@ -265,3 +265,44 @@ def test_errors():
         restarts(rising, period=10, decay=0.5, decay_mode="peak").resolve()
     with pytest.raises(ValueError, match=r"stays above its end \(decay > 1\)"):
         restarts(linear(0.0, 1.0), period=10, decay=2.0, decay_mode="amplitude").resolve()
+
+
+# -- decay_law="power": peaks (k + 1) ** -decay -------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["all", "amplitude", "peak"])
+def test_power_law_peaks_follow_the_formula(mode):
+    p, start, end, period = 1.5, 1.0, 0.2, 4
+    s = restarts(linear(start, end, steps=period), period=period, decay=p, decay_mode=mode, decay_law="power")
+    for t in [x / 2 for x in range(60)]:
+        k, u = int(t // period), t % period
+        v = start + (end - start) * u / period
+        g = (k + 1) ** -p
+        want = {
+            "all": g * v,
+            "amplitude": end + g * (v - end),
+            "peak": end + (v - end) * (g * start - end) / (start - end),
+        }[mode]
+        assert s(t) == pytest.approx(want, rel=1e-13, abs=1e-15)
+
+
+@given(
+    st.lists(st.floats(0, 500, allow_nan=False), min_size=1, max_size=40),
+    st.floats(0.1, 4.0),
+    st.sampled_from([1.0, 2.0]),
+)
+def test_power_law_vectorized_equals_scalar(steps, p, mult):
+    s = restarts(cosine(end=0.1), period=3, mult=mult, decay=p, decay_law="power", decay_mode="amplitude")
+    s = s.resolve()
+    assert s(np.array(steps)).tolist() == [s(t) for t in steps]
+
+
+def test_power_law_with_decay_one_is_not_the_identity_and_round_trips():
+    s = restarts(cosine(steps=4), period=4, decay=1.0, decay_law="power")
+    assert s(4) == 0.5
+    assert s(8) == pytest.approx(1 / 3)
+    assert "decay_law='power'" in repr(s)
+    assert parse(repr(s)) == s
+    assert from_config(s.to_config()) == s
+    with pytest.raises(ValueError, match=r"Argument `decay_law` of restarts\(\) must be"):
+        restarts(cosine(steps=4), period=4, decay_law="harmonic")

@@ -30,6 +30,8 @@ from lrkit.schedules import (
     polynomial,
     restarts,
     scale,
+    sequence,
+    shift,
     warmup,
 )
 from lrkit.schedules import constant as _constant
@@ -128,23 +130,39 @@ def PolynomialDecay(
 
     lrkit: ``polynomial(I, E, power=power, steps=D)``.
 
+    With ``cycle=True`` Keras stretches the window to ``D * ceil(step / D)`` (``D`` at step 0), so
+    for ``k * D < step <= (k + 1) * D`` the rate is
+    ``E + (I - E) * (k + 1) ** -power * (1 - (step - k * D) / D) ** power``: cycle ``k`` is the
+    polynomial's height scaled by ``(k + 1) ** -power``, restarting one step after ``k * D``.
+    lrkit: step 0 is ``I``, then from step 1 restarts of the polynomial read one step ahead,
+    with the power-law peak decay of `restarts`::
+
+        sequence([polynomial(I, E, power=p, steps=D),
+                  restarts(shift(polynomial(I, E, power=p, steps=D), 1), period=D, decay=p,
+                           decay_mode="amplitude", decay_law="power")], [1])
+
+    equal to Keras at every whole step (between ``k * D`` and ``k * D + 1`` Keras has already
+    restarted; lrkit restarts at ``k * D + 1``).
+
     Args:
         initial_learning_rate: ``I``, >= 0.
         decay_steps: ``D``, an int >= 1.
         end_learning_rate: ``E``, >= 0. Default 1e-4.
         power: > 0. Default 1.
-        cycle: must be False. Keras' ``cycle=True`` stretches the window to
-            ``D * ceil(step / D)``, so cycle ``k`` is the polynomial scaled by ``(k + 1) ** -power``
-            and starting one step into its curve; lrkit's ``restarts`` has no such peak decay
-            (only a geometric one), so it is refused rather than approximated.
+        cycle: True to restart after each ``D`` steps with peaks ``(k + 1) ** -power`` times
+            lower (see above). Default False.
 
     Raises:
-        ValueError: an argument outside its range, ``cycle=True``.
+        ValueError: an argument outside its range.
+        TypeError: `cycle` is not a bool.
 
     Example:
         >>> s = PolynomialDecay(1.0, decay_steps=4, end_learning_rate=0.2, power=2.0)
         >>> [round(s(t), 5) for t in range(6)]
         [1.0, 0.65, 0.4, 0.25, 0.2, 0.2]
+        >>> c = PolynomialDecay(1.0, decay_steps=3, end_learning_rate=0.1, cycle=True)
+        >>> [round(c(t), 5) for t in range(10)]
+        [1.0, 0.7, 0.4, 0.1, 0.4, 0.25, 0.1, 0.3, 0.2, 0.1]
     """
     owner = "keras.PolynomialDecay"
     init = _rate(owner, "initial_learning_rate", initial_learning_rate)
@@ -153,15 +171,14 @@ def PolynomialDecay(
     exponent = check_number(owner, "power", power, low=0.0, low_open=True)
     if not isinstance(cycle, bool):
         raise fail(owner, "cycle", cycle, "True or False", kind=TypeError)
-    if cycle:
-        raise fail(
-            owner,
-            "cycle",
-            cycle,
-            "False (Keras' cycles decay their peaks by (k + 1) ** -power, which lrkit's restarts "
-            "cannot express)",
-        )
-    return polynomial(init, end, power=exponent, steps=steps)
+    decay = polynomial(init, end, power=exponent, steps=steps)
+    if not cycle:
+        return decay
+    # NOTE: Keras' cycle k covers (kD, (k+1)D]: from step 1, restarts read one step ahead.
+    cycles = restarts(
+        shift(decay, 1), period=steps, decay=exponent, decay_mode="amplitude", decay_law="power"
+    )
+    return sequence((decay, cycles), (1,))
 
 
 @register("keras.InverseTimeDecay")

@@ -16,6 +16,9 @@ __all__ = ["Restarts", "restarts"]
 #: How the peak decay applies to a cycle's values (see `Restarts`).
 DECAY_MODES = ("all", "peak", "amplitude")
 
+#: How the peak decay ``g_k`` of cycle ``k`` follows from `decay` (see `Restarts`).
+DECAY_LAWS = ("geometric", "power")
+
 #: Points at which a child is checked to stay between its end and its start (decay_mode="peak").
 _CHECK_POINTS = 1025
 
@@ -31,17 +34,24 @@ class Restarts(Schedule):
 
     ``f(t) = d_k(schedule((t - B_k) * P / L_k))``
 
-    where ``d_k`` applies the peak decay ``g = decay**k``:
+    where ``d_k`` applies the peak decay ``g = g_k``, by `decay_law`:
+
+    * ``decay_law="geometric"`` (default): ``g_k = decay**k``;
+    * ``decay_law="power"``: ``g_k = (k + 1) ** -decay``, peaks shrinking as a power of the cycle
+      count (Keras' ``PolynomialDecay(cycle=True)``, whose window grows to ``(k + 1) * D``).
+
+    and ``decay_mode`` says how ``g`` applies:
 
     * ``decay_mode="all"`` (default): ``d_k(v) = g * v``, every value of cycle ``k`` scaled by
-      ``decay**k``, its floor included;
+      ``g``, its floor included;
     * ``decay_mode="peak"``: ``d_k(v) = e + (v - e) * (g * s - e) / (s - e)`` with ``s`` and ``e``
-      the child's start and end values: the cycle starts at ``decay**k * s`` and still ends at
+      the child's start and end values: the cycle starts at ``g * s`` and still ends at
       ``e`` (timm's CosineLRScheduler ``cycle_decay`` with ``lr_min``). The child must start above
       its end and stay between them (every decay shape does; checked on a grid when resolved);
     * ``decay_mode="amplitude"``: ``d_k(v) = e + g * (v - e)``: the height above the end value is
       scaled, the end value kept (Keras' CosineDecayRestarts ``m_mul`` with ``alpha``). With
-      ``decay > 1`` the child must not go below its end (checked on a grid when resolved).
+      a geometric ``decay > 1`` the child must not go below its end (checked on a grid when
+      resolved).
 
     With a child that ends at 0 the three modes coincide.
 
@@ -50,7 +60,7 @@ class Restarts(Schedule):
     starts exactly at ``B_k`` (``f(B_k)`` is the restart value, as in torch, which restarts when
     ``T_cur`` reaches ``T_i``). Evaluating at ``t = 1e9`` costs the same as at ``t = 1``.
 
-    Boundaries: ``f(B_k)`` is cycle ``k``'s start (its peak, ``decay**k`` times the child's start);
+    Boundaries: ``f(B_k)`` is cycle ``k``'s start (its peak, ``g_k`` times the child's start);
     the child's end value (its floor) is reached exactly at each cycle's end in the limit
     ``t -> B_{k+1}`` and is never held at a restart. With ``limit = n``, after the ``n``-th cycle
     (``t >= B_n``) the value of the last cycle's end is held: ``d_{n-1}(schedule(P))``, the floor
@@ -63,25 +73,29 @@ class Restarts(Schedule):
     decay=cycle_decay, limit=cycle_limit, decay_mode="peak")``. Keras' ``CosineDecayRestarts(I,
     first_decay_steps, t_mul, m_mul, alpha)`` is ``restarts(cosine(I, alpha * I,
     steps=first_decay_steps), period=first_decay_steps, mult=t_mul, decay=m_mul,
-    decay_mode="amplitude")``.
+    decay_mode="amplitude")``. Keras' ``PolynomialDecay(I, D, E, power, cycle=True)`` restarts
+    one step late: see ``lrkit.presets.keras.PolynomialDecay``.
 
     Args:
         schedule: the schedule replayed in each cycle.
         period: the first cycle's length: int steps or a float fraction of the run.
         mult: the factor between consecutive cycle lengths, a float > 0 (< 1 shrinks the cycles,
             which then need a `limit`). Default 1.
-        decay: the factor between consecutive cycles' peaks, a float > 0. Default 1.
+        decay: a float > 0: with ``decay_law="geometric"`` the factor between consecutive
+            cycles' peaks (default 1, no decay); with ``"power"`` the exponent of ``k + 1``.
         limit: the number of cycles, an int >= 1, or None for cycles forever. Default None.
         decay_mode: how `decay` applies: "all" (default), "peak" or "amplitude", see above.
+        decay_law: "geometric" (default, ``decay**k``) or "power" (``(k + 1) ** -decay``).
 
     Raises:
         ValueError: `mult` or `decay` not a finite number > 0; `mult < 1` without a `limit` (the
             cycles would shrink to nothing before step ``P / (1 - mult)``); `limit` < 1; an unknown
-            `decay_mode`; with "peak" (or "amplitude" and ``decay > 1``), a child that leaves the
+            `decay_mode` or `decay_law`; with "peak" (or "amplitude" and a geometric
+            ``decay > 1``), a child that leaves the
             range between its end and its start (below its end) when resolved.
 
     Example:
-        >>> from lrkit import cosine, restarts
+        >>> from lrkit import cosine, linear, restarts
         >>> s = restarts(cosine(), period=2, mult=2.0).resolve()  # the cosine gets the period
         >>> [round(s(t), 5) for t in range(8)]
         [1.0, 0.5, 1.0, 0.85355, 0.5, 0.14645, 1.0, 0.96194]
@@ -91,6 +105,9 @@ class Restarts(Schedule):
         >>> height = restarts(cosine(end=0.1), period=4, decay=0.5, decay_mode="amplitude")
         >>> [height.resolve()(t) for t in (0, 4, 8)]
         [1.0, 0.55, 0.325]
+        >>> law = restarts(linear(1.0, 0.0, steps=4), period=4, decay=1.0, decay_law="power")
+        >>> [law(t) for t in (0, 2, 4, 6, 8, 12)]  # peaks 1, 1/2, 1/3, 1/4
+        [1.0, 0.5, 0.5, 0.25, 0.3333333333333333, 0.25]
 
     Reference: Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", 2017.
     """
@@ -101,6 +118,7 @@ class Restarts(Schedule):
     decay: float = 1.0
     limit: int | None = None
     decay_mode: str = "all"
+    decay_law: str = "geometric"
 
     lengths = ("period",)
     positional = ("schedule",)
@@ -125,7 +143,8 @@ class Restarts(Schedule):
                 "period / (1 - mult) steps and would restart infinitely often before that)",
             )
         check_choice("restarts", "decay_mode", self.decay_mode, DECAY_MODES)
-        if isinstance(period, int) and self.decay != 1.0 and self.is_resolved:
+        check_choice("restarts", "decay_law", self.decay_law, DECAY_LAWS)
+        if isinstance(period, int) and not self._constant_peaks and self.is_resolved:
             self._check_child()  # evaluable as built: check now, not at the first evaluation
 
     # -- resolution -----------------------------------------------------------------------------
@@ -133,15 +152,21 @@ class Restarts(Schedule):
     def _resolve(self, run: Run) -> Schedule:
         period = run.length("restarts", "period", self.period)
         inner = self.schedule._resolve(run.within(period))
-        resolved = Restarts(inner, period, self.mult, self.decay, self.limit, self.decay_mode)
-        if resolved.is_resolved and self.decay != 1.0:
+        resolved = Restarts(inner, period, self.mult, self.decay, self.limit, self.decay_mode, self.decay_law)
+        if resolved.is_resolved and not self._constant_peaks:
             resolved._check_child()
         return resolved
+
+    @property
+    def _constant_peaks(self) -> bool:
+        """True when every cycle's peak decay ``g_k`` is 1."""
+        return self.decay_law == "geometric" and self.decay == 1.0
 
     def _check_child(self) -> None:
         """The child conditions under which every value of every cycle stays >= 0."""
         mode = self.decay_mode
-        if mode == "all" or (mode == "amplitude" and self.decay <= 1.0):
+        growing = self.decay_law == "geometric" and self.decay > 1.0  # the power law's g_k <= 1
+        if mode == "all" or (mode == "amplitude" and not growing):
             return
         start, end = self._ends()
         received = (
@@ -172,6 +197,18 @@ class Restarts(Schedule):
             cached = (self.schedule._at(0.0), self.schedule._at(float(self.period)))
             object.__setattr__(self, "_cached_ends", cached)
         return cached  # type: ignore[no-any-return]
+
+    def _gain(self, k: int) -> float:
+        """g_k, the peak decay of cycle k (the one formula of each `decay_law`)."""
+        if self.decay_law == "power":
+            return float(float(k + 1) ** -self.decay)
+        return _power(self.decay, k)
+
+    def _gains(self, k: npt.NDArray[np.int64]) -> FloatArray:
+        """g_k for each k (few distinct cycles), bit-identical to `_gain`."""
+        if self.decay_law == "power":
+            return np.array([self._gain(int(i)) for i in k], dtype=np.float64)
+        return _powers(self.decay, k)
 
     def _start_of(self, k: int) -> float:
         """B_k, the step where cycle k starts."""
@@ -275,9 +312,9 @@ class Restarts(Schedule):
     def _at(self, t: float) -> float:
         k, local = self._local(t)
         value = self.schedule._at(local)
-        if self.decay == 1.0:
+        if self._constant_peaks:
             return value
-        g = _power(self.decay, k)
+        g = self._gain(k)
         if self.decay_mode == "all":
             return g * value
         start, end = self._ends()
@@ -295,10 +332,10 @@ class Restarts(Schedule):
         if self.limit is not None:
             local = np.where(t >= self._start_of(self.limit), p, local)
         value = self.schedule._over(local)
-        if self.decay == 1.0:
+        if self._constant_peaks:
             return value
         lo = int(k.min()) if k.size else 0
-        g = _powers(self.decay, np.arange(lo, int(k.max()) + 1 if k.size else 0, dtype=np.int64))[k - lo]
+        g = self._gains(np.arange(lo, int(k.max()) + 1 if k.size else 0, dtype=np.int64))[k - lo]
         if self.decay_mode == "all":
             return g * value
         start, end = self._ends()
