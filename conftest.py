@@ -1,4 +1,4 @@
-"""Test-wide settings.
+"""Test-wide settings (a rootdir conftest: outside `testpaths`, so no doctest collection trips on it).
 
 Hypothesis: no per-example deadline (the machine is shared and timings vary; speed is measured by
 the benchmarks in bench/, not by tests), and in CI (``CI`` set) derandomized, so that a run on
