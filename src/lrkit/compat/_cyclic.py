@@ -1,11 +1,13 @@
 """torch's CyclicLR and OneCycleLR, with momentum (or Adam's beta1) cycling.
 
 The learning rates come from the presets ``lrkit.presets.pytorch.CyclicLR`` / ``OneCycleLR``
-(compositions of `cyclic` and `one_cycle`). Two things no core schedule expresses are written here
-as `function` schedules that follow torch's arithmetic step by step: CyclicLR with a custom
-`scale_fn`, and the momentum curves (which fall while the rate rises; `cyclic` and `one_cycle` only
-rise first). Both classes take absolute rates, so the internal base of every group is 1.0 and the
-factors are the rates themselves; ``base_lrs`` shows torch's values.
+(compositions of `cyclic` and `one_cycle`). OneCycleLR's momentum is `one_cycle` turned upside
+down (from ``max/base`` down to 1 where the rate peaks, back up; times ``base``). What no core
+schedule expresses is written as `function` schedules that follow torch's arithmetic step by step:
+CyclicLR with a custom `scale_fn`, CyclicLR's momentum, and OneCycleLR's momentum with a
+`base_momentum` of 0 (which has no factor form). Both classes take absolute rates, so the internal
+base of every group is 1.0 and the factors are the rates themselves; ``base_lrs`` shows torch's
+values.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import torch
 from lrkit._validate import check_choice, check_int, check_number, fail
 from lrkit.compat._base import CompatScheduler, per_group
 from lrkit.presets import pytorch as presets
-from lrkit.schedules import Schedule, absolute, scale
+from lrkit.schedules import Schedule, absolute, one_cycle, scale
 from lrkit.schedules.function import function
 
 __all__ = ["CyclicLR", "OneCycleLR", "OneCycleEndWarning"]
@@ -322,7 +324,21 @@ class OneCycleLR(CompatScheduler):
             # Groups with the same momentum range share one schedule (one evaluation per step).
             curves: dict[tuple[float, float], Schedule] = {}
             for low, top in zip(bases, tops, strict=True):
-                if (low, top) not in curves:
+                if (low, top) in curves:
+                    continue
+                if low > 0.0 and steps > 1 and float(pct_start * steps) - 1 > 0:
+                    # The rate's one-cycle turned upside down: from top/low down to 1 where the
+                    # rate peaks, back to top/low; times `low` (a composition, no new math).
+                    shape = one_cycle(
+                        steps=steps - 1,
+                        peak_at=(float(pct_start * steps) - 1) / (steps - 1),
+                        start=top / low,
+                        end=top / low,
+                        anneal=anneal_strategy,
+                        three_phase=bool(three_phase),
+                    )
+                    curves[(low, top)] = scale(shape, absolute(low))
+                else:  # a momentum floor of 0 has no factor form: torch's arithmetic, as a function
                     curve = _momentum_curve(phases, {"max": top, "base": low}, anneal, steps)
                     curves[(low, top)] = function(curve)
             hparams = {"momentum": [curves[pair] for pair in zip(bases, tops, strict=True)]}
