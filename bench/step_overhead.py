@@ -130,17 +130,18 @@ def _warmup_cosine(horizon: int) -> Callable[[int], float]:
     return factor
 
 
-def torch_cases() -> list[Case]:
-    """torch.optim.lr_scheduler's classes (timed with a horizon of 1e9 steps)."""
+def _api_cases(api: Any, label: str) -> list[Case]:
+    """torch.optim.lr_scheduler's constructor calls, made on `api` (torch's module or lrkit.compat,
+    which takes the same calls), timed with a horizon of 1e9 steps."""
 
     def cos(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        return tls.CosineAnnealingLR(opt, T_max=horizon).step
+        return api.CosineAnnealingLR(opt, T_max=horizon).step
 
     def onecycle(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        return tls.OneCycleLR(opt, max_lr=LR, total_steps=horizon, pct_start=PCT, cycle_momentum=False).step
+        return api.OneCycleLR(opt, max_lr=LR, total_steps=horizon, pct_start=PCT, cycle_momentum=False).step
 
     def onecycle_momentum(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        cycle = tls.OneCycleLR(
+        cycle = api.OneCycleLR(
             opt,
             max_lr=LR,
             total_steps=horizon,
@@ -151,24 +152,46 @@ def torch_cases() -> list[Case]:
         return cycle.step
 
     def sequential(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        ramp = tls.LinearLR(opt, start_factor=WARM_START, total_iters=WARMUP)
-        decay = tls.CosineAnnealingLR(opt, T_max=horizon - WARMUP)
-        return tls.SequentialLR(opt, [ramp, decay], milestones=[WARMUP]).step
+        ramp = api.LinearLR(opt, start_factor=WARM_START, total_iters=WARMUP)
+        decay = api.CosineAnnealingLR(opt, T_max=horizon - WARMUP)
+        return api.SequentialLR(opt, [ramp, decay], milestones=[WARMUP]).step
 
     def lambda_(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        return tls.LambdaLR(opt, _warmup_cosine(horizon)).step
+        return api.LambdaLR(opt, _warmup_cosine(horizon)).step
 
     def multistep(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        return tls.MultiStepLR(opt, MILESTONES).step
+        return api.MultiStepLR(opt, MILESTONES).step
 
+    fns = (cos, onecycle, onecycle_momentum, sequential, lambda_, multistep)
     return [
-        Case("torch CosineAnnealingLR", cos, "cosine"),
-        Case("torch OneCycleLR(cycle_momentum=False)", onecycle, "one-cycle"),
-        Case("torch OneCycleLR (momentum cycling)", onecycle_momentum, "one-cycle+momentum", momentum=True),
-        Case("torch SequentialLR(LinearLR, CosineAnnealingLR)", sequential, "warmup+cosine"),
-        Case("torch LambdaLR(warmup + cosine)", lambda_, "warmup+cosine"),
-        Case("torch MultiStepLR", multistep, "multi-step"),
+        Case(f"{label} {name}", fn, curve, momentum=curve == "one-cycle+momentum")
+        for name, fn, curve in zip(API_NAMES, fns, API_CURVES, strict=True)
     ]
+
+
+#: The torch-API cases: their names (after "torch " or "compat "), curves and ratio-row labels.
+API_NAMES = [
+    "CosineAnnealingLR",
+    "OneCycleLR(cycle_momentum=False)",
+    "OneCycleLR (momentum cycling)",
+    "SequentialLR(LinearLR, CosineAnnealingLR)",
+    "LambdaLR(warmup + cosine)",
+    "MultiStepLR",
+]
+API_CURVES = ["cosine", "one-cycle", "one-cycle+momentum", "warmup+cosine", "warmup+cosine", "multi-step"]
+API_ROWS = [
+    "CosineAnnealingLR",
+    "OneCycleLR",
+    "OneCycleLR + momentum",
+    "SequentialLR",
+    "LambdaLR",
+    "MultiStepLR",
+]
+
+
+def torch_cases() -> list[Case]:
+    """torch.optim.lr_scheduler's classes (timed with a horizon of 1e9 steps)."""
+    return _api_cases(tls, "torch")
 
 
 def _one_cycle_shape(horizon: int, **values: Any) -> Any:
@@ -253,68 +276,14 @@ def compat_cases() -> list[Case]:
     """lrkit.compat's classes, built exactly as the torch cases (same arguments, same curves)."""
     from lrkit import compat
 
-    def cos(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        return compat.CosineAnnealingLR(opt, T_max=horizon).step
-
-    def onecycle(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        cycle = compat.OneCycleLR(opt, max_lr=LR, total_steps=horizon, pct_start=PCT, cycle_momentum=False)
-        return cycle.step
-
-    def onecycle_momentum(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        cycle = compat.OneCycleLR(
-            opt,
-            max_lr=LR,
-            total_steps=horizon,
-            pct_start=PCT,
-            base_momentum=BASE_MOMENTUM,
-            max_momentum=MAX_MOMENTUM,
-        )
-        return cycle.step
-
-    def sequential(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        ramp = compat.LinearLR(opt, start_factor=WARM_START, total_iters=WARMUP)
-        decay = compat.CosineAnnealingLR(opt, T_max=horizon - WARMUP)
-        return compat.SequentialLR(opt, [ramp, decay], milestones=[WARMUP]).step
-
-    def lambda_(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        return compat.LambdaLR(opt, _warmup_cosine(horizon)).step
-
-    def multistep(opt: torch.optim.Optimizer, horizon: int) -> Stepper:
-        return compat.MultiStepLR(opt, MILESTONES).step
-
-    return [
-        Case("compat CosineAnnealingLR", cos, "cosine"),
-        Case("compat OneCycleLR(cycle_momentum=False)", onecycle, "one-cycle"),
-        Case("compat OneCycleLR (momentum cycling)", onecycle_momentum, "one-cycle+momentum", momentum=True),
-        Case("compat SequentialLR(LinearLR, CosineAnnealingLR)", sequential, "warmup+cosine"),
-        Case("compat LambdaLR(warmup + cosine)", lambda_, "warmup+cosine"),
-        Case("compat MultiStepLR", multistep, "multi-step"),
-    ]
+    return _api_cases(compat, "compat")
 
 
 FAMILIES.append(compat_cases)
 # Appended after TARGETS on purpose: the targets are lrkit.Scheduler's; these rows are reported only.
 PAIRS.extend(
-    [
-        ("compat: CosineAnnealingLR", "torch CosineAnnealingLR", "compat CosineAnnealingLR"),
-        (
-            "compat: OneCycleLR",
-            "torch OneCycleLR(cycle_momentum=False)",
-            "compat OneCycleLR(cycle_momentum=False)",
-        ),
-        (
-            "compat: OneCycleLR + momentum",
-            "torch OneCycleLR (momentum cycling)",
-            "compat OneCycleLR (momentum cycling)",
-        ),
-        (
-            "compat: SequentialLR",
-            "torch SequentialLR(LinearLR, CosineAnnealingLR)",
-            "compat SequentialLR(LinearLR, CosineAnnealingLR)",
-        ),
-        ("compat: LambdaLR", "torch LambdaLR(warmup + cosine)", "compat LambdaLR(warmup + cosine)"),
-        ("compat: MultiStepLR", "torch MultiStepLR", "compat MultiStepLR"),
-    ]
+    (f"compat: {row}", f"torch {name}", f"compat {name}")
+    for row, name in zip(API_ROWS, API_NAMES, strict=True)
 )
 
 
