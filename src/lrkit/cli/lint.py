@@ -5,7 +5,9 @@
 Directories are searched for ``*.py``. Findings are printed as ``path:line:col: CODE message``
 (the format of ruff and flake8), each followed by its consequence, its fix and a link to its
 section of ``docs/lint.md``. Exit status: 0 when nothing is found, 1 when something is, 2 on a
-usage error (one line on stderr). Imports neither torch nor the linted files.
+usage error or when a path could not be read (one line on stderr each: a FIFO, a device, a
+dangling link, a file or directory without permission; the other files are still linted).
+Imports neither torch nor the linted files.
 
 Example:
     >>> import os, tempfile
@@ -22,6 +24,8 @@ Example:
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from typing import Any
 
 from lrkit.cli import UsageError
@@ -55,20 +59,41 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Lint the paths and print the findings; return 1 if any, else 0."""
-    from lrkit.lint import format_json, format_text, lint_paths, parse_codes
+    """Lint the paths and print the findings; return 1 if any, 2 if a path could not be read, else 0."""
+    from lrkit.lint import UnreadableError, format_json, format_text, lint_paths, parse_codes, selected_codes
 
     try:
         select = parse_codes(args.select, "select") if args.select is not None else None
         ignore = parse_codes(args.ignore, "ignore") if args.ignore is not None else None
     except ValueError as error:
         raise UsageError(str(error)) from None
+    if not selected_codes(select, ignore):
+        given = " ".join(
+            f"--{name} {value!r}"
+            for name, value in (("select", args.select), ("ignore", args.ignore))
+            if value is not None
+        )
+        raise UsageError(f"no rule left to run after {given}; give rule codes such as LR001 or LR00")
+    problems: list[str] = []
+
+    def skipped(problem: UnreadableError) -> None:
+        problems.append(str(problem))
+        print(f"lrkit: error: cannot lint {problem}", file=sys.stderr)
+
     try:
-        findings = lint_paths(args.paths, select=select, ignore=ignore)
+        findings = lint_paths(args.paths, select=select, ignore=ignore, on_error=skipped)
     except FileNotFoundError as error:
         raise UsageError(str(error)) from None
-    if args.format == "json":
-        print(format_json(findings))
-    elif findings:
-        print(format_text(findings, explain=not args.quiet))
+    text = format_json(findings) if args.format == "json" else format_text(findings, explain=not args.quiet)
+    try:
+        if text:
+            print(text, flush=True)
+    except BrokenPipeError:
+        # NOTE: the reader left (``lrkit lint ... | head``): stop quietly, and keep Python's
+        # shutdown flush of stdout from raising again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    if problems:
+        return 2
     return 1 if findings else 0

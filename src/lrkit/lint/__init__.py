@@ -39,7 +39,14 @@ Example:
     train.py 9 LR004
 """
 
-from lrkit.lint._engine import iter_python_files, lint_file, lint_paths, lint_source
+from lrkit.lint._engine import (
+    UnreadableError,
+    iter_python_files,
+    lint_file,
+    lint_paths,
+    lint_source,
+    read_source,
+)
 from lrkit.lint._rules import RULES, Finding, Rule
 from lrkit.lint._select import parse_codes, selected_codes
 from lrkit.lint.report import format_json, format_text
@@ -48,6 +55,7 @@ __all__ = [
     "RULES",
     "Finding",
     "Rule",
+    "UnreadableError",
     "format_json",
     "format_text",
     "iter_python_files",
@@ -55,5 +63,6 @@ __all__ = [
     "lint_paths",
     "lint_source",
     "parse_codes",
+    "read_source",
     "selected_codes",
 ]

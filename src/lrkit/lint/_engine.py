@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -14,7 +15,16 @@ from lrkit.lint._model import Model
 from lrkit.lint._rules import RULES, Finding
 from lrkit.lint._select import selected_codes, silenced
 
-__all__ = ["CHECKS", "iter_python_files", "lint_file", "lint_paths", "lint_source"]
+__all__ = [
+    "CHECKS",
+    "MAX_BYTES",
+    "UnreadableError",
+    "iter_python_files",
+    "lint_file",
+    "lint_paths",
+    "lint_source",
+    "read_source",
+]
 
 Check = Callable[[Model, Cadence, str], Iterable[Finding]]
 
@@ -79,8 +89,18 @@ def lint_source(
         column = getattr(error, "offset", None) or 1
         message = getattr(error, "msg", None) or str(error)
         return [Finding(path, line, column, "LR000", f"syntax error: {message}", RULES["LR000"])]
-    except RecursionError:
+    except (RecursionError, MemoryError):
         return [Finding(path, 1, 1, "LR000", "syntax error: too deeply nested to parse", RULES["LR000"])]
+    try:
+        return _check(tree, source, path, codes)
+    except (RecursionError, MemoryError):
+        # NOTE: parsed, but nested too deeply for the model's recursive walk: one finding, no crash.
+        if "LR000" not in codes:
+            return []
+        return [Finding(path, 1, 1, "LR000", "too deeply nested to analyse", RULES["LR000"])]
+
+
+def _check(tree: ast.Module, source: str | bytes, path: str, codes: frozenset[str]) -> list[Finding]:
     model = Model(tree)
     cadence = Cadence(model)
     text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
@@ -99,13 +119,61 @@ def lint_source(
     return [found[key] for key in sorted(found)]
 
 
+#: Files larger than this are not read (no training script is near it; /dev/zero-like input is).
+MAX_BYTES = 16 * 1024 * 1024
+
+
+class UnreadableError(OSError):
+    """A path that cannot be linted: not a regular file, unreadable, too large, a broken link."""
+
+
+def read_source(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a regular file of at most `MAX_BYTES`, never blocking on a FIFO or a device.
+
+    Raises:
+        UnreadableError: the path is not a regular file (FIFO, device, directory), a dangling link,
+            unreadable, or larger than `MAX_BYTES`; the message says which.
+
+    Example:
+        >>> read_source("/dev/null")
+        Traceback (most recent call last):
+        ...
+        lrkit.lint._engine.UnreadableError: /dev/null: not a regular file (a device, FIFO or socket)
+    """
+    name = os.fspath(path)
+    try:
+        info = os.stat(name)
+    except OSError as error:
+        reason = "a dangling symbolic link" if os.path.islink(name) else (error.strerror or str(error))
+        raise UnreadableError(f"{name}: {reason}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise UnreadableError(f"{name}: is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableError(f"{name}: not a regular file (a device, FIFO or socket)")
+    if info.st_size > MAX_BYTES:
+        raise UnreadableError(f"{name}: larger than {MAX_BYTES // (1024 * 1024)} MiB, not read")
+    try:
+        # NOTE: O_NONBLOCK so that a file swapped for a FIFO between stat and open cannot hang us.
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise UnreadableError(f"{name}: {error.strerror or error}") from None
+    with os.fdopen(fd, "rb") as file:
+        try:
+            data = file.read(MAX_BYTES + 1)
+        except OSError as error:
+            raise UnreadableError(f"{name}: {error.strerror or error}") from None
+    if len(data) > MAX_BYTES:
+        raise UnreadableError(f"{name}: larger than {MAX_BYTES // (1024 * 1024)} MiB, not read")
+    return data
+
+
 def lint_file(
     path: str | os.PathLike[str], *, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None
 ) -> list[Finding]:
     """Lint one file (read as bytes, never imported); see `lint_source` for the arguments.
 
     Raises:
-        OSError: the file cannot be read.
+        UnreadableError: (an `OSError`) the file cannot be read: see `read_source`.
 
     Example:
         >>> import pathlib, tempfile
@@ -114,16 +182,19 @@ def lint_file(
         >>> [f.code for f in lint_file(path)]
         ['LR006']
     """
-    return lint_source(Path(path).read_bytes(), os.fspath(path), select=select, ignore=ignore)
+    return lint_source(read_source(path), os.fspath(path), select=select, ignore=ignore)
 
 
-def iter_python_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+def iter_python_files(
+    paths: Iterable[str | os.PathLike[str]], on_error: Callable[[UnreadableError], None] | None = None
+) -> Iterator[Path]:
     """The files to lint: files as given, directories searched for ``*.py`` (sorted, hidden skipped).
 
-    A file reached twice (listed, and inside a listed directory) is given once.
+    A file reached twice (listed, and inside a listed directory) is given once. A subdirectory
+    that cannot be listed is passed to `on_error` as `UnreadableError` (raised if `on_error` is None).
 
     Raises:
-        FileNotFoundError: a path does not exist.
+        FileNotFoundError: a path given does not exist.
 
     Example:
         >>> import pathlib, tempfile
@@ -137,21 +208,30 @@ def iter_python_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]
     seen: set[Path] = set()
 
     def once(path: Path) -> bool:
-        key = path.resolve()
+        try:
+            key = path.resolve()
+        except (OSError, RuntimeError):
+            key = path.absolute()
         if key in seen:
             return False
         seen.add(key)
         return True
 
+    def walk_error(error: OSError) -> None:
+        problem = UnreadableError(f"{error.filename}: {error.strerror or error}")
+        if on_error is None:
+            raise problem
+        on_error(problem)
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
+            for root, dirs, files in os.walk(path, onerror=walk_error):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
                 for name in sorted(files):
                     if name.endswith(".py") and once(Path(root) / name):
                         yield Path(root) / name
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
             if once(path):
                 yield path
         else:
@@ -163,6 +243,7 @@ def lint_paths(
     *,
     select: Iterable[str] | None = None,
     ignore: Iterable[str] | None = None,
+    on_error: Callable[[UnreadableError], None] | None = None,
 ) -> list[Finding]:
     """Lint files and directories (recursing into ``*.py``); findings in file order.
 
@@ -170,9 +251,13 @@ def lint_paths(
         paths: files (linted whatever their suffix) and directories.
         select: rule codes or prefixes to report (default: all).
         ignore: rule codes or prefixes not to report.
+        on_error: called with an `UnreadableError` for each file or subdirectory that cannot be read
+            (a FIFO, a device, a dangling link, no permission), and the run goes on with the
+            others; if None, the first one is raised.
 
     Raises:
-        FileNotFoundError: a path does not exist.
+        FileNotFoundError: a path given does not exist.
+        UnreadableError: a file or subdirectory cannot be read and `on_error` is None.
 
     Example:
         >>> import pathlib, tempfile
@@ -186,7 +271,15 @@ def lint_paths(
     """
     select = None if select is None else tuple(select)
     ignore = None if ignore is None else tuple(ignore)
+    files = list(iter_python_files(paths, on_error))
     findings: list[Finding] = []
-    for file in iter_python_files(paths):
-        findings.extend(lint_file(file, select=select, ignore=ignore))
+    for file in files:
+        try:
+            source = read_source(file)
+        except UnreadableError as problem:
+            if on_error is None:
+                raise
+            on_error(problem)
+            continue
+        findings.extend(lint_source(source, os.fspath(file), select=select, ignore=ignore))
     return findings
