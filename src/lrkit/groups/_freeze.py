@@ -9,6 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from lrkit._group_names import covered, lookup
 from lrkit._validate import check_choice, check_int, fail
 from lrkit.groups._select import select, tensors
 from lrkit.schedules import Schedule, constant, sequence
@@ -126,6 +127,16 @@ class GradualUnfreezing:
     warms up from 0, update ``i`` is at position ``i + 1`` and the part joins with update
     ``s_k - 1``.)
 
+    A plan entry ``"head"`` covers the group ``"head/no_decay"`` too (the half without weight
+    decay that ``param_groups(..., no_decay=True)`` splits off), unless the plan names it.
+
+    Resume is exact: build the model, the optimizer, the plan, the scheduler and `attach` as in
+    the first run, and load the model's, the optimizer's and the scheduler's states in any order
+    before the first forward pass. The plan needs no state of its own: at the first update it
+    sees, a scheduler that has counted updates (a loaded one) means a resumed run, so the parts
+    whose step is past keep the optimizer state they had when the checkpoint was saved; in a
+    fresh run (no update counted yet), state that a part had when the plan froze it is dropped.
+
     Args:
         optimizer: the optimizer; its groups must carry names.
         plan: ``{group name: step at which it joins}``, steps >= 0 (0: trained from the start).
@@ -182,23 +193,34 @@ class GradualUnfreezing:
             raise fail(owner, "plan", plan, "a dict {group name: step}", kind=TypeError)
         self.clock = check_choice(owner, "clock", clock, ("global", "local"))
         self.optimizer = optimizer
-        by_name = {g.get("name"): g for g in optimizer.param_groups}
-        self.plan: dict[str, int] = {}
+        names = [g.get("name") for g in optimizer.param_groups]
+        steps: dict[str, int] = {}
         for name, step in plan.items():
-            if name not in by_name:
-                known = [n for n in by_name if n is not None]
+            if not covered(name, names):
+                known = [n for n in names if n is not None]
                 raise ValueError(
                     f"Argument `plan` of {owner}() names the group {name!r}, which the optimizer does not "
                     f"have. Its groups are {known!r}. Fix: use a group's `name` (lrkit.groups.param_groups "
                     f"names every group)"
                 )
-            self.plan[name] = check_int(owner, f"plan[{name!r}]", step, low=0)
-        self._joined: set[str] = set()
-        for name, step in self.plan.items():
-            if step > 0:
-                self._freeze(by_name[name])
-            else:
-                self._joined.add(name)
+            steps[name] = check_int(owner, f"plan[{name!r}]", step, low=0)
+        # Every group the plan covers, a "/no_decay" half under its parent's entry.
+        self.plan: dict[str, int] = {}
+        for group_name in names:
+            key = lookup(steps, group_name)
+            if group_name is not None and key is not None:
+                self.plan[group_name] = steps[key]
+        self._joined: set[str] = {name for name, step in self.plan.items() if step == 0}
+        # State a part had when the plan froze it: dropped in a fresh run, restored in a resumed
+        # one (the optimizer's state was loaded before the plan was built); see `_start`.
+        self._held: dict[torch.Tensor, Any] = {}
+        self._started = False
+        for name in self.frozen:
+            for p in self._group(name)["params"]:
+                p.requires_grad_(False)
+                p.grad = None
+                if p in optimizer.state:
+                    self._held[p] = optimizer.state.pop(p)
 
     def _group(self, name: str) -> dict[str, Any]:
         for group in self.optimizer.param_groups:
@@ -206,11 +228,36 @@ class GradualUnfreezing:
                 return group
         raise ValueError(f"the optimizer lost its group {name!r}")  # pragma: no cover
 
-    def _freeze(self, group: dict[str, Any]) -> None:
-        for p in group["params"]:
-            p.requires_grad_(False)
-            p.grad = None
-            self.optimizer.state.pop(p, None)
+    def _has_state(self) -> bool:
+        state = self.optimizer.state
+        return bool(self._held) or any(
+            p in state for name in self.frozen for p in self._group(name)["params"]
+        )
+
+    def _start(self, position: float, updates: int) -> list[str]:
+        """Decide once, at the first update seen, between a fresh and a resumed run."""
+        self._started = True
+        held, self._held = self._held, {}
+        if updates == 0:
+            return []  # a fresh run: the held state is dropped, joining parts start fresh
+        # A resumed run (its scheduler was loaded): the parts whose step is past trained before the
+        # checkpoint, so their optimizer state is the checkpoint's (loaded before or after the plan
+        # was built); a part still frozen had none.
+        joined = []
+        state = self.optimizer.state
+        for name in self.frozen:
+            params = self._group(name)["params"]
+            if position >= self.plan[name]:
+                for p in params:
+                    p.requires_grad_(True)
+                    if p not in state and p in held:
+                        state[p] = held[p]
+                self._joined.add(name)
+                joined.append(name)
+            else:
+                for p in params:
+                    state.pop(p, None)
+        return joined
 
     def schedules(self, schedule: Schedule) -> dict[str, Schedule]:
         """A schedule for every named group: `schedule`, held at 0 before the group joins.
@@ -237,19 +284,41 @@ class GradualUnfreezing:
             )
         return out
 
-    def step(self, position: float) -> list[str]:
+    def step(self, position: float, *, updates: int | None = None) -> list[str]:
         """Unfreeze the parts whose step has come (``position >= s_k``).
 
         Args:
             position: the position of the next update in the scheduler's unit
                 (`lrkit.Scheduler.position`), a number >= 0.
+            updates: the number of updates done so far (`lrkit.Scheduler.updates`), an int >= 0.
+                Needed at the first call when a part the plan froze has optimizer state: 0 (a fresh
+                run) drops it, more (a resumed run) keeps it for the parts whose step is past.
 
         Returns:
-            The names of the groups unfrozen by this call (their optimizer state is fresh).
+            The names of the groups unfrozen by this call (fresh optimizer state, except at the
+            first call of a resumed run, where the parts keep the state they had at the checkpoint).
+
+        Raises:
+            TypeError: `position` is not a number >= 0, `updates` not an int >= 0.
+            ValueError: `updates` is None at the first call while a frozen part has optimizer state.
         """
+        owner = "GradualUnfreezing.step"
         if isinstance(position, bool) or not isinstance(position, numbers.Real) or not position >= 0:
-            raise fail("GradualUnfreezing.step", "position", position, "a number >= 0", kind=TypeError)
-        joined = []
+            raise fail(owner, "position", position, "a number >= 0", kind=TypeError)
+        if updates is not None:
+            updates = check_int(owner, "updates", updates, low=0)
+        joined: list[str] = []
+        if not self._started:
+            if updates is None:
+                if self._has_state():
+                    raise ValueError(
+                        f"{owner}() is called for the first time and a part the plan froze has optimizer "
+                        f"state, so the plan cannot tell a fresh run (drop it) from a resumed one (keep it "
+                        f"for the parts already trained). Received: position={position!r}, updates=None. "
+                        f"Fix: pass updates= (the scheduler's count of updates done; 0 in a fresh run)"
+                    )
+                updates = 0
+            joined = self._start(position, updates)
         for name, step in self.plan.items():
             if name not in self._joined and position >= step:
                 for p in self._group(name)["params"]:
@@ -263,10 +332,11 @@ class GradualUnfreezing:
         """Let `scheduler` (an `lrkit.Scheduler`) drive the unfreezing, checked before each forward.
 
         Registers a forward pre-hook on `model` (torch's hook API; nothing is patched) that calls
-        ``step(scheduler.position)``: before the forward pass of an update, the scheduler's
-        position is that update's, so a part gets gradients from the first update whose position
-        is ``>= s_k``, the one whose rate the schedule makes non-zero. Forward passes in evaluation
-        only re-check the position.
+        ``step(scheduler.position, updates=scheduler.updates)``: before the forward pass of an
+        update, the scheduler's position is that update's, so a part gets gradients from the first
+        update whose position is ``>= s_k``, the one whose rate the schedule makes non-zero.
+        Forward passes in evaluation only re-check the position. Nothing changes before the first
+        forward pass, so the states of a resumed run may be loaded before or after `attach`.
 
         Args:
             scheduler: the `lrkit.Scheduler` over the same optimizer (following `schedules`).
@@ -276,11 +346,12 @@ class GradualUnfreezing:
             A function that removes the hook.
 
         Raises:
-            TypeError: `scheduler` has no ``position`` (not an `lrkit.Scheduler`), `model` is no module.
+            TypeError: `scheduler` has no ``position`` or ``updates`` (not an `lrkit.Scheduler`), `model`
+                is no module.
             ValueError: the scheduler drives another optimizer.
         """
         owner = "GradualUnfreezing.attach"
-        if not hasattr(scheduler, "position"):
+        if not (hasattr(scheduler, "position") and hasattr(scheduler, "updates")):
             raise fail(owner, "scheduler", type(scheduler).__name__, "an lrkit.Scheduler", kind=TypeError)
         if not isinstance(model, nn.Module):
             raise fail(owner, "model", type(model).__name__, "a torch.nn.Module", kind=TypeError)
@@ -289,10 +360,11 @@ class GradualUnfreezing:
                 "GradualUnfreezing.attach() needs the scheduler of the same optimizer. Fix: build the "
                 "scheduler over the optimizer given to GradualUnfreezing"
             )
-        self.step(scheduler.position)
+        # NOTE: no check now: in a resume the scheduler may be loaded after `attach`; the first
+        # forward pass comes after every load, so the plan decides fresh vs resumed there.
 
         def before_forward(module: nn.Module, args: Any) -> None:
-            self.step(scheduler.position)
+            self.step(scheduler.position, updates=scheduler.updates)
 
         handle = model.register_forward_pre_hook(before_forward)
         return handle.remove

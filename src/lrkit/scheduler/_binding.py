@@ -1,7 +1,8 @@
 """Which schedule each parameter group follows, and how a hyperparameter is read and written.
 
 A schedule argument is one schedule (or spec string) for every group, a list with one per group, or
-a dict keyed by the groups' ``"name"`` entries whose ``"default"`` entry covers the other groups.
+a dict keyed by the groups' ``"name"`` entries whose ``"default"`` entry covers the other groups
+(a ``"<name>/no_decay"`` half follows ``"<name>"`` unless named itself: `lrkit._group_names`).
 A hyperparameter is addressed by name: ``"lr"``, ``"weight_decay"`` or any numeric group key;
 ``"momentum"`` is ``betas[0]`` for Adam-family optimizers (groups with ``betas`` and no
 ``momentum``); ``"beta1"``/``"beta2"`` are ``betas[0]``/``betas[1]``.
@@ -16,6 +17,7 @@ from typing import Any
 
 import torch
 
+from lrkit._group_names import NO_DECAY, covered, lookup, parent
 from lrkit.schedules._base import Schedule
 from lrkit.spec import parse
 
@@ -51,7 +53,7 @@ def bind(name: str, spec: Any, groups: Sequence[Mapping[str, Any]]) -> tuple[lis
         return [one] * n, one
     if isinstance(spec, Mapping):
         names = [group.get("name") for group in groups]
-        unknown = [key for key in spec if key != DEFAULT and key not in names]
+        unknown = [key for key in spec if key != DEFAULT and not covered(key, names)]
         if unknown:
             raise ValueError(
                 f"Argument `{name}` of {OWNER}() names groups that the optimizer does not have: "
@@ -62,12 +64,15 @@ def bind(name: str, spec: Any, groups: Sequence[Mapping[str, Any]]) -> tuple[lis
         default = built.get(DEFAULT)
         out: list[Schedule] = []
         for i, group_name in enumerate(names):
-            chosen = built.get(group_name, default) if group_name is not None else default
+            key = lookup(built, group_name)
+            chosen = built[key] if key is not None else default
             if chosen is None:
+                # NOTE: name the group first: a "default" entry would also catch a "/no_decay" half
+                # the caller means to follow its parent, which is the trap this message must avoid.
                 raise ValueError(
                     f"Argument `{name}` of {OWNER}() has no schedule for param group {i} "
-                    f"(name={group_name!r}). Received: {name} keys {list(spec)!r}; add a "
-                    f'"{DEFAULT}" entry for the groups it does not name'
+                    f"(name={group_name!r}). Received: {name} keys {list(spec)!r}; add "
+                    f"{_entry_for(group_name, names)}"
                 )
             out.append(chosen)
         return out, default
@@ -82,6 +87,19 @@ def bind(name: str, spec: Any, groups: Sequence[Mapping[str, Any]]) -> tuple[lis
         f"Argument `{name}` of {OWNER}() must be a schedule, a spec string, a list (one per group) or "
         f"a dict keyed by group name. Received: {name}={spec!r}"
     )
+
+
+def _entry_for(group_name: str | None, names: Sequence[str | None]) -> str:
+    """Which entry to add for an uncovered group (its parent's first, for a "/no_decay" half)."""
+    fallback = f'a "{DEFAULT}" entry for every group it does not name'
+    if group_name is None or DEFAULT in (group_name, parent(group_name)):
+        return fallback
+    up = parent(group_name)
+    if up is not None:
+        return f"an entry for {up!r} (it covers {group_name!r} too) or {group_name!r}, or {fallback}"
+    half = group_name + NO_DECAY
+    covers = f" (it covers {half!r} too)" if half in names else ""
+    return f"an entry for {group_name!r}{covers}, or {fallback}"
 
 
 def _number(value: Any) -> float:
