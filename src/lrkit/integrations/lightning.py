@@ -92,7 +92,7 @@ def has_plateau(scheduler: Scheduler) -> bool:
     """
     if not isinstance(scheduler, Scheduler):
         raise fail("has_plateau", "scheduler", scheduler, "an lrkit.Scheduler", kind=TypeError)
-    return bool(scheduler._has_plateau)  # kept up to date by the scheduler (resolve, resume, sync)
+    return scheduler.has_plateau
 
 
 class PlateauCallback(pl.Callback):  # type: ignore[misc]

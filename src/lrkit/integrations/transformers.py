@@ -78,7 +78,7 @@ class PlateauCallback(TrainerCallback):  # type: ignore[misc]
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         """Check that the Trainer's scheduler is an `lrkit.Scheduler` with a plateau phase."""
         sched = kwargs.get("lr_scheduler")
-        if not isinstance(sched, Scheduler) or not sched._has_plateau:
+        if not isinstance(sched, Scheduler) or not sched.has_plateau:
             raise ValueError(
                 f"PlateauCallback(metric={self.metric!r}) feeds the plateau phases of an lrkit.Scheduler "
                 f"given as Trainer(optimizers=(optimizer, scheduler)); the Trainer's scheduler is "

@@ -7,6 +7,7 @@ format, fingerprints, the policies), `_resume` (saving and loading), `_scheduler
 """
 
 from lrkit.scheduler._scheduler import Record, ScheduleEndError, ScheduleEndWarning, Scheduler
+from lrkit.scheduler._binding import to_float
 from lrkit.scheduler._state import ResumeError
 
-__all__ = ["Record", "ResumeError", "ScheduleEndError", "ScheduleEndWarning", "Scheduler"]
+__all__ = ["Record", "ResumeError", "ScheduleEndError", "ScheduleEndWarning", "Scheduler", "to_float"]

@@ -21,7 +21,7 @@ from lrkit._group_names import NO_DECAY, covered, lookup, parent
 from lrkit.schedules._base import Schedule
 from lrkit.spec import parse
 
-__all__ = ["Access", "bind", "to_schedule"]
+__all__ = ["Access", "bind", "to_float", "to_schedule"]
 
 OWNER = "Scheduler"
 DEFAULT = "default"
@@ -102,7 +102,17 @@ def _entry_for(group_name: str | None, names: Sequence[str | None]) -> str:
     return f"an entry for {group_name!r}{covers}, or {fallback}"
 
 
-def _number(value: Any) -> float:
+def to_float(value: Any) -> float:
+    """A number or a 1-element tensor as a Python float (a tensor is copied to the CPU as float64).
+
+    The one helper lrkit's torch-side modules use to read a rate (`lrkit.compat` imports it too).
+
+    Example:
+        >>> import torch
+        >>> from lrkit.scheduler import to_float
+        >>> to_float(torch.tensor(0.5)), to_float(2)
+        (0.5, 2.0)
+    """
     if isinstance(value, torch.Tensor):
         return float(value.detach().to("cpu", torch.float64).item())
     return float(value)
@@ -137,7 +147,7 @@ class Access:
         value = self.raw(group)
         ok = isinstance(value, torch.Tensor) and value.dim() == 0 and value.is_floating_point()
         ok = ok or (isinstance(value, numbers.Real) and not isinstance(value, bool))
-        if not ok or not math.isfinite(_number(value)):
+        if not ok or not math.isfinite(to_float(value)):
             raise ValueError(
                 f"The scheduled hyperparameter {self.key!r} of param group {i} must be a finite number or "
                 f"a 0-dim floating tensor. Received: {self.key}={value!r}"
@@ -150,7 +160,7 @@ class Access:
 
     def read(self, group: Mapping[str, Any]) -> float:
         """The value as a Python float (a copy; a tensor is read once, at construction)."""
-        return _number(self.raw(group))
+        return to_float(self.raw(group))
 
     def write(self, group: dict[str, Any], value: float) -> None:
         """Set the value: in place for a tensor (the same object stays), by assignment otherwise."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -12,17 +14,58 @@ from torch.optim.lr_scheduler import LRScheduler
 
 from lrkit._validate import check_choice, check_int, check_number, fail
 from lrkit.scheduler import _resume, _state
-from lrkit.scheduler._binding import Access, bind
+from lrkit.scheduler._binding import Access, bind, to_float
 from lrkit.scheduler._detect import SkipDetector
+from lrkit.scheduler._state import decode_path, encode_path
 from lrkit.scheduler._timeline import ANNEAL_SHAPES, UNITS, Anneal, Extension, stretch
 from lrkit.scheduler._track import Track
-from lrkit.schedules._base import Absolute, Schedule
-from lrkit.schedules.plateau import Plateau
+from lrkit.schedules._base import Absolute, Path, Schedule
+from lrkit.schedules.plateau import Plateau, PlateauCounters
 
 __all__ = ["AFTER_END", "Record", "ScheduleEndError", "ScheduleEndWarning", "Scheduler"]
 
 OWNER = "Scheduler"
 AFTER_END = ("hold", "error", "continue")
+
+
+def _transformed(
+    transform: Callable[[str, list[float]], list[float]], key: str, values: list[float]
+) -> list[float]:
+    """The values a `Scheduler.set_transform` callable returns for `key`, checked for their length."""
+    out = [float(v) for v in transform(key, list(values))]
+    if len(out) != len(values):
+        raise ValueError(
+            f"The transform of Scheduler.set_transform() returned {len(out)} values for {key!r}; "
+            f"it must return one per param group ({len(values)})"
+        )
+    return out
+
+
+def _plateau_row(owner: str, r: int, row: Any, n: int) -> tuple[str, int, Path, PlateauCounters, int]:
+    """One row of `Scheduler.plateau_state`, checked: key, group, path, counters, reductions."""
+    fields = ("key", "group", "path", "best", "bad", "cooldown", "evaluations", "reductions")
+    if not isinstance(row, Mapping) or any(f not in row for f in fields):
+        raise ValueError(
+            f"{owner}(): rows[{r}] must be a dict with the keys {list(fields)}. Received: {row!r}"
+        )
+    try:
+        group = check_int(owner, f"rows[{r}]['group']", row["group"], low=0)
+        if group >= n:
+            raise fail(owner, f"rows[{r}]['group']", group, f"a param group index < {n}")
+        best = row["best"]
+        if isinstance(best, bool) or not isinstance(best, (int, float)) or math.isnan(best):
+            raise fail(owner, f"rows[{r}]['best']", best, "a number (not NaN)", kind=TypeError)
+        counters = PlateauCounters(
+            float(best),
+            check_int(owner, f"rows[{r}]['bad']", row["bad"], low=0),
+            check_int(owner, f"rows[{r}]['cooldown']", row["cooldown"], low=0),
+            check_int(owner, f"rows[{r}]['evaluations']", row["evaluations"], low=0),
+        )
+        reductions = check_int(owner, f"rows[{r}]['reductions']", row["reductions"], low=0)
+        path = decode_path(row["path"])
+    except (TypeError, ValueError, IndexError, KeyError) as error:
+        raise ValueError(f"{owner}(): rows[{r}] is malformed: {error}") from None
+    return str(row["key"]), group, path, counters, reductions
 
 
 def _check_betas(key: str, values: list[float], p: float) -> None:
@@ -102,6 +145,8 @@ class Scheduler(LRScheduler):
             lr recompiles the optimizer step). Default False.
         scaler: the `torch.amp.GradScaler` whose skipped steps must not count.
         history: keep a `Record` per update in `history`. Default False.
+        detect_skips: False counts every ``step()`` call (except ``step(applied=False)``), as torch's
+            schedulers count; `lrkit.compat` uses it. Default True.
 
     Raises:
         TypeError: an optimizer or schedule of the wrong type.
@@ -138,6 +183,7 @@ class Scheduler(LRScheduler):
         tensor_lr: bool = False,
         scaler: Any = None,
         history: bool = False,
+        detect_skips: bool = True,
     ) -> None:
         # NOTE: torch's LRScheduler.__init__ is not called on purpose: it writes `initial_lr` into
         # the groups and wraps `optimizer.step`. The attributes its public surface needs are set here.
@@ -165,6 +211,7 @@ class Scheduler(LRScheduler):
             ("skip_zero_start", skip_zero_start),
             ("tensor_lr", tensor_lr),
             ("history", history),
+            ("detect_skips", detect_skips),
         ):
             if not isinstance(flag, bool):
                 raise fail(OWNER, name, flag, "True or False", kind=TypeError)
@@ -212,7 +259,8 @@ class Scheduler(LRScheduler):
         self._offset = self._choose_offset()
 
         self._detector = SkipDetector(optimizer, scaler)
-        self._detect = self._detector.active
+        self._detect = detect_skips and self._detector.active
+        self._transform: Callable[[str, list[float]], list[float]] | None = None
         self._record = history
         self._history: list[Record] = []
         self._hooks: list[Callable[[Record], None]] = []
@@ -358,10 +406,13 @@ class Scheduler(LRScheduler):
         if end is not None and p > end and self._after_end != "continue":
             p = end
         t = stretch(self._extensions, p) if self._extensions else p
+        transform = self._transform
         for track in self._tracks:
             values = track.compute(t)
             if track is self._lr and self._anneal is not None and p >= self._anneal.at:
                 values = self._anneal.values(p)
+            if transform is not None:
+                values = _transformed(transform, track.key, values)
             if track.is_beta:
                 _check_betas(track.key, values, p)
             track.write(values)
@@ -376,6 +427,7 @@ class Scheduler(LRScheduler):
         lr = self._lr
         simple = self._unit == "update" and not self._extensions and self._anneal is None
         simple = simple and not self._record and not self._hooks and not self._detect
+        simple = simple and self._transform is None
         if simple and len(self._tracks) == 1 and lr._single is not None and lr.fast_floats:
             self._fast = (lr._single, lr.bases, lr._groups)
             self._fast_tracks = None
@@ -606,6 +658,232 @@ class Scheduler(LRScheduler):
             if track.key == key:
                 return list(track.resolved)
         raise KeyError(f"{key!r} is not scheduled; scheduled: {[t.key for t in self._tracks]}")
+
+    # -- the adapter surface (for lrkit.compat, resume and the integrations) -----------------------
+    #
+    # Every method here that changes the plan writes the values of the next update at once (except
+    # ``seek(write=False)``), so the param groups always hold what the next update will use.
+
+    @property
+    def scheduled_keys(self) -> tuple[str, ...]:
+        """The scheduled hyperparameters, ``"lr"`` first (then the `hparams` keys in their order)."""
+        return tuple(track.key for track in self._tracks)
+
+    @property
+    def has_plateau(self) -> bool:
+        """True when some schedule contains a `plateau` phase (then `observe` may be called)."""
+        return self._has_plateau
+
+    def _track(self, owner: str, key: str) -> Track:
+        for track in self._tracks:
+            if track.key == key:
+                return track
+        raise KeyError(
+            f"Scheduler.{owner}(): {key!r} is not scheduled; scheduled: {list(self.scheduled_keys)}"
+        )
+
+    def definitions(self, key: str = "lr") -> list[Schedule]:
+        """Each group's schedule as given (before resolving against the run); a copy of the list.
+
+        Raises:
+            KeyError: `key` is not scheduled.
+        """
+        return list(self._track("definitions", key).definitions)
+
+    def bases(self, key: str = "lr") -> list[float]:
+        """Each group's base value for `key` (the value its factors multiply); a copy.
+
+        Raises:
+            KeyError: `key` is not scheduled.
+        """
+        return list(self._track("bases", key).bases)
+
+    def factors(self, key: str = "lr") -> list[float]:
+        """Each group's factor at the position of the next update: its resolved schedule's value there.
+
+        The value written is ``base * factor``, unless an `anneal` is in progress (lr) or a transform
+        is set (see `set_transform`); neither is included here.
+
+        Raises:
+            KeyError: `key` is not scheduled.
+        """
+        track = self._track("factors", key)
+        t = self._eval_position(self.position)
+        return [schedule._at(t) for schedule in track.resolved]
+
+    def seek(self, updates: float, *, amount: int | None = None, write: bool = True) -> None:
+        """Move to a position: set the count of updates (and, in samples/tokens, the amount) directly.
+
+        The next update then uses position ``updates + offset`` (unit "update"; see the class
+        docstring for the other units); `last_epoch` becomes ``floor(updates)``. Nothing else changes:
+        not the skipped count, not the plateau counters, not an `extend` or `anneal`. A fractional
+        `updates` is allowed (torch's ``CosineAnnealingWarmRestarts.step(epoch=2.5)``).
+
+        Args:
+            updates: the number of updates counted so far, a finite number >= 0.
+            amount: with ``unit="sample"``/``"token"``, the samples/tokens counted so far (an int >= 0);
+                None keeps the current amount.
+            write: write the values of the next update into the param groups (default True). False
+                only moves the counters (the groups keep their values until the next write).
+
+        Raises:
+            ValueError: `updates` not a finite number >= 0, or `amount` not an int >= 0.
+
+        Example:
+            >>> import torch
+            >>> from lrkit import Scheduler, linear
+            >>> opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+            >>> sched = Scheduler(opt, linear(1.0, 0.0), total=10)
+            >>> sched.seek(4)
+            >>> sched.updates, sched.lr_for_next_update()
+            (4, [0.6])
+        """
+        number = check_number("Scheduler.seek", "updates", updates, low=0.0)
+        if isinstance(updates, numbers.Integral):
+            number = int(updates)  # type: ignore[assignment]  # stays an int (no float rounding)
+        if amount is not None:
+            self._amount = check_int("Scheduler.seek", "amount", amount, low=0)
+        self._updates = number  # type: ignore[assignment]  # an int unless a fraction was given
+        self.last_epoch = math.floor(number)
+        if write:
+            self._apply()
+
+    def set_definitions(self, schedule: Any, *, key: str = "lr") -> None:
+        """Replace the schedules of `key`: one schedule (or spec) for every group, a list or a dict.
+
+        The argument takes the forms of the constructor's `schedule`. The bases, the position and the
+        plateau counters of plateaus still at the same place are kept; the new schedules are resolved
+        against the run and the next update's values are written. On an error nothing changes.
+
+        Raises:
+            KeyError: `key` is not scheduled.
+            TypeError, ValueError: as the constructor's `schedule` (the list's length, unresolvable
+                schedules, momentum or betas outside [0, 1)).
+        """
+        track = self._track("set_definitions", key)
+        groups = self.optimizer.param_groups[: self._n]
+        definitions, default = bind("schedule" if key == "lr" else f"hparams[{key!r}]", schedule, groups)
+        old = (track.definitions, track.default, track.plateaus)
+
+        def restore() -> None:
+            track.definitions, track.default, track.plateaus = old
+
+        track.definitions, track.default = definitions, default
+        track.plateaus = [
+            {path: entry for path, entry in entries.items() if isinstance(nodes.get(path), Plateau)}
+            for entries, nodes in zip(track.plateaus, (dict(d.walk()) for d in definitions), strict=True)
+        ]
+        self._replan(restore)
+
+    def set_bases(self, bases: Any, *, key: str = "lr") -> None:
+        """Replace the base values of `key`: a sequence with one finite number per group.
+
+        The schedules' factors multiply the new bases from the next update on (already written at
+        once). On an error nothing changes.
+
+        Raises:
+            KeyError: `key` is not scheduled.
+            TypeError, ValueError: not one finite number per group, or momentum/betas leaving [0, 1).
+        """
+        track = self._track("set_bases", key)
+        if isinstance(bases, (str, bytes)) or not isinstance(bases, (list, tuple)):
+            raise fail(
+                "Scheduler.set_bases",
+                "bases",
+                bases,
+                f"a list with one number per group ({self._n})",
+                kind=TypeError,
+            )
+        if len(bases) != self._n:
+            raise fail("Scheduler.set_bases", "bases", bases, f"one number per param group ({self._n})")
+        values = [
+            check_number("Scheduler.set_bases", f"bases[{i}]", to_float(b)) for i, b in enumerate(bases)
+        ]
+        previous = track.bases
+
+        def restore() -> None:
+            track.bases = previous
+
+        track.bases = values
+        self._replan(restore)
+        if track is self._lr:
+            self.base_lrs = [*values]
+
+    def _replan(self, restore: Callable[[], None]) -> None:
+        """Resolve and write after a change of plan; on an error, `restore` the old plan and re-raise."""
+        try:
+            self._resolve_all()
+            self._apply()
+        except BaseException:
+            restore()
+            self._resolve_all()
+            self._apply()
+            raise
+
+    def load_plateau_state(self, rows: Any) -> None:
+        """Set every plateau's counters from rows of `plateau_state` (the others start afresh).
+
+        Each row is ``{"key", "group", "path", "best", "bad", "cooldown", "evaluations",
+        "reductions"}``; a plateau reduced ``reductions`` times is resolved so. On an error nothing
+        changes.
+
+        Raises:
+            ValueError: a malformed row, an unscheduled key, a group out of range, or a path that is
+                not a plateau of that group's schedule.
+        """
+        owner = "Scheduler.load_plateau_state"
+        if not isinstance(rows, (list, tuple)):
+            raise fail(owner, "rows", rows, "a list of rows from plateau_state()", kind=TypeError)
+        by_key = {track.key: track for track in self._tracks}
+        new: dict[str, list[dict[Path, tuple[PlateauCounters, int]]]] = {
+            k: [{} for _ in range(self._n)] for k in by_key
+        }
+        for r, row in enumerate(rows):
+            key, group, path, counters, reductions = _plateau_row(owner, r, row, self._n)
+            if key not in by_key:
+                raise ValueError(f"{owner}(): rows[{r}] has key {key!r}, which is not scheduled")
+            node = dict(by_key[key].definitions[group].walk()).get(path)
+            if not isinstance(node, Plateau):
+                raise ValueError(
+                    f"{owner}(): rows[{r}] names path {encode_path(path)!r} of param group {group}, which "
+                    f"is not a plateau of that group's {key!r} schedule"
+                )
+            new[key][group][path] = (counters, reductions)
+        old = {track.key: track.plateaus for track in self._tracks}
+
+        def restore() -> None:
+            for track in self._tracks:
+                track.plateaus = old[track.key]
+
+        for track in self._tracks:
+            track.plateaus = new[track.key]
+        self._replan(restore)
+
+    def set_transform(self, transform: Callable[[str, list[float]], list[float]] | None) -> None:
+        """Decide the values written to the groups: ``transform(key, values) -> values`` (or None).
+
+        Every write (each `step`, `seek`, `observe`, ...) passes each scheduled key's computed values
+        (one per group: ``base * factor``, or the anneal's) through `transform` and writes what it
+        returns (a list of the same length). What it returns is what `get_last_lr`,
+        `lr_for_next_update`, `history` and hooks report, and what the momentum/betas range check
+        sees. `lrkit.compat` uses it to multiply the factors of several schedulers attached to one
+        optimizer. While a transform is set, `step` takes its general path (about 2x the cost of the
+        fast path with one group). The values are written at once.
+
+        Raises:
+            TypeError: `transform` neither callable nor None.
+        """
+        if transform is not None and not callable(transform):
+            raise fail(
+                "Scheduler.set_transform", "transform", transform, "a callable or None", kind=TypeError
+            )
+        previous = self._transform
+
+        def restore() -> None:
+            self._transform = previous
+
+        self._transform = transform
+        self._replan(restore)
 
     # -- plateau ---------------------------------------------------------------------------------
 
