@@ -6,8 +6,8 @@ of the run, extend and anneal), `_detect` (skipped updates under GradScaler), `_
 format, fingerprints, the policies), `_resume` (saving and loading), `_scheduler` (the class).
 """
 
-from lrkit.scheduler._scheduler import Record, ScheduleEndError, ScheduleEndWarning, Scheduler
 from lrkit.scheduler._binding import to_float
+from lrkit.scheduler._scheduler import Record, ScheduleEndError, ScheduleEndWarning, Scheduler
 from lrkit.scheduler._state import ResumeError
 
 __all__ = ["Record", "ResumeError", "ScheduleEndError", "ScheduleEndWarning", "Scheduler", "to_float"]
