@@ -580,15 +580,6 @@ def test_rates_are_a_function_of_the_step():
     assert opt.param_groups[0]["lr"] == 0.25
 
 
-def test_schedulers_side_by_side_do_not_multiply_the_last_to_step_sets_the_rate():
-    opt = make_optimizer(bases=(1.0,))
-    first, second = C.ExponentialLR(opt, 0.5), C.ConstantLR(opt, 0.1, 10)
-    opt.step()
-    first.step()
-    second.step()
-    assert opt.param_groups[0]["lr"] == 0.1  # torch: 0.05 (its chainable forms multiply)
-
-
 def test_chained_scheduler_refuses_what_is_not_a_product():
     opt = make_optimizer()
     with pytest.raises(ValueError, match="put it last"):

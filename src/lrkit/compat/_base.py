@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 import torch
 
 from lrkit._validate import check_int, fail
+from lrkit.compat._shared import AFFINE, FACTOR, Composition, composition
 from lrkit.scheduler import Scheduler
 from lrkit.scheduler._state import decode_path
 from lrkit.schedules import Absolute, Schedule, absolute
@@ -161,6 +162,10 @@ class CompatScheduler(Scheduler):
     _bases_from_args: ClassVar[bool] = False
     #: False for ReduceLROnPlateau, which torch never checks.
     _checks_order: ClassVar[bool] = True
+    #: How torch's form of the class acts on the rate other schedulers left (see `_shared`).
+    _side: str = FACTOR
+    #: False for SWALR, whose construction leaves the rate as it is (as in torch).
+    _sets_rate_when_built: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -178,7 +183,11 @@ class CompatScheduler(Scheduler):
                 f"Received: optimizer={optimizer!r} ({type(optimizer).__name__} is not an Optimizer)"
             )
         start = check_int(owner, "last_epoch", last_epoch, low=-1) + 1
+        # torch's L: the rates another scheduler (or the user) left, before this one writes its own.
+        self._found = [_number(group["lr"]) for group in optimizer.param_groups]
         base_values = initial_bases(optimizer) if bases is None else [float(b) for b in bases]
+        self._compat_bases = list(base_values)
+        self._shown: list[float] | None = None
         for group, base in zip(optimizer.param_groups, base_values, strict=True):
             _set_lr(group, base)
         self._compat_lr: list[Schedule] = (
@@ -195,6 +204,12 @@ class CompatScheduler(Scheduler):
         self._step_count = 1
         if self._checks_order:
             watch(optimizer)
+        self._composition: Composition = composition(optimizer)
+        self._attach()
+
+    def _attach(self) -> None:
+        """Join the optimizer's composition (containers first release their children)."""
+        self._composition.join(self)
 
     # -- torch's surface ----------------------------------------------------------------------------
 
@@ -239,14 +254,28 @@ class CompatScheduler(Scheduler):
         self._owned()
         if self._step_count == 1 and self._checks_order:
             self._check_order()
+        shared = self._composition
+        if shared.pending:
+            shared.settle()
         if epoch is not None:
             warnings.warn(EPOCH_WARNING, UserWarning, stacklevel=2)
             self._step_count += 1
             self._jump(check_int(type(self).__name__ + ".step", "epoch", epoch, low=0))
+            if shared.anchor is not None:
+                shared.stepped(self, None, absolute=True)
             self._after_step()
             return
-        Scheduler.step(self)
+        if shared.anchor is None:
+            Scheduler.step(self)
+        else:  # several schedulers side by side: torch's composition (see `_shared`)
+            before = self.values_for_next_update() if self._side == AFFINE else None
+            Scheduler.step(self)
+            shared.stepped(self, before, absolute=False)
         self._after_step()
+
+    def _torch_step(self, current: list[float], before: list[float], after: list[float]) -> list[float]:
+        """The rates after this scheduler's step in torch, from the `current` rates (AFFINE classes)."""
+        return after
 
     def _public_bases(self) -> list[float | torch.Tensor]:
         """What torch shows as ``base_lrs`` (CyclicLR and OneCycleLR override it)."""
@@ -258,9 +287,10 @@ class CompatScheduler(Scheduler):
     def get_last_lr(self) -> list[float | torch.Tensor]:  # type: ignore[override]
         """The learning rates the last `step` set, as in torch: floats, or copies of tensor lrs."""
         groups = self.optimizer.param_groups
+        values = self._lr.values if self._shown is None else self._shown
         return [
-            group["lr"].clone() if isinstance(group["lr"], torch.Tensor) else float(v)
-            for group, v in zip(groups, self._lr.values, strict=True)
+            group["lr"].detach().clone().fill_(v) if isinstance(group["lr"], torch.Tensor) else float(v)
+            for group, v in zip(groups, values, strict=True)
         ]
 
     def get_lr(self) -> list[float | torch.Tensor]:  # type: ignore[override]
@@ -308,8 +338,10 @@ class CompatScheduler(Scheduler):
         owner = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict):
             raise fail(owner, "state_dict", state_dict, "a dict from state_dict()", kind=TypeError)
+        held = [_number(group["lr"]) for group in self.optimizer.param_groups]
         if state_dict.get("format") != FORMAT:
             self._load_torch(state_dict)
+            self._after_load(held)
             return
         if state_dict.get("class") != type(self).__name__:
             raise ValueError(
@@ -345,6 +377,13 @@ class CompatScheduler(Scheduler):
         if position != self.last_epoch:  # a fractional position (CosineAnnealingWarmRestarts.step(epoch))
             self._updates = position  # type: ignore[assignment]
             self._apply()
+        self._after_load(held)
+
+    def _after_load(self, held: list[float]) -> None:
+        """Side by side with other schedulers: continue, as torch, from the rates the groups hold."""
+        if self._composition.anchor is not None:
+            self._composition.loaded(held)
+            self._shown = list(held)
 
     def _load_torch(self, state: dict[str, Any]) -> None:
         owner = f"{type(self).__name__}.load_state_dict"

@@ -8,6 +8,8 @@ scheduler drives the result, so containers nest, resume exactly, and may hold Re
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Sequence
 from typing import Any, SupportsFloat
 
@@ -17,6 +19,7 @@ from lrkit._validate import fail
 from lrkit.compat._base import CompatScheduler, initial_bases
 from lrkit.compat._cyclic import _prepare_momentum
 from lrkit.compat._functions import MultiplicativeLR
+from lrkit.compat._shared import _ratio
 from lrkit.compat._steps import CosineAnnealingLR
 from lrkit.schedules import Schedule, constant, product, scale, sequence
 
@@ -52,6 +55,12 @@ def _children(owner: str, schedulers: Any, optimizer: torch.optim.Optimizer | No
 def _adopt(container: CompatScheduler, children: list[CompatScheduler]) -> None:
     for child in children:
         child._container = container
+
+
+def _release(children: list[CompatScheduler]) -> None:
+    """The children leave the optimizer's side-by-side composition: the container drives them."""
+    for child in children:
+        child._composition.leave(child)
 
 
 def _phases(children: list[CompatScheduler], marks: list[int], g: int, base: float) -> tuple[Schedule, ...]:
@@ -162,6 +171,11 @@ class SequentialLR(CompatScheduler):
         hparams = None if momentum is None else {"momentum": momentum}
         super().__init__(optimizer, single, last_epoch, bases=bases, hparams=hparams)
         _adopt(self, children)
+        self._show_children()
+
+    def _attach(self) -> None:
+        _release(self._schedulers)
+        super()._attach()
 
     def step(self, metrics: SupportsFloat | None = None) -> None:  # type: ignore[override]
         """Advance by one step; with `metrics`, first feed them to the active plateau phase.
@@ -177,6 +191,15 @@ class SequentialLR(CompatScheduler):
                 )
             self.observe(float(metrics), reduce="local")
         super().step()
+        self._show_children()
+
+    def _show_children(self) -> None:
+        """As in torch, the active child has taken the step: its `get_last_lr` and `last_epoch`."""
+        t = self.last_epoch
+        index = bisect.bisect_right(self.milestones, t)
+        child = self._schedulers[index]
+        child._shown = list(self.values_for_next_update())
+        child.last_epoch = t - (self.milestones[index - 1] if index else 0)
 
 
 class ChainedScheduler(CompatScheduler):
@@ -263,6 +286,42 @@ class ChainedScheduler(CompatScheduler):
             self._jump(self.last_epoch)
         _adopt(self, children)
 
+    def _attach(self) -> None:
+        _release(self._schedulers)
+        super()._attach()
+
+    def _show_children(self, before: list[float]) -> None:
+        """As in torch, every child has taken the step, in order, each from the rates the previous
+        one left: child ``i`` shows ``base * prod_{j <= i} f_j(t) * prod_{j > i} f_j(t - 1)`` (before a
+        last child that sets the rate from its base: the previous rates times each child's one-step
+        ratio), and its `last_epoch` is the container's."""
+        t = self.position
+        children = self._schedulers
+        values = self.values_for_next_update()
+        for child in children:
+            child.last_epoch = self.last_epoch
+        children[-1]._shown = list(values)
+        if len(children) == 1:
+            return
+        if not self.overwrites:
+            factors = [list(node.children()) for node in self.schedules()]
+            if any(len(nodes) != len(children) for nodes in factors):  # a simplified product
+                by_child = [child.schedules() for child in children]
+                factors = [[own[g] for own in by_child] for g in range(len(values))]
+            for i, child in enumerate(children[:-1]):
+                child._shown = [
+                    base
+                    * math.prod(node(t) for node in nodes[: i + 1])
+                    * math.prod(node(t - 1) for node in nodes[i + 1 :])
+                    for base, nodes in zip(self._compat_bases, factors, strict=True)
+                ]
+            return
+        rates = list(before)
+        for child in children[:-1]:
+            own = child.schedules()
+            rates = [r * _ratio(s(t), s(t - 1)) for r, s in zip(rates, own, strict=True)]
+            child._shown = list(rates)
+
     def step(self, metrics: SupportsFloat | None = None) -> None:  # type: ignore[override]
         """Advance by one step; with `metrics`, first feed them to the plateau factors.
 
@@ -276,4 +335,6 @@ class ChainedScheduler(CompatScheduler):
                     f"Received: metrics={metrics!r}"
                 )
             self.observe(float(metrics), reduce="local")
+        before = self.values_for_next_update()
         super().step()
+        self._show_children(before)

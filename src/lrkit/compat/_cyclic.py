@@ -21,6 +21,7 @@ import torch
 
 from lrkit._validate import check_choice, check_int, check_number, fail
 from lrkit.compat._base import CompatScheduler, per_group
+from lrkit.compat._shared import ABSOLUTE
 from lrkit.presets import pytorch as presets
 from lrkit.schedules import Schedule, absolute, one_cycle, scale
 from lrkit.schedules.function import function
@@ -97,6 +98,7 @@ class CyclicLR(CompatScheduler):
     """
 
     overwrites: ClassVar[bool] = True
+    _side: ClassVar[str] = ABSOLUTE  # type: ignore[misc]
     _bases_from_args: ClassVar[bool] = True
 
     def __init__(
@@ -255,6 +257,7 @@ class OneCycleLR(CompatScheduler):
     """
 
     overwrites: ClassVar[bool] = True
+    _side: ClassVar[str] = ABSOLUTE  # type: ignore[misc]
     _bases_from_args: ClassVar[bool] = True
 
     def __init__(

@@ -16,6 +16,7 @@ import torch
 
 from lrkit._validate import fail
 from lrkit.compat._base import CompatScheduler
+from lrkit.compat._shared import ABSOLUTE
 from lrkit.schedules.function import function
 
 __all__ = ["LambdaLR", "MultiplicativeLR"]
@@ -96,6 +97,7 @@ class LambdaLR(_FunctionScheduler):
     """
 
     overwrites: ClassVar[bool] = True
+    _side: ClassVar[str] = ABSOLUTE  # type: ignore[misc]
 
 
 class MultiplicativeLR(_FunctionScheduler):

@@ -9,7 +9,9 @@ import torch
 
 from lrkit._validate import check_choice, check_number, fail
 from lrkit.compat._base import EPOCH_WARNING, CompatScheduler, _number, per_group, rate
+from lrkit.compat._shared import PLATEAU
 from lrkit.schedules import Schedule, plateau
+from lrkit.schedules.plateau import Plateau, PlateauCounters
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -52,6 +54,7 @@ class ReduceLROnPlateau(CompatScheduler):
     """
 
     _checks_order: ClassVar[bool] = False
+    _side: ClassVar[str] = PLATEAU  # type: ignore[misc]
 
     def __init__(
         self,
@@ -76,7 +79,7 @@ class ReduceLROnPlateau(CompatScheduler):
         self.min_lrs = [float(getattr(f, "value", f)) for f in floors]
         self.factor, self.patience, self.threshold = factor, patience, threshold
         self.cooldown, self.eps = cooldown, eps
-        nodes: list[Schedule] = [
+        nodes: list[Plateau] = [
             plateau(
                 factor=factor,
                 patience=patience,
@@ -93,7 +96,10 @@ class ReduceLROnPlateau(CompatScheduler):
         ]
         # torch reduces from the rates in the groups now (not from `initial_lr`).
         bases = [_number(group["lr"]) for group in optimizer.param_groups]
-        super().__init__(optimizer, nodes if len(set(floors)) > 1 else nodes[0], -1, bases=bases)
+        self._node = nodes[0]
+        super().__init__(
+            optimizer, list[Schedule](nodes) if len(set(floors)) > 1 else nodes[0], -1, bases=bases
+        )
         self.last_epoch = 0
 
     def step(self, metrics: SupportsFloat, epoch: int | None = None) -> None:  # type: ignore[override]
@@ -111,7 +117,23 @@ class ReduceLROnPlateau(CompatScheduler):
             return
         if epoch is not None:
             warnings.warn(EPOCH_WARNING, UserWarning, stacklevel=2)
-        self.observe(value, reduce="local")  # torch: per-rank metrics
+        shared = self._composition
+        if shared.pending:
+            shared.settle()
+        if shared.anchor is None:
+            self.observe(value, reduce="local")  # torch: per-rank metrics
+        else:
+            # Side by side with other schedulers: torch reduces the rates the others left.
+            c = self._counters()
+            counters = PlateauCounters(
+                float(c["best"]), int(c["bad"]), int(c["cooldown"]), int(c.get("evaluations", 0))
+            )
+            _, reduce = self._node.judge(counters, value)
+            self.observe(value, reduce="local")
+            if reduce:
+                shared.reduced(self, float(self.factor), list(self.min_lrs), float(self.eps))
+            else:
+                shared.show(self, shared.write())
         self.last_epoch = self.last_epoch + 1 if epoch is None else int(epoch)
         self._updates = self.last_epoch
 

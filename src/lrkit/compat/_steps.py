@@ -14,7 +14,8 @@ from typing import ClassVar
 import torch
 
 from lrkit._validate import check_int, check_number
-from lrkit.compat._base import CompatScheduler
+from lrkit.compat._base import CompatScheduler, _number
+from lrkit.compat._shared import ABSOLUTE, AFFINE
 from lrkit.presets import pytorch as presets
 from lrkit.scheduler import Scheduler
 from lrkit.schedules import Schedule, constant, piecewise_constant
@@ -279,11 +280,24 @@ class CosineAnnealingLR(CompatScheduler):
         [0.0905, 0.0655, 0.0345, 0.0095, 0.0, 0.0095, 0.0345, 0.0655, 0.0905, 0.1]
     """
 
+    _side: ClassVar[str] = AFFINE  # type: ignore[misc]
+
     def __init__(
         self, optimizer: torch.optim.Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, presets.CosineAnnealingLR(T_max, eta_min), last_epoch)
+
+    def _torch_step(self, current: list[float], before: list[float], after: list[float]) -> list[float]:
+        """torch's chainable cosine step from the `current` rates (side by side with others): towards
+        `eta_min` by the ratio of ``1 + cos(pi t / T_max)`` over its value a step earlier; at a
+        restart of the period, up by ``(base - eta_min) * (1 - cos(pi / T_max)) / 2``."""
+        t, period, low = self.last_epoch, self.T_max, _number(self.eta_min)
+        if (t - 1 - period) % (2 * period) == 0:
+            rise = (1 - math.cos(math.pi / period)) / 2
+            return [lr + (base - low) * rise for lr, base in zip(current, self._compat_bases, strict=True)]
+        ratio = (1 + math.cos(math.pi * t / period)) / (1 + math.cos(math.pi * (t - 1) / period))
+        return [ratio * (lr - low) + low for lr in current]
 
 
 class CosineAnnealingWarmRestarts(CompatScheduler):
@@ -311,6 +325,7 @@ class CosineAnnealingWarmRestarts(CompatScheduler):
     """
 
     overwrites: ClassVar[bool] = True
+    _side: ClassVar[str] = ABSOLUTE  # type: ignore[misc]
     _checks_order: ClassVar[bool] = False  # torch's CosineAnnealingWarmRestarts.step never checks
 
     def __init__(
@@ -335,11 +350,15 @@ class CosineAnnealingWarmRestarts(CompatScheduler):
             RuntimeError: this scheduler is a child of a container.
         """
         self._owned()
+        if self._composition.pending:
+            self._composition.settle()
         if epoch is None:
             Scheduler.step(self)
             self.last_epoch = math.floor(self._updates)
-            return
-        position = check_number("CosineAnnealingWarmRestarts.step", "epoch", epoch, low=0.0)
-        self._updates = position  # type: ignore[assignment]
-        self.last_epoch = math.floor(position)
-        self._apply()
+        else:
+            position = check_number("CosineAnnealingWarmRestarts.step", "epoch", epoch, low=0.0)
+            self._updates = position  # type: ignore[assignment]
+            self.last_epoch = math.floor(position)
+            self._apply()
+        if self._composition.anchor is not None:
+            self._composition.stepped(self, None, absolute=True)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import torch
 
 from lrkit._validate import check_choice, check_int, fail
 from lrkit.compat._base import CompatScheduler, _number, per_group, rate
+from lrkit.compat._shared import AFFINE
 from lrkit.schedules import Schedule, constant, cosine, linear
 
 __all__ = ["SWALR"]
@@ -47,6 +49,7 @@ class SWALR(CompatScheduler):
     """
 
     overwrites: ClassVar[bool] = True
+    _side: ClassVar[str] = AFFINE  # type: ignore[misc]
     _bases_from_args: ClassVar[bool] = True
 
     def __init__(
@@ -87,10 +90,28 @@ class SWALR(CompatScheduler):
         self._lr.definitions = curves
         self._compat_lr = curves
         self._resolve_all()
+        self._refresh_fast()  # the fast path of step() holds the schedules: refresh it (the SWALR defect)
         self.base_lrs = self._public_bases()
 
     def _public_bases(self) -> list[float | torch.Tensor]:
         return list(self._lr0)
+
+    def _torch_step(self, current: list[float], before: list[float], after: list[float]) -> list[float]:
+        """torch's SWALR step from the `current` rates (side by side with others): it recovers the
+        starting rate from them as if its previous step had set them, then anneals from it."""
+        epochs = self.anneal_epochs
+        step = self._step_count - 1 if epochs else max(1, self._step_count - 1)
+
+        def weight(t: float) -> float:
+            t = max(0.0, min(1.0, t))
+            return (1 - math.cos(math.pi * t)) / 2 if self.anneal_strategy == "cos" else t
+
+        prev, now = weight((step - 1) / max(1, epochs)), weight(step / max(1, epochs))
+        out = []
+        for lr, target in zip(current, self.swa_lrs, strict=True):
+            start = target if prev == 1 else (lr - prev * target) / (1 - prev)
+            out.append(target * now + start * (1 - now))
+        return out
 
     def _extra_state(self) -> dict[str, Any]:
         return {"lr0": list(self._lr0)}
