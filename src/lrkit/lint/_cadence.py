@@ -89,19 +89,21 @@ class Cadence:
         return self._kinds[key]
 
     def _classify(self, loop: Loop) -> str | None:
-        if any(self.kind(child) == BATCH for child in loop.children):
-            return EPOCH
-        calls_epoch = any("epoch" in name.lower() or name in self._epoch_funcs for name in loop.called)
-        if calls_epoch and not self.updates_directly(loop):
-            return EPOCH
         epochish = any("epoch" in token for token in loop.header)
         batchish = any(_is_batch_token(token) for token in loop.header)
         direct = self.updates_directly(loop)
+        if direct and (loop.parent is not None or batchish):
+            # The loop that updates the optimizer is the batch loop, whatever loops it holds
+            # (``for k, v in batch.items()``, a VAE-slicing loop, a micro-batch loop).
+            return BOTH if epochish and not batchish else BATCH
+        if any(self.kind(child) == BATCH for child in loop.children):
+            return EPOCH
+        calls_epoch = any("epoch" in name.lower() or name in self._epoch_funcs for name in loop.called)
+        if calls_epoch and not direct:
+            return EPOCH
         if epochish and not batchish:
             return BOTH if direct else EPOCH
         if batchish and not epochish:
-            return BATCH
-        if direct and loop.parent is not None:
             return BATCH
         return None
 

@@ -107,7 +107,8 @@ def _check(tree: ast.Module, source: str | bytes, path: str, codes: frozenset[st
     # NOTE: the parser's line breaks only (str.splitlines also breaks at form feeds and other
     # separators, which would shift the lines where noqa comments are looked up).
     lines = _LINE_BREAK.split(text)
-    found: dict[tuple[int, int, str], Finding] = {}
+    # One report per rule and line (a logging line that calls get_lr() twice is one mistake).
+    found: dict[tuple[int, str], Finding] = {}
     for check in CHECKS:
         for finding in check(model, cadence, path):
             if finding.code not in codes:
@@ -115,8 +116,8 @@ def _check(tree: ast.Module, source: str | bytes, path: str, codes: frozenset[st
             line = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
             if silenced(line, finding.code):
                 continue
-            found.setdefault((finding.line, finding.column, finding.code), finding)
-    return [found[key] for key in sorted(found)]
+            found.setdefault((finding.line, finding.code), finding)
+    return sorted(found.values(), key=lambda f: (f.line, f.column, f.code))
 
 
 #: Files larger than this are not read (no training script is near it; /dev/zero-like input is).
@@ -263,10 +264,10 @@ def lint_paths(
         >>> import pathlib, tempfile
         >>> root = pathlib.Path(tempfile.mkdtemp())
         >>> _ = (root / "ok.py").write_text("print('no scheduler here')\\n")
-        >>> _ = (root / "bad.py").write_text("print(sched.get_lr())\\n")
+        >>> _ = (root / "bad.py").write_text("sched.step(epoch)\\n")
         >>> [(pathlib.Path(f.path).name, f.code) for f in lint_paths([root])]
-        [('bad.py', 'LR007')]
-        >>> lint_paths([root], ignore=["LR007"])
+        [('bad.py', 'LR006')]
+        >>> lint_paths([root], ignore=["LR006"])
         []
     """
     select = None if select is None else tuple(select)

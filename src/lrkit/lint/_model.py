@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 
-from lrkit.lint._facts import Binding, Func, Loop, Site, classify
+from lrkit.lint._facts import Binding, Func, Loop, Site, classify, exclusive
 from lrkit.lint._names import Names, dotted, is_optimizer_name, is_scheduler_name, tokens
 
 __all__ = ["Model", "build"]
@@ -98,6 +98,9 @@ class Model:
         self.bindings: list[Binding] = []
         self._scoped: dict[tuple[int, str], Binding] = {}
         self._global: dict[str, Binding] = {}
+        #: Every binding of a key, in source order: per scope, and over the whole file.
+        self._all: dict[tuple[int, str], list[Binding]] = {}
+        self._global_all: dict[str, list[Binding]] = {}
         #: Keys bound to different classes in different functions: no guess from elsewhere.
         self._ambiguous: set[str] = set()
         self._aliases: dict[tuple[int, str], str] = {}
@@ -129,12 +132,30 @@ class Model:
             key = nxt
         return key
 
-    def lookup(self, key: str, func: Func) -> Binding | None:
-        """The binding of `key` seen from `func`: its own scope first, then the whole file."""
+    def lookup(self, key: str, func: Func, site: Site | None = None) -> Binding | None:
+        """The binding of `key` seen from `func` (and from `site`, when given): own scope first.
+
+        A name bound to different classes in different branches (``if kind == "plateau": sched =
+        ReduceLROnPlateau(...) else: sched = StepLR(...)``) has the class of the branch the site
+        is in, when the site is in one of them; seen from elsewhere its class is not known (None).
+        """
         key = self.canonical(key, func)
-        found = self._scoped.get((id(func), key))
-        if found is None and key not in self._ambiguous:
-            found = self._global.get(key)
+        candidates = self._all.get((id(func), key))
+        if not candidates and key not in self._ambiguous:
+            candidates = self._global_all.get(key)
+        if not candidates:
+            return None
+        if site is not None and candidates[0].func is site.func:
+            before = [b for b in candidates if (b.call.lineno, b.call.col_offset) < site.position]
+            candidates = [b for b in (before or candidates) if not exclusive(b.branches, site.branches)]
+            if not candidates:
+                return None
+            last = candidates[-1]
+            # The last binding before the site wins when every branch it is under holds the site too.
+            if set(last.branches) <= set(site.branches):
+                candidates = [last]
+        classes = {(b.family, b.cls) for b in candidates}
+        found = candidates[-1] if len(classes) == 1 else None
         # A call of something unknown (a factory of the project) says nothing about the class.
         return None if found is None or found.family == "other" else found
 
@@ -178,7 +199,7 @@ class Model:
         found: list[tuple[Site, Binding | None]] = []
         for site in self.sites:
             if site.method == method and self.kind(site.key, site.func) == "scheduler":
-                found.append((site, self.lookup(site.key, site.func)))
+                found.append((site, self.lookup(site.key, site.func, site)))
         return found
 
     def loop_count(self, loop: Loop) -> int | None:
@@ -456,6 +477,8 @@ class Model:
             binding.optimizer = None if opt_key is None else self.canonical(opt_key, self._func)
         self.bindings.append(binding)
         self._scoped[(scope, key)] = binding
+        self._all.setdefault((scope, key), []).append(binding)
+        self._global_all.setdefault(key, []).append(binding)
         previous = self._global.get(key)
         if previous is not None and previous.func is not self._func and previous.cls != binding.cls:
             self._ambiguous.add(key)

@@ -54,11 +54,11 @@ class Finding:
 
     Example:
         >>> from lrkit.lint import lint_source
-        >>> (finding,) = lint_source("scheduler.get_lr()\\n", "a.py")
+        >>> (finding,) = lint_source("scheduler.step(epoch)\\n", "a.py")
         >>> finding.path, finding.line, finding.column, finding.code
-        ('a.py', 1, 1, 'LR007')
+        ('a.py', 1, 1, 'LR006')
         >>> finding.to_json()["url"]
-        'docs/lint.md#lr007'
+        'docs/lint.md#lr006'
     """
 
     path: str

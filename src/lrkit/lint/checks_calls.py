@@ -12,7 +12,29 @@ from lrkit.lint._model import Model
 from lrkit.lint._names import dotted
 from lrkit.lint._rules import RULES, Finding
 
-__all__ = ["check_get_lr", "check_plateau_metric", "check_removed_verbose", "check_step_epoch"]
+__all__ = [
+    "GET_LR_DIFFERS",
+    "check_get_lr",
+    "check_plateau_metric",
+    "check_removed_verbose",
+    "check_step_epoch",
+]
+
+#: torch classes whose get_lr(), called outside step(), differs from the rate applied (the chainable
+#: formula applied once more); the closed-form ones (LambdaLR, OneCycleLR, CyclicLR,
+#: CosineAnnealingWarmRestarts) return the applied rate. Checked against torch in the tests.
+GET_LR_DIFFERS = frozenset(
+    {
+        "MultiplicativeLR",
+        "StepLR",
+        "MultiStepLR",
+        "ConstantLR",
+        "LinearLR",
+        "ExponentialLR",
+        "PolynomialLR",
+        "CosineAnnealingLR",
+    }
+)
 
 _EPOCH_NAME = re.compile(r"(^|_)epoch(s|_?(idx|id|num|index|no))?$", re.IGNORECASE)
 
@@ -86,17 +108,20 @@ def check_get_lr(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]
 
     Example:
         >>> from lrkit.lint import lint_source
-        >>> [(f.line, f.code) for f in lint_source("lr = scheduler.get_lr()[0]\\n")]
-        [(1, 'LR007')]
+        >>> code = "import torch\\nsched = torch.optim.lr_scheduler.StepLR(opt, 2)\\nprint(sched.get_lr())\\n"
+        >>> [(f.line, f.code) for f in lint_source(code)]
+        [(3, 'LR007')]
     """
     rule = RULES["LR007"]
     for site, binding in model.scheduler_sites("get_lr"):
         if site.key == "self" or site.call.args or site.call.keywords:
             continue  # torch's get_lr() takes no argument; get_lr(group) is another library's API
-        if binding is not None and binding.family == "timm":
-            continue
+        if binding is None or binding.family not in ("torch", "compat") or binding.cls not in GET_LR_DIFFERS:
+            continue  # closed-form classes (LambdaLR, OneCycleLR, ...) return the applied rate
         yield rule.at(
-            path, site.call, f"{site.key}.get_lr() does not return the current rate; use get_last_lr()"
+            path,
+            site.call,
+            f"{binding.cls}.get_lr() is its chainable formula, not the current rate; use get_last_lr()",
         )
 
 

@@ -15,6 +15,11 @@ __all__ = ["check_checkpoint", "check_created_after_load"]
 
 #: Scheduler families whose constructor writes the rate into the optimizer.
 _WRITES_ON_CONSTRUCTION = ("torch", "hf")
+#: Classes whose constructor writes base_lr * f(0) into the optimizer (the chainable ones keep the
+#: restored rate at construction and only restart their count).
+_CLOSED_FORM = frozenset(
+    {"LambdaLR", "MultiplicativeLR", "OneCycleLR", "CyclicLR", "CosineAnnealingWarmRestarts"}
+)
 
 
 def check_created_after_load(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
@@ -37,10 +42,21 @@ def check_created_after_load(model: Model, cadence: Cadence, path: str) -> Itera
         if (
             not binding.is_scheduler
             or binding.family not in _WRITES_ON_CONSTRUCTION
+            or binding.cls == "ReduceLROnPlateau"  # its constructor leaves the rates alone
             or binding.optimizer is None
         ):
             continue
         where = (binding.call.lineno, binding.call.col_offset)
+        closed_form = binding.family == "hf" or binding.cls in _CLOSED_FORM
+        restored = any(
+            site.method == "load_state_dict"
+            and site.func is binding.func
+            and site.position > where
+            and model.canonical(site.key, site.func) == model.canonical(binding.key, binding.func)
+            for site in model.sites
+        )
+        if restored and not closed_form:
+            continue  # a chainable scheduler keeps the restored rate and gets its position back
         for load in loads:
             if (
                 load.func is binding.func
@@ -48,11 +64,16 @@ def check_created_after_load(model: Model, cadence: Cadence, path: str) -> Itera
                 and load.position < where
                 and not exclusive(load.branches, binding.branches)
             ):
+                what = (
+                    "overwrites the restored learning rates"
+                    if closed_form
+                    else "starts its schedule over (its state is never loaded)"
+                )
                 yield rule.at(
                     path,
                     binding.call,
                     f"{binding.cls} is created after {load.key}.load_state_dict() (line {load.call.lineno}) "
-                    "and overwrites the restored learning rates",
+                    f"and {what}",
                 )
                 break
 
