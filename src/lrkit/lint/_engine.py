@@ -9,9 +9,18 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from lrkit.lint import checks_cadence, checks_calls, checks_groups, checks_order, checks_resume
+from lrkit.lint import (
+    checks_branches,
+    checks_cadence,
+    checks_calls,
+    checks_groups,
+    checks_order,
+    checks_resume,
+    checks_sizing,
+)
 from lrkit.lint._cadence import Cadence
 from lrkit.lint._model import Model
+from lrkit.lint._project import Project
 from lrkit.lint._rules import RULES, Finding
 from lrkit.lint._select import selected_codes, silenced
 
@@ -39,8 +48,12 @@ CHECKS: tuple[Check, ...] = (
     checks_calls.check_removed_verbose,
     checks_resume.check_created_after_load,
     checks_resume.check_checkpoint,
+    checks_resume.check_resume,
     checks_groups.check_empty_groups,
     checks_order.check_uncomposed,
+    checks_sizing.check_accumulation_sizing,
+    checks_branches.check_never_stepped,
+    checks_branches.check_rank_guard,
 )
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -80,6 +93,15 @@ def lint_source(
         [(6, 'LR001')]
     """
     codes = selected_codes(select, ignore)
+    parsed = _parse(source, path, codes)
+    if isinstance(parsed, list):
+        return parsed
+    Project([parsed])
+    return _run_checks(parsed, source, path, codes)
+
+
+def _parse(source: str | bytes, path: str, codes: frozenset[str]) -> Model | list[Finding]:
+    """The model of a file, or its findings when it cannot be read (LR000)."""
     try:
         tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError) as error:
@@ -90,18 +112,30 @@ def lint_source(
         message = getattr(error, "msg", None) or str(error)
         return [Finding(path, line, column, "LR000", f"syntax error: {message}", RULES["LR000"])]
     except (RecursionError, MemoryError):
-        return [Finding(path, 1, 1, "LR000", "syntax error: too deeply nested to parse", RULES["LR000"])]
-    try:
-        return _check(tree, source, path, codes)
-    except (RecursionError, MemoryError):
-        # NOTE: parsed, but nested too deeply for the model's recursive walk: one finding, no crash.
         if "LR000" not in codes:
             return []
-        return [Finding(path, 1, 1, "LR000", "too deeply nested to analyse", RULES["LR000"])]
+        return [Finding(path, 1, 1, "LR000", "syntax error: too deeply nested to parse", RULES["LR000"])]
+    try:
+        return Model(tree)
+    except (RecursionError, MemoryError):
+        return _too_deep(path, codes)
 
 
-def _check(tree: ast.Module, source: str | bytes, path: str, codes: frozenset[str]) -> list[Finding]:
-    model = Model(tree)
+def _too_deep(path: str, codes: frozenset[str]) -> list[Finding]:
+    # NOTE: parsed, but nested too deeply for the model's recursive walk: one finding, no crash.
+    if "LR000" not in codes:
+        return []
+    return [Finding(path, 1, 1, "LR000", "too deeply nested to analyse", RULES["LR000"])]
+
+
+def _run_checks(model: Model, source: str | bytes, path: str, codes: frozenset[str]) -> list[Finding]:
+    try:
+        return _check(model, source, path, codes)
+    except (RecursionError, MemoryError):
+        return _too_deep(path, codes)
+
+
+def _check(model: Model, source: str | bytes, path: str, codes: frozenset[str]) -> list[Finding]:
     cadence = Cadence(model)
     text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
     # NOTE: the parser's line breaks only (str.splitlines also breaks at form feeds and other
@@ -273,7 +307,8 @@ def lint_paths(
     select = None if select is None else tuple(select)
     ignore = None if ignore is None else tuple(ignore)
     files = list(iter_python_files(paths, on_error))
-    findings: list[Finding] = []
+    codes = selected_codes(select, ignore)
+    parsed: list[tuple[str, bytes, Model | list[Finding]]] = []
     for file in files:
         try:
             source = read_source(file)
@@ -282,5 +317,10 @@ def lint_paths(
                 raise
             on_error(problem)
             continue
-        findings.extend(lint_source(source, os.fspath(file), select=select, ignore=ignore))
+        parsed.append((os.fspath(file), source, _parse(source, os.fspath(file), codes)))
+    # The whole tree first, so that rules see across files (what a factory returns, who calls whom).
+    Project(model for _, _, model in parsed if isinstance(model, Model))
+    findings: list[Finding] = []
+    for name, source, model in parsed:
+        findings.extend(model if isinstance(model, list) else _run_checks(model, source, name, codes))
     return findings

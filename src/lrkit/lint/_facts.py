@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from typing import Any
 
 __all__ = ["SCHEDULER_FAMILIES", "Binding", "Func", "Loop", "Site", "classify", "exclusive"]
 
@@ -84,6 +85,10 @@ class Loop:
     range_args: list[ast.expr] | None
     children: list[Loop] = dataclasses.field(default_factory=list)
     called: set[str] = dataclasses.field(default_factory=set)
+    #: The calls of functions by name in the loop body (nested loops included), with their branches.
+    call_sites: list[tuple[str, ast.Call, tuple[tuple[int, int], ...]]] = dataclasses.field(
+        default_factory=list
+    )
     opaque: bool = False
     exits: bool = False
     sites: list[Site] = dataclasses.field(default_factory=list)
@@ -100,6 +105,10 @@ class Site:
     loops: tuple[Loop, ...]
     branches: tuple[tuple[int, int], ...]
     conditional: bool
+    #: The tests of the ``if`` statements around the call, with the side taken (0: body, 1: else).
+    guards: tuple[tuple[ast.expr, int], ...] = ()
+    #: Inside ``with accelerator.accumulate(...)``.
+    accumulate: bool = False
 
     @property
     def position(self) -> tuple[int, int]:
@@ -120,6 +129,9 @@ class Binding:
     optimizer: str | None = None
     #: The loops around the constructor call (a scheduler rebuilt for each fold restarts).
     loops: tuple[Loop, ...] = ()
+    #: The model of the file that built it (its names give the values of the arguments), if not the
+    #: file where it is used.
+    owner: Any = None
 
     @property
     def is_scheduler(self) -> bool:

@@ -17,9 +17,14 @@ The file is never imported or run.
 from __future__ import annotations
 
 import ast
+import re
+from typing import TYPE_CHECKING
 
 from lrkit.lint._facts import Binding, Func, Loop, Site, classify, exclusive
 from lrkit.lint._names import Names, dotted, is_optimizer_name, is_scheduler_name, tokens
+
+if TYPE_CHECKING:
+    from lrkit.lint._project import Project
 
 __all__ = ["Model", "build"]
 
@@ -86,12 +91,19 @@ _RECORDED = frozenset({"step", "get_lr", "load_state_dict", "update", "setdefaul
 
 _COMPOSERS = ("SequentialLR", "ChainedScheduler")
 
+#: Names of checkpoint-saving helpers whose first argument is the payload.
+_HELPER_SAVE = re.compile(
+    r"^(save_on_master|save_checkpoint|save_ckpt|save_training_checkpoint|save_state_dict|"
+    r"save_train_state|save_model_checkpoint)$"
+)
+
 
 class Model:
     """Everything one walk learns about a file; the rules query it."""
 
     def __init__(self, tree: ast.Module) -> None:
         self.names = Names()
+        self.tree = tree
         self.module = Func(None, "<module>", None)
         self.funcs: list[Func] = [self.module]
         self.sites: list[Site] = []
@@ -107,15 +119,38 @@ class Model:
         self._global_aliases: dict[str, str] = {}
         self.literals: dict[tuple[int, str], list[ast.expr]] = {}
         self.saves: list[tuple[ast.Call, Func]] = []
+        #: ``torch.load(...)`` calls (where a resume reads its checkpoint).
+        self.torch_loads: list[tuple[ast.Call, Func]] = []
+        #: ``accelerator.load_state`` or a framework's ``load_checkpoint``: restores every registered object.
+        self.restores_whole_state = False
+        #: The ``if`` tests around each constructor call bound to a name (by the call's id).
+        self.binding_guards: dict[int, tuple[tuple[ast.expr, int], ...]] = {}
+        #: The linted tree this file belongs to (set by `lrkit.lint._project.Project`), or None.
+        self.project: Project | None = None
         #: Calls given a ``verbose=`` keyword (removed from torch's schedulers).
         self.verbose_calls: list[ast.Call] = []
         self.class_attrs: dict[str, dict[str, ast.Call]] = {}
+        #: Classes defined in the file: their bases (last part of the name).
+        self.class_bases: dict[str, list[str]] = {}
+        #: ``self.<attr> = <value>`` in the methods of a class: (class, attr) -> (value, method).
+        self.attr_sources: dict[tuple[str, str], tuple[ast.expr, Func]] = {}
+        #: Every call of a plain name or ``self.<name>`` / ``x.<name>`` with its function: name -> calls.
+        self.calls_by_name: dict[str, list[tuple[ast.Call, Func]]] = {}
         self.composed: set[str] = set()
         self.composed_calls: set[int] = set()
         self._func = self.module
         self._cls: str | None = None
         self._loops: tuple[Loop, ...] = ()
         self._branches: tuple[tuple[int, int], ...] = ()
+        self._guards: tuple[tuple[ast.expr, int], ...] = ()
+        self._accumulate = 0
+        #: Keys passed through ``accelerator.prepare(...)`` (a prepared scheduler steps with the
+        #: optimizer: once per synchronized update under ``accumulate()``).
+        self.prepared: set[str] = set()
+        #: ``deepspeed.initialize(..., lr_scheduler=X)`` calls (DeepSpeed steps X at every update).
+        self.deepspeed_calls: list[tuple[ast.Call, Func]] = []
+        #: ``a, b = f(...)``: (key, index, call, func) for names unpacked from a call's result.
+        self.unpacked: list[tuple[str, int, ast.Call, Func]] = []
         self._if_depth_in_loop = 0
         self._body(tree.body)
 
@@ -159,6 +194,18 @@ class Model:
         # A call of something unknown (a factory of the project) says nothing about the class.
         return None if found is None or found.family == "other" else found
 
+    def raw_binding(self, key: str, func: Func) -> Binding | None:
+        """The last binding of `key` in `func`'s scope, whatever it builds (a factory's call too)."""
+        found = self._all.get((id(func), self.canonical(key, func)))
+        return found[-1] if found else None
+
+    def resolve(self, key: str, func: Func, site: Site | None = None) -> Binding | None:
+        """`lookup`, then through the other functions and files of the linted tree."""
+        found = self.lookup(key, func, site)
+        if found is None and self.project is not None:
+            found = self.project.resolve(self, self.canonical(key, func), func)
+        return found
+
     def kind(self, key: str, func: Func) -> str | None:
         """'scheduler', 'optimizer', 'scaler', 'model' or None (unknown) for a receiver."""
         binding = self.lookup(key, func)
@@ -199,8 +246,27 @@ class Model:
         found: list[tuple[Site, Binding | None]] = []
         for site in self.sites:
             if site.method == method and self.kind(site.key, site.func) == "scheduler":
-                found.append((site, self.lookup(site.key, site.func, site)))
+                found.append((site, self.resolve(site.key, site.func, site)))
         return found
+
+    def loads_scheduler_state(self) -> bool:
+        """True if a scheduler's state is restored anywhere (this file, or the linted tree)."""
+        if self.project is not None:
+            return self.project.loads_scheduler_state(self)
+        return self.loads_scheduler_state_here()
+
+    def loads_scheduler_state_here(self) -> bool:
+        """True if this file restores a scheduler (``load_state_dict``, or ``accelerator.load_state``)."""
+        for site in self.sites:
+            if site.method == "load_state_dict" and self.kind(site.key, site.func) == "scheduler":
+                return True
+        return self.restores_whole_state
+
+    def project_scheduler_attributes(self, cls: str | None = None) -> bool:
+        """True if class `cls` holds a scheduler through a subclass elsewhere in the linted tree."""
+        if self.project is None or cls is None:
+            return False
+        return self.project.subclass_has_scheduler(cls)
 
     def loop_count(self, loop: Loop) -> int | None:
         """How many times a ``for ... in range(<literals>)`` loop runs; None if not known."""
@@ -229,6 +295,9 @@ class Model:
         elif isinstance(node, ast.ClassDef):
             for expr in node.bases:
                 self._expr(expr)
+            self.class_bases[node.name] = [
+                (dotted(base) or "").rpartition(".")[2] for base in node.bases if dotted(base)
+            ]
             outer, self._cls = self._cls, node.name
             self._body(node.body)
             self._cls = outer
@@ -256,11 +325,17 @@ class Model:
             self._expr(node.value)
             self._bind_target(node.target, None)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
+            accumulate = False
             for item in node.items:
                 self._expr(item.context_expr)
                 if item.optional_vars is not None:
                     self._bind_target(item.optional_vars, None)
+                context = item.context_expr
+                if isinstance(context, ast.Call) and isinstance(context.func, ast.Attribute):
+                    accumulate |= context.func.attr == "accumulate"
+            self._accumulate += accumulate
             self._body(node.body)
+            self._accumulate -= accumulate
         elif isinstance(node, ast.Try):
             self._body(node.body)
             for handler in node.handlers:
@@ -291,10 +366,20 @@ class Model:
             self.names.bind(arg.arg, None)
         func = Func(node, node.name, self._cls)
         self.funcs.append(func)
-        saved = (self._func, self._loops, self._branches, self._if_depth_in_loop)
+        saved = (
+            self._func,
+            self._loops,
+            self._branches,
+            self._if_depth_in_loop,
+            self._guards,
+            self._accumulate,
+        )
         self._func, self._loops, self._branches, self._if_depth_in_loop = func, (), (), 0
+        self._guards, self._accumulate = (), 0
         self._body(node.body)
-        self._func, self._loops, self._branches, self._if_depth_in_loop = saved
+        (self._func, self._loops, self._branches, self._if_depth_in_loop, self._guards, self._accumulate) = (
+            saved
+        )
 
     def _loop(
         self, node: ast.For | ast.AsyncFor | ast.While, header: set[str], args: list[ast.expr] | None
@@ -312,12 +397,13 @@ class Model:
         self._loops, self._if_depth_in_loop = saved
 
     def _branch(self, node: ast.If, side: int, body: list[ast.stmt]) -> None:
-        saved = self._branches
+        saved = self._branches, self._guards
         self._branches = (*self._branches, (id(node), side))
+        self._guards = (*self._guards, (node.test, side))
         self._if_depth_in_loop += 1
         self._body(body)
         self._if_depth_in_loop -= 1
-        self._branches = saved
+        self._branches, self._guards = saved
 
     def _expr(self, node: ast.AST) -> None:
         # NOTE: a hand-written walk: names, constants and attribute chains (most of a file's
@@ -371,6 +457,8 @@ class Model:
                     self._loops,
                     self._branches,
                     self._if_depth_in_loop > 0 or (not self._loops and bool(self._branches)),
+                    self._guards,
+                    self._accumulate > 0,
                 )
                 self.sites.append(site)
                 if self._loops:
@@ -378,11 +466,24 @@ class Model:
         elif kind is ast.Name:
             name = func.id  # type: ignore[attr-defined]
         if self._loops:
-            self._loop_call(func, name)
+            self._loop_call(func, name, call)
         if name is None:
             return
+        self.calls_by_name.setdefault(name, []).append((call, self._func))
         if call.keywords and any(keyword.arg == "verbose" for keyword in call.keywords):
             self.verbose_calls.append(call)
+        if name == "initialize" and any(k.arg == "lr_scheduler" for k in call.keywords):
+            self.deepspeed_calls.append((call, self._func))
+        if name in ("load_state", "load_checkpoint", "resume_from_checkpoint") and kind is ast.Attribute:
+            self.restores_whole_state = True
+        if name == "load" and kind is ast.Attribute and self.names.qualify(func) == "torch.load":
+            self.torch_loads.append((call, self._func))
+        elif _HELPER_SAVE.search(name) and call.args and not name.startswith("save_pretrained"):
+            # A project's own checkpoint helper given the payload (``save_checkpoint({...}, path)``,
+            # ``utils.save_on_master({...}, path)``): read like torch.save.
+            qualname = self.names.qualify(func)
+            if qualname != "torch.save" and isinstance(call.args[0], (ast.Dict, ast.Name)):
+                self.saves.append((call, self._func))
         if name == "save" or name in _COMPOSERS or (kind is ast.Name and name in self.names.aliases):
             qualname = self.names.qualify(func)
             if qualname == "torch.save":
@@ -390,12 +491,13 @@ class Model:
             elif qualname is not None and qualname.rpartition(".")[2] in _COMPOSERS:
                 self._composer(call)
 
-    def _loop_call(self, func: ast.expr, name: str | None) -> None:
+    def _loop_call(self, func: ast.expr, name: str | None, call: ast.Call) -> None:
         """Note a call inside loops: its name, and whether it could step an optimizer."""
         # Functions of this file called from the loop: plain calls and methods of the same class
         # (not ``model.train()``, which is no call of a function named ``train``).
         if name is not None and (isinstance(func, ast.Name) or dotted(func) == f"self.{name}"):
             self._loops[-1].called.add(name)
+            self._loops[-1].call_sites.append((name, call, self._branches))
         if isinstance(func, ast.Attribute):
             safe = name in _SAFE_METHODS or is_scheduler_name(dotted(func.value) or "")
         else:
@@ -445,10 +547,34 @@ class Model:
                     item_key, arg_key = dotted(item), dotted(arg)
                     if item_key is not None and arg_key is not None and item_key != arg_key:
                         self._alias(item_key, arg_key)
+                    if item_key is not None:
+                        self.prepared.add(item_key)
+                    if arg_key is not None:
+                        self.prepared.add(self.canonical(arg_key, self._func))
+            elif isinstance(value, ast.Call):
+                for index, item in enumerate(target.elts):
+                    item_key = dotted(item)
+                    if item_key is not None:
+                        self.unpacked.append((item_key, index, value, self._func))
             return
         if key is None:
             return
         self.literals.setdefault((scope, key), []).append(value)
+        if self._func.cls is not None and key.startswith("self.") and key.count(".") == 1:
+            self.attr_sources.setdefault((self._func.cls, key[5:]), (value, self._func))
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "prepare"
+            and len(value.args) == 1
+        ):
+            # ``sched = accelerator.prepare(sched)``: the same object, now stepped with the optimizer.
+            arg_key = dotted(value.args[0])
+            if arg_key is not None:
+                self.prepared.update({key, self.canonical(arg_key, self._func)})
+                if arg_key != key:
+                    self._alias(key, arg_key)
+                return
         source = dotted(value)
         if source is not None:
             if source != key:
@@ -470,7 +596,8 @@ class Model:
         if found is None:
             found = ("other", qualname or "")
         family, cls = found
-        binding = Binding(key, value, family, cls, self._func, self._branches, loops=self._loops)
+        binding = Binding(key, value, family, cls, self._func, self._branches, loops=self._loops, owner=self)
+        self.binding_guards[id(value)] = self._guards
         if binding.is_scheduler:
             first = binding.argument(0, "optimizer")
             opt_key = dotted(first) if first is not None else None

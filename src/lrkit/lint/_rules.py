@@ -178,6 +178,37 @@ _CATALOGUE = (
         "stopped printing): the constructor raises TypeError, so the script stops before training.",
         "Remove verbose=...; log scheduler.get_last_lr() yourself where you want to see the rate.",
     ),
+    Rule(
+        "LR013",
+        "resume-restarts-schedule",
+        "The run resumes from a checkpoint that cannot restore the schedule (the scheduler's state is "
+        "not in it, or is saved but never loaded): the resumed run starts its schedule over.",
+        "Save scheduler.state_dict() with the optimizer's and call scheduler.load_state_dict() on resume "
+        "(after building the scheduler).",
+    ),
+    Rule(
+        "LR014",
+        "schedule-sized-in-micro-batches",
+        "Stepped once per update under gradient accumulation but sized in micro-batches (or times the "
+        "accumulation): the decay stops at 1/accumulation of its way; a warmup so multiplied lasts that "
+        "much longer.",
+        "Size it in updates: ceil(len(loader) / accumulation) * epochs, and the warmup in updates too.",
+    ),
+    Rule(
+        "LR015",
+        "scheduler-never-stepped",
+        "A scheduler is built on this branch of the configuration but nothing steps it there: the "
+        "run trains at the initial rate for its whole length.",
+        "Step it where the other schedulers are stepped (or do not build it on that branch).",
+    ),
+    Rule(
+        "LR016",
+        "scheduler-step-guarded-by-rank",
+        "scheduler.step() runs only on one process (rank 0) while every process updates its "
+        "optimizer: the other replicas keep their initial rate, so the processes train at different rates.",
+        "Call scheduler.step() on every process, outside the rank test (keep only logging and "
+        "checkpointing on rank 0).",
+    ),
 )
 
 #: Every rule by its code, in code order.

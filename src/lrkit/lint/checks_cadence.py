@@ -20,6 +20,10 @@ _SIZE_ARGUMENT = {
     "StepLR": (1, "step_size"),
     "MultiStepLR": (1, "milestones"),
     "CosineAnnealingLR": (1, "T_max"),
+    "SequentialLR": (99, "milestones"),
+    "LinearLR": (99, "total_iters"),
+    "ConstantLR": (99, "total_iters"),
+    "PolynomialLR": (1, "total_iters"),
 }
 
 
@@ -43,8 +47,25 @@ def _sized_in_epochs(node: ast.AST | None) -> bool:
     return epochs and not steps
 
 
+def _counts_batches(node: ast.AST | None) -> bool:
+    """True if a size is written with the loader's length (``len(train_loader)``, ``epochs * len(dl)``)."""
+    if node is None:
+        return False
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id == "len" and sub.args:
+            found = tokens(sub.args[0])
+            if any("loader" in t or t in ("dl", "train_dl") or t.endswith("_dl") for t in found):
+                return True
+    return False
+
+
 def per_batch(binding: Binding, model: Model) -> bool:
     """True for a scheduler whose schedule is declared in updates (stepped once per batch)."""
+    model = binding.owner or model
+    if binding.family in ("torch", "compat") and binding.cls in _SIZE_ARGUMENT:
+        # CosineAnnealingLR(T_max=len(loader)), StepLR(step_size=epochs * len(loader)): sized in batches.
+        index, name = _SIZE_ARGUMENT[binding.cls]
+        return _counts_batches(binding.argument(index, name))
     if binding.family in ("torch", "compat"):
         if binding.cls == "CyclicLR":
             return True
@@ -70,6 +91,7 @@ def epoch_sized(binding: Binding, model: Model, site: Site | None = None) -> boo
     """
     if binding.family not in ("torch", "compat") or binding.cls not in _SIZE_ARGUMENT:
         return False
+    names_model = binding.owner or model
     index, name = _SIZE_ARGUMENT[binding.cls]
     size = binding.argument(index, name)
     if size is None:
@@ -79,7 +101,7 @@ def epoch_sized(binding: Binding, model: Model, site: Site | None = None) -> boo
     if site is None:
         return False
     items = size.elts if isinstance(size, (ast.List, ast.Tuple)) else [size]
-    values = [model.names.number(item) for item in items]
+    values = [names_model.names.number(item) for item in items]
     if not values or any(not isinstance(v, (int, float)) for v in values):
         return False
     largest = max(v for v in values if v is not None)
@@ -117,6 +139,18 @@ def check_cadence(model: Model, cadence: Cadence, path: str) -> Iterator[Finding
                 site.call,
                 f"{binding.cls} is sized in epochs but {site.key}.step() runs once per batch here",
             )
+    for call, func in model.deepspeed_calls:
+        # deepspeed.initialize(..., lr_scheduler=X): DeepSpeed steps X after every optimizer update.
+        argument = next((k.value for k in call.keywords if k.arg == "lr_scheduler"), None)
+        key = dotted(argument) if argument is not None else None
+        binding = model.resolve(key, func) if key is not None else None
+        if binding is not None and binding.is_scheduler and epoch_sized(binding, model):
+            yield per_batch_rule.at(
+                path,
+                call,
+                f"{binding.cls} is sized in epochs but DeepSpeed steps the lr_scheduler it is given after "
+                "every update",
+            )
     for binding, interval, where in lightning_schedulers(model):
         if interval == "epoch" and per_batch(binding, model):
             yield per_epoch_rule.at(
@@ -144,6 +178,50 @@ def _steps(model: Model, site: Site, binding: Binding) -> int | None:
     if not known:
         return None
     return math.prod(known)
+
+
+def _loop_length(loop_args: list[ast.expr] | None) -> ast.expr | None:
+    """The count of ``range(n)``, ``range(0, n)`` or ``range(1, n + 1)`` as an expression."""
+    if not loop_args:
+        return None
+    if len(loop_args) == 1:
+        return loop_args[0]
+    if len(loop_args) != 2 or not isinstance(loop_args[0], ast.Constant):
+        return None
+    start, stop = loop_args[0].value, loop_args[1]
+    if start == 0:
+        return stop
+    if (
+        start == 1
+        and isinstance(stop, ast.BinOp)
+        and isinstance(stop.op, ast.Add)
+        and isinstance(stop.right, ast.Constant)
+        and stop.right.value == 1
+    ):
+        return stop.left
+    return None
+
+
+def _symbolically_shorter(site: Site, binding: Binding) -> str | None:
+    """``T_max=epochs - 20`` stepped once per iteration of ``for e in range(epochs)``: the text of T_max."""
+    if binding.family not in ("torch", "compat") or binding.cls != "CosineAnnealingLR" or site.conditional:
+        return None
+    loops = [loop for loop in site.loops if loop not in binding.loops]
+    if len(loops) != 1 or loops[0].exits:
+        return None
+    t_max = binding.argument(1, "T_max")
+    count = _loop_length(loops[0].range_args)
+    if (
+        isinstance(t_max, ast.BinOp)
+        and isinstance(t_max.op, ast.Sub)
+        and isinstance(t_max.right, ast.Constant)
+        and isinstance(t_max.right.value, int)
+        and t_max.right.value > 0
+        and count is not None
+        and ast.dump(t_max.left) == ast.dump(count)
+    ):
+        return ast.unparse(t_max)
+    return None
 
 
 def _lrkit_length(model: Model, binding: Binding) -> tuple[str, int] | None:
@@ -227,9 +305,23 @@ def check_length(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]
             continue
         steps = _steps(model, site, binding)
         if steps is None:
+            shorter = _symbolically_shorter(site, binding)
+            # Another scheduler stepped in the same loop (a warmup before the cosine) is LR011's case.
+            others = [
+                s
+                for s in (site.loops[-1].sites if site.loops else [])
+                if s.method == "step" and s.key != site.key
+            ]
+            if shorter is not None and not any(model.kind(s.key, s.func) == "scheduler" for s in others):
+                yield rule.at(
+                    path,
+                    site.call,
+                    f"CosineAnnealingLR(T_max={shorter}) is stepped once per iteration of a loop that runs "
+                    "longer: the rate climbs back up at the end of the run",
+                )
             continue
         if binding.family in ("torch", "compat") and binding.cls == "CosineAnnealingLR":
-            t_max = model.names.number(binding.argument(1, "T_max"))
+            t_max = (binding.owner or model).names.number(binding.argument(1, "T_max"))
             if isinstance(t_max, int) and 0 < t_max < steps:
                 yield rule.at(
                     path,

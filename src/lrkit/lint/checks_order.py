@@ -31,6 +31,25 @@ def _fast_forward(body: list[ast.stmt]) -> bool:
     )
 
 
+def _updating_call_after(model: Model, site: Site) -> str | None:
+    """The name of a function of the linted tree, called later in the same loop body, that updates
+    the optimizer (``scheduler.step()`` then ``train(...)``), when every such call comes later."""
+    loop = site.loops[-1]
+    project = model.project
+    if project is None:
+        return None
+    updating = [
+        (name, call, branches)
+        for name, call, branches in loop.call_sites
+        if not exclusive(site.branches, branches) and project.updates_optimizer(name)
+    ]
+    if not updating:
+        return None
+    if all((call.lineno, call.col_offset) > site.position for _, call, _ in updating):
+        return updating[0][0]
+    return None
+
+
 def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
     """LR001: ``scheduler.step()`` before ``optimizer.step()`` in one loop body, or with none.
 
@@ -80,6 +99,12 @@ def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Find
                     site.call,
                     f"{_name(site)} is called before {optimizer}.step() in the same loop body",
                 )
+        elif (caller := _updating_call_after(model, site)) is not None:
+            yield rule.at(
+                path,
+                site.call,
+                f"{_name(site)} is called before {caller}(), which calls optimizer.step(), in one loop body",
+            )
         elif (
             binding is not None
             and binding.family in ("torch", "compat", "hf")

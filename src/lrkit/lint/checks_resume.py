@@ -6,12 +6,12 @@ import ast
 from collections.abc import Iterator
 
 from lrkit.lint._cadence import Cadence
-from lrkit.lint._facts import Func, exclusive
+from lrkit.lint._facts import Binding, Func, exclusive
 from lrkit.lint._model import Model
-from lrkit.lint._names import dotted
+from lrkit.lint._names import dotted, tokens
 from lrkit.lint._rules import RULES, Finding
 
-__all__ = ["check_checkpoint", "check_created_after_load"]
+__all__ = ["check_checkpoint", "check_created_after_load", "check_resume", "has_scheduler"]
 
 #: Scheduler families whose constructor writes the rate into the optimizer.
 _WRITES_ON_CONSTRUCTION = ("torch", "hf")
@@ -119,8 +119,34 @@ def _contents(model: Model, func: Func, call: ast.Call) -> tuple[ast.AST | None,
     return optimizer, scheduler
 
 
+def _stateless(model: Model) -> bool:
+    """True if every scheduler of the file is rebuilt at its position through ``last_epoch=``
+    (a closed-form one is then exact, a chainable one continues from the restored rate)."""
+    schedulers = [b for b in model.bindings if b.is_scheduler]
+    return bool(schedulers) and all(_positioned(b) for b in schedulers)
+
+
+def _positioned(binding: Binding) -> bool:
+    value = binding.argument(99, "last_epoch")
+    if value is None and binding.family == "hf":
+        value = binding.argument(3, "last_epoch")
+    return value is not None and not (
+        isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant)
+    )
+
+
+def has_scheduler(model: Model) -> bool:
+    """True if the file builds or steps a scheduler."""
+    return any(b.is_scheduler for b in model.bindings) or bool(model.scheduler_sites("step"))
+
+
 def check_checkpoint(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
-    """LR009: ``torch.save`` of the optimizer's state without the scheduler's, in one function.
+    """LR009: a checkpoint with the optimizer's state but not the scheduler's, in one function.
+
+    Saved with ``torch.save`` or a checkpoint helper given the payload (``save_checkpoint({...})``,
+    ``utils.save_on_master({...})``). One payload saved to several paths is one report; a file
+    whose schedulers are all closed-form and rebuilt at their position (``last_epoch=``) loses
+    nothing. In a class, a scheduler held by a subclass elsewhere in the linted tree counts.
 
     Example:
         >>> from lrkit.lint import lint_source
@@ -132,18 +158,89 @@ def check_checkpoint(model: Model, cadence: Cadence, path: str) -> Iterator[Find
         [(3, 'LR009')]
     """
     rule = RULES["LR009"]
-    has_scheduler = any(b.is_scheduler for b in model.bindings) or bool(model.scheduler_sites("step"))
-    if not has_scheduler:
+    if _stateless(model):
         return
-    by_func: dict[int, list[tuple[ast.Call, ast.AST | None, bool]]] = {}
+    by_func: dict[int, list[tuple[ast.Call, ast.AST | None, bool, Func]]] = {}
     for call, func in model.saves:
         optimizer, scheduler = _contents(model, func, call)
-        by_func.setdefault(id(func), []).append((call, optimizer, scheduler))
+        by_func.setdefault(id(func), []).append((call, optimizer, scheduler, func))
     for saves in by_func.values():
-        if any(scheduler for _, _, scheduler in saves):
+        if any(scheduler for _, _, scheduler, _ in saves):
             continue
-        for call, optimizer, _ in saves:
-            if optimizer is not None:
-                yield rule.at(
-                    path, call, "this checkpoint saves the optimizer's state_dict() but not the scheduler's"
-                )
+        func = saves[0][3]
+        if not has_scheduler(model) and not model.project_scheduler_attributes(func.cls):
+            continue
+        payloads: set[str] = set()
+        for call, optimizer, _, _ in saves:
+            if optimizer is None:
+                continue
+            payload = ast.dump(call.args[0])
+            if payload in payloads:
+                continue  # one payload saved to several paths (last, best, epoch N): one report
+            payloads.add(payload)
+            yield rule.at(
+                path, call, "this checkpoint saves the optimizer's state_dict() but not the scheduler's"
+            )
+
+
+_RESUME_WORDS = (
+    "resume",
+    "load_step",
+    "checkpoint",
+    "ckpt",
+    "continue",
+    "restart",
+    "start_epoch",
+    "load_from",
+)
+
+
+def _resumes(model: Model, func: Func, call: ast.Call) -> bool:
+    """True if a ``torch.load`` is a resume: under an ``if`` that speaks of resuming or checkpoints."""
+    for node in ast.walk(func.node if func.node is not None else model.tree):
+        if (
+            isinstance(node, ast.If)
+            and node.lineno <= call.lineno <= (node.end_lineno or node.lineno)
+            and any(any(word in token for word in _RESUME_WORDS) for token in tokens(node.test))
+        ):
+            return True
+    return False
+
+
+def check_resume(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
+    """LR013: a resume that restarts the schedule: the scheduler's state is saved but never loaded.
+
+    The file saves the scheduler's ``state_dict()`` in its checkpoints and resumes from one (a
+    ``torch.load`` under a resume test), but nothing in the linted files calls
+    ``load_state_dict`` on a scheduler (nor ``accelerator.load_state``), and its schedulers are
+    not stateless ones rebuilt at their position.
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> code = (
+        ...     "import torch\\n"
+        ...     "sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100)\\n"
+        ...     "if args.resume:\\n"
+        ...     "    ckpt = torch.load(args.resume)\\n"
+        ...     "    model.load_state_dict(ckpt['model'])\\n"
+        ...     "torch.save({'model': model.state_dict(), 'scheduler': sched.state_dict()}, 'last.pt')\\n"
+        ... )
+        >>> [(f.line, f.code) for f in lint_source(code)]
+        [(4, 'LR013')]
+    """
+    rule = RULES["LR013"]
+    if not has_scheduler(model) or _stateless(model):
+        return
+    if not any(_contents(model, func, call)[1] for call, func in model.saves):
+        return
+    if model.loads_scheduler_state():
+        return
+    for call, func in model.torch_loads:
+        if _resumes(model, func, call):
+            yield rule.at(
+                path,
+                call,
+                "this resume reads a checkpoint that holds the scheduler's state, but no scheduler is ever "
+                "restored with load_state_dict(): the schedule starts over",
+            )
+            return
