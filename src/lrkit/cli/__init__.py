@@ -17,7 +17,7 @@ from collections.abc import Sequence
 __all__ = ["COMMANDS", "UsageError", "main"]
 
 #: Subcommand modules, in the order `lrkit --help` lists them.
-COMMANDS = ("table", "plot", "compare", "find", "lint")
+COMMANDS = ("table", "plot", "compare", "find", "lint", "predict", "design")
 
 
 class UsageError(Exception):

@@ -30,8 +30,24 @@ Example:
 """
 
 from lrkit.predict._curves import Curve, rates_of
+from lrkit.predict._design import DEFAULT_FAMILY, Candidate, Design, design, design_specs
 from lrkit.predict._fit import Fit, Prediction, fit
 from lrkit.predict._laws import LAWS
-from lrkit.predict._load import from_comparison, read_log
+from lrkit.predict._load import from_comparison, load_runs, read_log
 
-__all__ = ["LAWS", "Curve", "Fit", "Prediction", "fit", "from_comparison", "rates_of", "read_log"]
+__all__ = [
+    "DEFAULT_FAMILY",
+    "LAWS",
+    "Candidate",
+    "Curve",
+    "Design",
+    "Fit",
+    "Prediction",
+    "design",
+    "design_specs",
+    "fit",
+    "from_comparison",
+    "load_runs",
+    "rates_of",
+    "read_log",
+]

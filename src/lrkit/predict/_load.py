@@ -22,7 +22,7 @@ from lrkit._validate import check_choice, fail
 from lrkit.predict._curves import Curve, rates_of
 from lrkit.schedules import Schedule
 
-__all__ = ["from_comparison", "read_log"]
+__all__ = ["from_comparison", "load_runs", "read_log"]
 
 _STEP_KEYS = ("step", "update", "global_step", "iteration", "iter")
 _LOSS_KEYS = ("val_loss", "validation_loss", "eval_loss", "loss", "train_loss")
@@ -373,3 +373,40 @@ def _read_tensorboard(path: Path) -> _Series:
             if "/" in tag and tag.split("/", 1)[1].startswith(marker):
                 series.setdefault(tag.split("/", 1)[1], series[tag])
     return series
+
+
+def load_runs(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    curve: str = "val_loss",
+    loss: str | None = None,
+) -> tuple[list[Curve], dict[str, str]]:
+    """Every run in `paths` as curves, and the spec of each label when the log names it.
+
+    A ``results.json`` (or a folder holding one) is read with `from_comparison` (its specs are
+    returned); any other file or folder with `read_log` (label: the file's name).
+
+    Example:
+        >>> import json, os, tempfile
+        >>> from lrkit.predict import load_runs
+        >>> folder = tempfile.mkdtemp()
+        >>> with open(os.path.join(folder, "results.json"), "w") as f:
+        ...     json.dump({"steps_per_epoch": 1, "schedules": [{"label": "c", "spec": "constant()",
+        ...                "runs": [{"lr": [[0.1], [0.1]], "val_loss": [1.0, 0.9]}]}]}, f)
+        >>> load_runs([folder])
+        ([Curve(label='c', updates=2, points=2, final_loss=0.9)], {'c': 'constant()'})
+    """
+    curves: list[Curve] = []
+    specs: dict[str, str] = {}
+    for path in paths:
+        source = Path(path)
+        results = source / "results.json" if source.is_dir() else source
+        if results.name == "results.json" and results.is_file():
+            data = _results_data(results)
+            curves.extend(from_comparison(data, curve=curve))
+            for entry in data.get("schedules", []):
+                if isinstance(entry, dict) and isinstance(entry.get("spec"), str):
+                    specs[str(entry.get("label"))] = entry["spec"]
+        else:
+            curves.append(read_log(path, loss=loss))
+    return curves, specs
