@@ -34,6 +34,7 @@ from lrkit.predict._design import DEFAULT_FAMILY, Candidate, Design, design, des
 from lrkit.predict._fit import Fit, Prediction, fit
 from lrkit.predict._laws import LAWS
 from lrkit.predict._load import from_comparison, load_runs, read_log
+from lrkit.predict._race import RacePrediction, predict_race
 
 __all__ = [
     "DEFAULT_FAMILY",
@@ -43,11 +44,13 @@ __all__ = [
     "Design",
     "Fit",
     "Prediction",
+    "RacePrediction",
     "design",
     "design_specs",
     "fit",
     "from_comparison",
     "load_runs",
+    "predict_race",
     "rates_of",
     "read_log",
 ]

@@ -4,7 +4,9 @@ The family is warmup-stable-decay (`lrkit.wsd`): a warmup of ``warmup`` of the r
 held, then a decay of ``decay`` of the run with a shape (linear, cosine, 1-sqrt) down to a floor
 ``end``. A decay over the whole rest of the run is the familiar warmup + cosine (or linear) decay,
 so the family holds the usual hand-written schedules. The peak rate is the fitted runs' base rate:
-the laws are fitted at one peak rate and say nothing reliable about another.
+the laws are fitted at one peak rate and say nothing reliable about another. Likewise the warmup
+is searched only among the fitted runs' warmups unless a grid is given: neither law models what a
+warmup does beyond adding to the forward area.
 """
 
 from __future__ import annotations
@@ -128,6 +130,9 @@ def design(
         total: the budget in updates, an int >= 1; default the fitted runs' length.
         family: grid values replacing `DEFAULT_FAMILY`'s (keys ``warmup``, ``decay``,
             ``decay_shape``, ``end``: fractions of the run, shapes of `lrkit.wsd`, floor factors).
+            Without a ``warmup`` key, the warmups of the fitted runs are used (``law.warmups``):
+            neither law models the warmup, so another one would be an extrapolation; give
+            ``warmup`` explicitly to search it anyway.
         reference: a spec to compare the best with (e.g. the best hand-written schedule).
         base: the peak rate; default the fitted runs' base rate.
 
@@ -153,6 +158,9 @@ def design(
             raise fail("design", "total", total, "an int >= 1 (the fitted runs differ in length)")
         total = law.total
     total = check_int("design", "total", total, low=1)
+    family = dict(family or {})
+    if "warmup" not in family and law.warmups:
+        family["warmup"] = law.warmups
     specs = design_specs(family)
     candidates = []
     draws: dict[str, np.ndarray[Any, Any]] = {}

@@ -98,6 +98,9 @@ class Fit:
     labels: tuple[str, ...]
     uncertainty: str
     samples: FloatArray | None = None
+    #: The warmup of each fitted schedule, as a fraction of its run (0.01 steps): the laws do not
+    #: model the warmup, so `design` keeps to these unless told otherwise.
+    warmups: tuple[float, ...] = ()
 
     @property
     def _law(self) -> Law:
@@ -208,6 +211,7 @@ class Fit:
             "rmse": self.rmse,
             "schedules": sorted(set(self.labels)),
             "uncertainty": self.uncertainty,
+            "warmups": list(self.warmups),
         }
 
 
@@ -340,7 +344,16 @@ def fit(
         labels=labels,
         uncertainty=uncertainty,
         samples=samples,
+        warmups=tuple(sorted({_warmup_fraction(curve.rates) for curve in curves})),
     )
+
+
+def _warmup_fraction(rates: FloatArray) -> float:
+    """The updates up to and with the first maximum, as a fraction of the run (0 if none)."""
+    from lrkit.predict._laws import peak_index
+
+    peak = peak_index(rates)
+    return 0.0 if peak == 0 else round((peak + 1) / rates.size, 2)
 
 
 _Data = tuple[FloatArray, npt.NDArray[np.int64], FloatArray]

@@ -1,0 +1,223 @@
+"""Benchmark: does a loss law fitted on constant + cosine predict held-out schedules' final loss?
+
+Races 7 schedules with ``lrkit compare`` (the same seeds, so the same initial weights and batches
+for every schedule): constant and cosine (the fit set) and five held-out schedules (warmup +
+cosine, WSD with 10 % and 20 % decay, step decay, one-cycle). Then, for each law (the annealing
+law of Tissue et al. 2024 with its momentum factor fitted, and the multi-power law of Luo et al.
+2025), it fits the law on the constant and cosine runs' validation-loss curves (every seed) and
+predicts each held-out schedule's final validation loss from the rates it used. Reported per
+schedule: the measured mean over seeds (with its standard error), the prediction with its 95 %
+bootstrap interval, and the relative error; overall: the mean and max |error|, and the pairs of
+held-out schedules whose predicted order matches the measured order.
+
+Targets (issue 17): |error| <= 1.5 % and >= 80 % of the pairs ranked right. The measured mean
+itself is uncertain (its standard error is printed next to it): an error smaller than that
+cannot be told from noise.
+
+With ``--design``: `lrkit.predict.design` searches the warmup-stable-decay family under the
+annealing law fitted on constant + cosine; the best spec is then run for real with the same seeds
+and compared, seed by seed (paired), with the best of the raced schedules: the mean difference of
+the final validation loss and its 95 % t interval.
+
+    python bench/predict.py --task charlm --out bench-predict-charlm --design   # ~10 min on 2 cores
+    python bench/predict.py --task digits --out bench-predict-digits            # ~1 min
+    python bench/predict.py --results DIR     # reuse a race's results.json (the same 7 labels)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: The protocol of issue 17, literally: no warmup in the fit set.
+SPECS = {
+    "constant": "constant()",
+    "cosine": "cosine()",
+    "warmup+cosine": "warmup(cosine(), steps=0.1)",
+    "wsd10": "wsd(warmup=0, decay=0.1)",
+    "wsd20": "wsd(warmup=0, decay=0.2)",
+    "step": "step_decay(every=0.3, gamma=0.1)",
+    "one-cycle": "one_cycle()",
+}
+#: The papers' protocol: every run starts with the same short warmup (both laws model the
+#: annealing after a warmup, not the warmup itself); the held-out warmup+cosine has a longer one.
+SPECS_WARMUP = {
+    "constant": "warmup(constant(), steps=0.05)",
+    "cosine": "warmup(cosine(), steps=0.05)",
+    "warmup+cosine": "warmup(cosine(), steps=0.1)",
+    "wsd10": "wsd(warmup=0.05, decay=0.1)",
+    "wsd20": "wsd(warmup=0.05, decay=0.2)",
+    "step": "warmup(step_decay(every=0.3, gamma=0.1), steps=0.05)",
+    "one-cycle": "one_cycle()",
+}
+FIT_ON = ("constant", "cosine")
+
+
+def race(
+    task: str, seeds: int, jobs: int | None, out: Path, specs: dict[str, str], lr: float | None
+) -> dict[str, Any]:
+    from lrkit.compare import compare
+
+    kwargs: dict[str, Any] = {"task": task, "seeds": seeds, "out": out, "lr": lr}
+    if jobs is not None:
+        kwargs["jobs"] = jobs
+    start = time.perf_counter()
+    compare(specs, **kwargs)
+    print(f"race: {len(specs)} schedules x {seeds} seeds in {time.perf_counter() - start:.0f} s -> {out}")
+    data: dict[str, Any] = json.loads((out / "results.json").read_text())
+    return data
+
+
+def finals(data: dict[str, Any]) -> dict[str, dict[int, float]]:
+    """label -> seed -> final validation loss (runs that finished)."""
+    out: dict[str, dict[int, float]] = {}
+    for entry in data["schedules"]:
+        out[entry["label"]] = {
+            run["seed"]: run["val_loss"][-1]
+            for run in entry["runs"]
+            if run["val_loss"] and run["val_loss"][-1] is not None and not run.get("diverged")
+        }
+    return out
+
+
+def validate(data: dict[str, Any], law: str, resamples: int) -> dict[str, Any]:
+    from lrkit.predict import fit, from_comparison
+
+    curves = from_comparison(data)
+    start = time.perf_counter()
+    fitted = fit([c for c in curves if c.label in FIT_ON], law=law, decay=None, resamples=resamples)
+    seconds = time.perf_counter() - start
+    measured = finals(data)
+    rows = []
+    for label in dict.fromkeys(c.label for c in curves):
+        first = next(c for c in curves if c.label == label)
+        prediction = fitted.predict(first.rates, steps=[first.rates.size], label=label)
+        values = list(measured[label].values())
+        mean = float(np.mean(values))
+        sem = float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else float("nan")
+        rows.append(
+            {
+                "label": label,
+                "held_out": label not in FIT_ON,
+                "measured": mean,
+                "sem": sem,
+                "predicted": prediction.final,
+                "interval": prediction.final_interval,
+                "error": (prediction.final - mean) / mean,
+            }
+        )
+    held = [row for row in rows if row["held_out"]]
+    right = total = 0
+    for i, a in enumerate(held):
+        for b in held[i + 1 :]:
+            total += 1
+            right += (a["predicted"] < b["predicted"]) == (a["measured"] < b["measured"])
+    errors = [abs(row["error"]) for row in held]
+    return {
+        "law": law,
+        "fit": fitted,
+        "seconds": seconds,
+        "rows": rows,
+        "mean_error": float(np.mean(errors)),
+        "max_error": float(np.max(errors)),
+        "pairs": (right, total),
+    }
+
+
+def show(result: dict[str, Any]) -> None:
+    print(f"\n## {result['law']} law, fitted on {' + '.join(FIT_ON)} ({result['seconds']:.1f} s)")
+    print(result["fit"].summary())
+    print("\n| schedule | role | measured (mean ± s.e.) | predicted [95 % interval] | error |")
+    print("|---|---|---|---|---|")
+    for row in result["rows"]:
+        interval = row["interval"]
+        shown = "" if interval is None else f" [{interval[0]:.4f}, {interval[1]:.4f}]"
+        role = "held out" if row["held_out"] else "fitted"
+        print(
+            f"| {row['label']} | {role} | {row['measured']:.4f} ± {row['sem']:.4f} | "
+            f"{row['predicted']:.4f}{shown} | {100 * row['error']:+.2f} % |"
+        )
+    right, total = result["pairs"]
+    print(
+        f"\nheld out: mean |error| {100 * result['mean_error']:.2f} %, max {100 * result['max_error']:.2f} % "
+        f"(target <= 1.5 %); pairs ranked right {right}/{total} = {100 * right / total:.0f} % "
+        "(target >= 80 %)"
+    )
+
+
+def paired(a: dict[int, float], b: dict[int, float]) -> tuple[float, float, float, int]:
+    """Mean of a - b over shared seeds and its 95 % t interval."""
+    from scipy import stats
+
+    seeds = sorted(set(a) & set(b))
+    diff = np.array([a[s] - b[s] for s in seeds])
+    mean = float(diff.mean())
+    half = float(stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff)))
+    return mean, mean - half, mean + half, len(diff)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", default="charlm")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--jobs", type=int)
+    parser.add_argument("--out", default="bench-predict")
+    parser.add_argument("--results", help="reuse this race (a folder with results.json)")
+    parser.add_argument("--resamples", type=int, default=100)
+    parser.add_argument("--design", action="store_true", help="design a schedule and run it for real")
+    parser.add_argument(
+        "--protocol",
+        choices=("literal", "warmup"),
+        default="literal",
+        help="literal: no warmup in the fit set; warmup: a 5%% warmup in every run",
+    )
+    parser.add_argument("--lr", type=float, help="the peak rate (default: the task's)")
+    args = parser.parse_args()
+
+    if args.results:
+        data = json.loads((Path(args.results) / "results.json").read_text())
+    else:
+        specs = SPECS if args.protocol == "literal" else SPECS_WARMUP
+        data = race(args.task, args.seeds, args.jobs, Path(args.out), specs, args.lr)
+    print(
+        f"task {data['task']}: {data['total_updates']} updates, validation loss after every "
+        f"{data['steps_per_epoch']} updates, seeds {data['seeds']}"
+    )
+    for law in ("annealing", "multi-power"):
+        show(validate(data, law, args.resamples))
+
+    if args.design:
+        from lrkit.predict import design, fit, from_comparison
+
+        curves = from_comparison(data)
+        law = fit([c for c in curves if c.label in FIT_ON], decay=None, resamples=args.resamples)
+        measured = finals(data)
+        best_label = min(measured, key=lambda label: float(np.mean(list(measured[label].values()))))
+        best_spec = next(e["spec"] for e in data["schedules"] if e["label"] == best_label)
+        found = design(law, reference=best_spec)
+        print(f"\n## lrkit design (annealing law fitted on {' + '.join(FIT_ON)})\n")
+        print(found.table(5))
+        out = Path(args.out if not args.results else args.results) / "design"
+        lr = data["base_lrs"][0] if data.get("lr_source") != "task" else None
+        run = race(data["task"], len(data["seeds"]), args.jobs, out, {"designed": found.best.spec}, lr)
+        designed = finals(run)["designed"]
+        mean, low, high, n = paired(designed, measured[best_label])
+        print(
+            f"\ndesigned {found.best.spec}: final val loss {np.mean(list(designed.values())):.4f} "
+            f"(predicted {found.best.final:.4f}); best hand-written {best_label} ({best_spec}): "
+            f"{np.mean(list(measured[best_label].values())):.4f}"
+        )
+        print(
+            f"designed - {best_label}: {mean:+.4f} [95 % t interval {low:+.4f}, {high:+.4f}] "
+            f"over {n} paired seeds"
+        )
+
+
+if __name__ == "__main__":
+    main()
