@@ -45,12 +45,27 @@ MIN_POINTS = 8
 class Suggestion:
     """A suggested learning rate with an interval of plausible rates, or None and the reason.
 
+    A suggestion works where a number is expected: ``float(s)``, ``round(s, 6)`` and format specs
+    (``f"{s:.2e}"``) read `lr`; for a method that abstained they raise `ValueError` with the
+    reason (never a silent NaN). ``f"{s}"`` without a spec is the repr. To build an optimizer,
+    pass ``float(s)`` (torch keeps whatever object it is given as the rate).
+
     Attributes:
-        method: "valley", "steepest" or "minimum".
+        method: "valley", "steepest" or "minimum" (`METHODS`, from `suggest`), or "between" for
+            `preferred`'s geometric mean of minimum and steepest (`RangeTestResult.suggestion`).
         lr: the suggested rate, or None when the curve has no usable descent.
         low: the low end of the interval of plausible rates (None with `lr`).
         high: the high end of the interval (None with `lr`).
         reason: how the value was found, or why there is none.
+
+    Example:
+        >>> s = Suggestion("minimum", 0.0123456789, 0.01, 0.02, "")
+        >>> float(s), round(s, 4), f"{s:.2e}"
+        (0.0123456789, 0.0123, '1.23e-02')
+        >>> float(Suggestion("valley", None, None, None, "the loss rises from the start"))
+        Traceback (most recent call last):
+        ...
+        ValueError: The range test suggests no rate (valley): the loss rises from the start
     """
 
     method: str
@@ -63,6 +78,22 @@ class Suggestion:
         if self.lr is None:
             return f"Suggestion({self.method!r}, None: {self.reason})"
         return f"Suggestion({self.method!r}, lr={self.lr:.3g}, interval=[{self.low:.3g}, {self.high:.3g}])"
+
+    def _value(self) -> float:
+        if self.lr is None:
+            raise ValueError(f"The range test suggests no rate ({self.method}): {self.reason}")
+        return self.lr
+
+    def __float__(self) -> float:
+        return float(self._value())
+
+    def __round__(self, ndigits: int | None = None) -> float | int:
+        return round(self._value(), ndigits)
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return repr(self)
+        return format(self._value(), spec)
 
 
 def smooth(losses: Sequence[float] | FloatArray, beta: float = 0.98, *, centered: bool = False) -> FloatArray:
@@ -200,11 +231,20 @@ def suggestion_curve(
         losses: the raw losses.
         beta, skip_start, skip_end: as in `suggest`.
 
+    Raises:
+        ValueError: `beta` outside [0, 1) or NaN, a negative `skip_start` or `skip_end`.
+        TypeError: `beta` not a number, `skip_start` or `skip_end` not an int.
+
     Example:
         >>> curve = suggestion_curve([1.0] * 20, skip_start=2, skip_end=3)
         >>> int(np.isnan(curve).sum()), float(curve[2])
         (5, 1.0)
     """
+    owner = "suggestion_curve"
+    beta = check_number(owner, "beta", beta, low=0.0, high=1.0, high_open=True)
+    skip_end = check_int(owner, "skip_end", skip_end, low=0)
+    if skip_start is not None:
+        skip_start = check_int(owner, "skip_start", skip_start, low=0)
     raw = np.asarray(losses, dtype=np.float64)
     out = np.full(raw.shape, np.nan)
     bad = np.flatnonzero(~np.isfinite(raw))
@@ -269,7 +309,9 @@ def suggest(
         ``{method: Suggestion}`` for "valley", "steepest" and "minimum".
 
     Raises:
-        ValueError: `lrs` and `losses` of different lengths, rates that are not increasing and > 0.
+        ValueError: `lrs` and `losses` of different lengths, rates that are not increasing and > 0,
+            `beta` outside [0, 1) or NaN, a negative `skip_start` or `skip_end`.
+        TypeError: `beta` not a number, `skip_start` or `skip_end` not an int.
 
     Example:
         >>> import numpy as np
@@ -281,6 +323,7 @@ def suggest(
 
     Reference: Smith, "Cyclical Learning Rates for Training Neural Networks", 2017.
     """
+    beta = check_number("suggest", "beta", beta, low=0.0, high=1.0, high_open=True)
     x = np.asarray(lrs, dtype=np.float64)
     raw = np.asarray(losses, dtype=np.float64)
     if x.ndim != 1 or raw.shape != x.shape:
