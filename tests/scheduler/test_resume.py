@@ -143,8 +143,10 @@ def test_fingerprint_mismatch_is_a_clear_error():
     with pytest.raises(ResumeError, match="total: saved 30, now 60") as error:
         Scheduler(make_opt(), cosine(), total=2 * N).load_state_dict(state)
     assert "policy='keep'" in str(error.value)
-    with pytest.raises(ResumeError, match="schedule definition of param groups"):
+    with pytest.raises(ResumeError, match="schedule definition of param groups") as error:
         Scheduler(make_opt(), cosine(end=0.1), total=N).load_state_dict(state)
+    # both specs are shown (issue 18), as `repr` writes them (a spec that parses back)
+    assert f"saved {cosine()!r}, now {cosine(end=0.1)!r}" in str(error.value)
     with pytest.raises(ValueError, match="Argument `policy`"):
         Scheduler(make_opt(), cosine(), total=N).load_state_dict(state, policy="restart")
     with pytest.raises(ValueError, match=r"needs a state from lrkit\.Scheduler"):

@@ -76,9 +76,10 @@ def load(sched: Scheduler, state_dict: dict[str, Any], policy: str | None) -> No
     saved = state["fingerprint"]
     same = saved["all"] == current["all"]
     if not same and policy is None:
+        differs = describe_mismatch(saved, current, _saved_or_none(state), _current(sched))
         raise ResumeError(
             f"The saved scheduler state was made with another schedule definition "
-            f"({describe_mismatch(saved, current)}). Choose a policy: "
+            f"({differs}). Choose a policy: "
             f"load_state_dict(state, policy='keep') continues the saved plan, 'adopt' switches to the "
             f"new one at the saved position (the rate may jump), 'extend' stretches the saved plan to "
             f"the new total"
@@ -158,3 +159,14 @@ def _drop_missing_plateaus(sched: Scheduler) -> None:
             for path in list(entries):
                 if not isinstance(nodes.get(path), Plateau):
                     del entries[path]
+
+
+def _current(sched: Scheduler) -> dict[str, list[Schedule]]:
+    return {t.key: t.definitions for t in sched._tracks}
+
+
+def _saved_or_none(state: dict[str, Any]) -> dict[str, list[Schedule]] | None:
+    try:
+        return saved_definitions(state)
+    except (TypeError, ValueError, KeyError, IndexError):
+        return None

@@ -57,8 +57,13 @@ def run_fingerprint(definitions: dict[str, list[Schedule]], run: dict[str, Any])
     return {"all": hashlib.sha256(text.encode()).hexdigest()[:16], "groups": groups, "run": dict(run)}
 
 
-def describe_mismatch(saved: dict[str, Any], current: dict[str, Any]) -> str:
-    """What differs between two fingerprints, in words."""
+def describe_mismatch(
+    saved: dict[str, Any],
+    current: dict[str, Any],
+    saved_definitions: dict[str, list[Schedule]] | None = None,
+    current_definitions: dict[str, list[Schedule]] | None = None,
+) -> str:
+    """What differs between two fingerprints, in words (with both specs when the definitions are given)."""
     parts = []
     for key in sorted(set(saved["run"]) | set(current["run"])):
         old, new = saved["run"].get(key), current["run"].get(key)
@@ -73,7 +78,15 @@ def describe_mismatch(saved: dict[str, Any], current: dict[str, Any]) -> str:
         if len(old_list) != len(new_list):
             parts.append(f"{key!r}: {len(old_list)} groups saved, {len(new_list)} now")
         elif changed:
-            parts.append(f"{key!r} schedule definition of param groups {changed}")
+            text = f"{key!r} schedule definition of param groups {changed}"
+            if saved_definitions is not None and current_definitions is not None:
+                specs = [
+                    f"group {i}: saved {saved_definitions[key][i]!r}, now {current_definitions[key][i]!r}"
+                    for i in changed[:3]
+                ]
+                more = f" (and {len(changed) - 3} more groups)" if len(changed) > 3 else ""
+                text += " (" + "; ".join(specs) + more + ")"
+            parts.append(text)
     return "; ".join(parts) or "the definitions"
 
 
