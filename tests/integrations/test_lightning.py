@@ -15,7 +15,7 @@ pl = pytest.importorskip("lightning.pytorch")
 
 from lrkit import Scheduler, cosine, plateau, product  # noqa: E402
 from lrkit.distributed import run_totals  # noqa: E402
-from lrkit.integrations.lightning import PlateauCallback, scheduler_config  # noqa: E402
+from lrkit.integrations.lightning import PlateauCallback, StepCheck, SteppingWarning, scheduler_config  # noqa: E402
 
 SAMPLES, BATCH, ACCUM = 20, 4, 2  # 5 batches per epoch, 3 optimizer updates (the last one flushed)
 PER_EPOCH = run_totals(SAMPLES, BATCH, accumulation=ACCUM).updates_per_epoch
@@ -214,3 +214,58 @@ def test_ddp_ranks_agree_with_a_plateau(tmp_path):
         expected += [opt.param_groups[0]["lr"]] * per_epoch
         ref.step(VAL[epoch] + 0.25)
     assert ranks[0] == expected
+
+
+class Plain(Tiny):
+    """Returns ``[opt], [sched]``: Lightning's default interval="epoch" for a per-update schedule."""
+
+    def configure_optimizers(self):
+        opt = torch.optim.SGD(self.parameters(), lr=0.1)
+        return [opt], [Scheduler(opt, self.schedule, total=self.total)]
+
+
+def fit_catching(model, tmp_path, callbacks):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer = fit(model, 3, tmp_path, callbacks=callbacks)
+    return trainer, [w for w in caught if issubclass(w.category, SteppingWarning)]
+
+
+def test_a_scheduler_stepped_per_epoch_is_warned_about_once(tmp_path):
+    total = run_totals(SAMPLES, BATCH, accumulation=ACCUM, epochs=3).updates
+    model = Plain(cosine(), total)
+    # Two checks (as when the entry point is installed and one is passed by hand): one warning.
+    trainer, caught = fit_catching(model, tmp_path, [StepCheck(), StepCheck()])
+    sched = trainer.lr_scheduler_configs[0].scheduler
+    # The defect made visible: 9 optimizer updates, 3 scheduler steps, the rates of an epoch equal.
+    assert trainer.global_step == 9
+    assert sched.updates == 3
+    assert model.used[:3] == [0.1, 0.1, 0.1]
+    assert len(caught) == 1  # once, though every later batch lags as well
+    message = str(caught[0].message)
+    assert "counted 0 updates while the optimizer made 2" in message
+    assert "interval='epoch'" in message
+    assert "scheduler_config(sched)" in message
+
+
+def test_no_warning_when_stepped_per_update(tmp_path):
+    total = run_totals(SAMPLES, BATCH, accumulation=ACCUM, epochs=3).updates
+    model = Tiny(cosine(), total)
+    trainer, caught = fit_catching(model, tmp_path, [StepCheck()])
+    assert trainer.lr_scheduler_configs[0].scheduler.updates == trainer.global_step == 9
+    assert caught == []
+
+
+def test_lightning_gets_the_check_from_the_entry_point():
+    import tomllib
+    from pathlib import Path
+
+    from lrkit.integrations.lightning import callbacks
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text("utf-8"))
+    points = pyproject["project"]["entry-points"]["lightning.pytorch.callbacks_factory"]
+    assert points == {"lrkit": "lrkit.integrations.lightning:callbacks"}
+    made = callbacks()
+    assert len(made) == 1
+    assert isinstance(made[0], StepCheck)
+    assert isinstance(made[0], pl.Callback)

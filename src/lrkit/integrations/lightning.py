@@ -10,12 +10,18 @@ and restores its state in checkpoints. Two things need care:
   monitored metric to every lrkit scheduler with a plateau phase after each validation (on every
   rank; the metric is reduced across ranks by `Scheduler.observe`), and checks at the start of
   ``fit`` that lrkit schedulers are stepped per update.
+* ``return [opt], [sched]`` (no config) gets Lightning's ``interval="epoch"``: `StepCheck` notices
+  at run time that an lrkit scheduler counts fewer updates than the trainer made and warns once
+  (`SteppingWarning`). lrkit registers it with Lightning (the ``lightning.pytorch.callbacks_factory``
+  entry point), so every ``Trainer`` has it once lrkit is installed; it can also be passed by hand.
 
 Importing this module imports Lightning (``pip install lightning``).
 """
 
 from __future__ import annotations
 
+import warnings
+import weakref
 from typing import Any
 
 try:
@@ -32,7 +38,7 @@ from lrkit._validate import check_choice, fail
 from lrkit.distributed._reduce import REDUCTIONS
 from lrkit.scheduler import Scheduler
 
-__all__ = ["PlateauCallback", "has_plateau", "scheduler_config"]
+__all__ = ["PlateauCallback", "StepCheck", "SteppingWarning", "has_plateau", "scheduler_config"]
 
 
 def scheduler_config(scheduler: Scheduler, *, name: str | None = None) -> dict[str, Any]:
@@ -170,3 +176,85 @@ class PlateauCallback(pl.Callback):  # type: ignore[misc]
         for config in self._lrkit_configs(trainer):
             if has_plateau(config.scheduler):
                 config.scheduler.observe(metric, reduce=self.reduce)
+
+
+# Schedulers already warned about, by any StepCheck (the entry point's and one passed by hand).
+_WARNED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+class SteppingWarning(UserWarning):
+    """An lrkit scheduler under Lightning is not stepped once per optimizer update."""
+
+
+class StepCheck(pl.Callback):  # type: ignore[misc]
+    """Warn once when Lightning steps an lrkit scheduler less often than the optimizer updates.
+
+        ``configure_optimizers`` returning ``[opt], [sched]`` (or a config without ``interval``) gets
+        Lightning's default ``interval="epoch"``: an `lrkit.Scheduler`, whose position counts optimizer
+        updates, then advances once per epoch, and a schedule over N updates would take N epochs.
+        Nothing fails; the rates are just wrong. After each training batch this callback compares each
+        lrkit scheduler's count of updates with the optimizer updates the trainer made since ``fit``
+        started; when the scheduler lags, it warns once per scheduler (`SteppingWarning`) with the
+        counts and the fix (`scheduler_config`). It has no state and changes nothing.
+
+        Lightning adds it to every ``Trainer`` through lrkit's ``lightning.pytorch.callbacks_factory``
+        entry point (`callbacks`); passing it by hand as well does no harm (one warning per scheduler,
+    whichever instance sees it first).
+
+        Example:
+            >>> from lrkit.integrations.lightning import StepCheck
+            >>> StepCheck()
+            StepCheck()
+    """
+
+    def __init__(self) -> None:
+        self._start: dict[int, tuple[int, int]] = {}
+
+    def __repr__(self) -> str:
+        return "StepCheck()"
+
+    @staticmethod
+    def _schedulers(trainer: Any) -> list[Any]:
+        return [c for c in trainer.lr_scheduler_configs if isinstance(c.scheduler, Scheduler)]
+
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        """Note where each lrkit scheduler and the trainer start (a resumed fit starts mid-run)."""
+        self._start = {
+            id(c.scheduler): (c.scheduler.updates, trainer.global_step) for c in self._schedulers(trainer)
+        }
+
+    def on_train_batch_end(
+        self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        """Compare the updates each lrkit scheduler counted with the trainer's optimizer updates."""
+        for config in self._schedulers(trainer):
+            scheduler = config.scheduler
+            key = id(scheduler)
+            if scheduler in _WARNED or key not in self._start:
+                continue
+            counted0, steps0 = self._start[key]
+            made = trainer.global_step - steps0
+            counted = scheduler.updates - counted0
+            # A skipped update (GradScaler) is not counted by either; Lightning steps "step"
+            # schedulers right after the update, before this hook, so the two agree when stepped
+            # per update. Lagging by 2 or more is never an off-by-one of the hooks' order.
+            if made - counted >= 2:
+                _WARNED.add(scheduler)
+                _warn_stepping(config, made, counted)
+
+
+def _warn_stepping(config: Any, made: int, counted: int) -> None:
+    warnings.warn(
+        f"An lrkit.Scheduler under Lightning counted {counted} updates while the optimizer made {made}: "
+        f"Lightning steps it with interval={config.interval!r}, frequency={config.frequency!r} "
+        f"(returning [optimizer], [scheduler] from configure_optimizers means interval='epoch'), so "
+        f"a schedule over N updates would take N epochs. Fix: return {{'optimizer': opt, "
+        f"'lr_scheduler': lrkit.integrations.lightning.scheduler_config(sched)}} (interval='step')",
+        SteppingWarning,
+        stacklevel=2,
+    )
+
+
+def callbacks() -> list[Any]:
+    """Lightning's ``callbacks_factory`` entry point: the callbacks every ``Trainer`` gets (`StepCheck`)."""
+    return [StepCheck()]
