@@ -9,5 +9,14 @@ format, fingerprints, the policies), `_resume` (saving and loading), `_scheduler
 from lrkit.scheduler._binding import to_float
 from lrkit.scheduler._scheduler import Record, ScheduleEndError, ScheduleEndWarning, Scheduler
 from lrkit.scheduler._state import ResumeError
+from lrkit.scheduler._track import NonFiniteValueError
 
-__all__ = ["Record", "ResumeError", "ScheduleEndError", "ScheduleEndWarning", "Scheduler", "to_float"]
+__all__ = [
+    "NonFiniteValueError",
+    "Record",
+    "ResumeError",
+    "ScheduleEndError",
+    "ScheduleEndWarning",
+    "Scheduler",
+    "to_float",
+]

@@ -13,6 +13,7 @@ takes when nothing of that general path is needed (`_refresh_fast`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ from torch.optim.lr_scheduler import LRScheduler
 
 from lrkit.scheduler._detect import SkipDetector
 from lrkit.scheduler._timeline import Anneal, Extension, stretch
-from lrkit.scheduler._track import Track
+from lrkit.scheduler._track import NonFiniteValueError, Track
 from lrkit.schedules._base import Schedule
 from lrkit.schedules.plateau import Plateau
 
@@ -88,7 +89,7 @@ class Engine(LRScheduler):
     _record: bool
     _hooks: list[Callable[[Any], None]]
     #: `step`'s fast path: (the one lr schedule or None for "every track", bases, group dicts).
-    _fast: tuple[Schedule | None, list[float], list[dict[str, Any]]] | None
+    _fast: tuple[Schedule | None, list[float], list[dict[str, Any]], float] | None
     # torch's LRScheduler surface
     last_epoch: int
     _step_count: int
@@ -206,14 +207,26 @@ class Engine(LRScheduler):
             p = end
         t = stretch(self._extensions, p) if self._extensions else p
         transform = self._transform
-        for track in self._tracks:
-            values = track.compute(t)
-            if track is self._lr and self._anneal is not None and p >= self._anneal.at:
-                values = self._anneal.values(p)
-            if transform is not None:
-                values = _transformed(transform, track.key, values)
-            if track.is_beta:
-                _check_betas(track.key, values, p)
+        # Every value is computed and checked before any is written: on an error nothing changes.
+        planned = []
+        try:
+            for track in self._tracks:
+                values = track.compute(t)
+                if track is self._lr and self._anneal is not None and p >= self._anneal.at:
+                    values = self._anneal.values(p)
+                if transform is not None:
+                    values = _transformed(transform, track.key, values)
+                    if not all(map(math.isfinite, values)):
+                        raise NonFiniteValueError(
+                            f"lrkit.Scheduler: the transform of set_transform() returned non-finite "
+                            f"{track.key!r} values {values!r} at position {p!r}; nothing was written"
+                        )
+                if track.is_beta:
+                    _check_betas(track.key, values, p)
+                planned.append(values)
+        except NonFiniteValueError as error:
+            raise NonFiniteValueError(f"{error} (for update #{self._updates}, 0-based)") from None
+        for track, values in zip(self._tracks, planned, strict=True):
             track.write(values)
         self._refresh_fast()
 
@@ -232,6 +245,6 @@ class Engine(LRScheduler):
         if not simple:
             self._fast = None
         elif len(self._tracks) == 1 and lr._single is not None and lr.fast_floats:
-            self._fast = (lr._single, lr.bases, lr._groups)
+            self._fast = (lr._single, lr.bases, lr._groups, lr.peak)
         else:
-            self._fast = (None, [], [])
+            self._fast = (None, [], [], 0.0)

@@ -11,7 +11,7 @@ entry points.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 
@@ -24,6 +24,7 @@ from lrkit.scheduler._engine import OWNER, _check_betas
 from lrkit.scheduler._observe import Observing
 from lrkit.scheduler._plans import PlanChanges
 from lrkit.scheduler._record import Record, Recording
+from lrkit.scheduler._track import NonFiniteValueError
 from lrkit.schedules._base import Schedule
 
 __all__ = ["AFTER_END", "Record", "ScheduleEndError", "ScheduleEndWarning", "Scheduler"]
@@ -208,18 +209,27 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
             end = self._end
             pg = self.optimizer.param_groups
             if (end is None or p <= end) and pg is self._pg and len(pg) == self._n:
-                schedule, bases, groups = fast
+                schedule, bases, groups, peak = fast
                 if schedule is not None:
                     f = schedule._at(p)
+                    x = f * peak
+                    if x - x != 0.0:  # inf or NaN: see Track.compute (nothing is written)
+                        self._apply_nonfinite(u)
                     values = [b * f for b in bases]
                     for group, v in zip(groups, values, strict=True):
                         group["lr"] = v
                     self._lr.values = values
                 else:
+                    planned = []
                     for track in self._tracks:
-                        values = track.compute(p)
+                        try:
+                            values = track.compute(p)
+                        except NonFiniteValueError:
+                            self._apply_nonfinite(u)
                         if track.is_beta:
                             _check_betas(track.key, values, p)
+                        planned.append(values)
+                    for track, values in zip(self._tracks, planned, strict=True):
                         track.write(values)
                 wrote = True
         if not wrote:
@@ -251,6 +261,16 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
             self._apply()
             if past:
                 self._past_end(used)
+
+    def _apply_nonfinite(self, u: int) -> NoReturn:
+        """Raise the fast path's non-finite error, with the general path's message; nothing written."""
+        updates = self._updates
+        self._updates = u
+        try:
+            self._apply()
+        finally:
+            self._updates = updates
+        raise AssertionError("unreachable: _apply found no non-finite value")  # pragma: no cover
 
     def _past_end(self, used: float) -> None:
         """The update just made ran past the end of the run: raise, or warn once."""

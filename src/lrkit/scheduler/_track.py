@@ -20,7 +20,20 @@ from lrkit.scheduler._state import decode_path, encode_path
 from lrkit.schedules._base import Path, Schedule
 from lrkit.schedules.plateau import Plateau, PlateauCounters
 
-__all__ = ["Track"]
+__all__ = ["NonFiniteValueError", "Track"]
+
+
+class NonFiniteValueError(ValueError):
+    """A scheduled value became infinite or NaN; it was not written into the optimizer."""
+
+
+def nonfinite(key: str, schedule: Schedule, t: float, factor: float, peak: float) -> NonFiniteValueError:
+    """The error for a factor whose product with a base is not finite (nothing is written)."""
+    return NonFiniteValueError(
+        f"lrkit.Scheduler: the {key!r} schedule {schedule!r} gives a non-finite value at position {t!r} "
+        f"(factor {factor!r} times a base of magnitude up to {peak!r}); it was not written into the "
+        f"optimizer. Bound the schedule (e.g. a smaller growth or decay > 1 over a shorter run)"
+    )
 
 
 class Track:
@@ -38,8 +51,10 @@ class Track:
         #: Per group: plateau path -> (counters, reductions).
         self.plateaus: list[dict[Path, tuple[PlateauCounters, int]]] = []
         self.values: list[float] = []
-        self._slots: list[tuple[Schedule, list[int], list[float]]] = []
+        self._slots: list[tuple[Schedule, list[int], list[float], float]] = []
         self._single: Schedule | None = None
+        #: max |base| of the single schedule's groups: factor * peak finite => every value finite.
+        self.peak = 0.0
         self._floats: list[tuple[dict[str, Any], int]] = []
         self._tensors: list[torch.Tensor] = []
         self._tensor_index: list[int] = []
@@ -87,8 +102,12 @@ class Track:
             _, index, bases = slots.setdefault(key, (schedule, [], []))
             index.append(i)
             bases.append(self.bases[i])
-        self._slots = list(slots.values())
+        self._slots = [
+            (schedule, index, bases, max((abs(b) for b in bases), default=0.0))
+            for schedule, index, bases in slots.values()
+        ]
         self._single = self._slots[0][0] if len(self._slots) == 1 else None
+        self.peak = self._slots[0][3] if self._single is not None else 0.0
         self._groups = list(groups)
         self._floats, self._tensors, self._tensor_index = [], [], []
         self._cpu_tensors, self._device_tensors, self._device_index = [], [], []
@@ -129,14 +148,25 @@ class Track:
     # -- per step -------------------------------------------------------------------------------
 
     def compute(self, t: float) -> list[float]:
-        """Every group's value at position `t`: base times the factor of its resolved schedule."""
+        """Every group's value at position `t`: base times the factor of its resolved schedule.
+
+        Raises:
+            NonFiniteValueError: a value would be infinite or NaN (checked once per distinct
+                schedule: ``factor * max|base|`` finite implies every ``factor * base`` finite).
+        """
         single = self._single
         if single is not None:
             f = single._at(t)
+            x = f * self.peak
+            if x - x != 0.0:
+                raise nonfinite(self.key, single, t, f, self.peak)
             return [b * f for b in self.bases]
         values = [0.0] * len(self.bases)
-        for schedule, index, bases in self._slots:
+        for schedule, index, bases, peak in self._slots:
             f = schedule._at(t)
+            x = f * peak
+            if x - x != 0.0:
+                raise nonfinite(self.key, schedule, t, f, peak)
             for i, b in zip(index, bases, strict=True):
                 values[i] = b * f
         return values
