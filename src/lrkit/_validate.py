@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
+    "MAX_STEPS",
     "check_choice",
     "check_int",
     "check_length",
@@ -19,6 +20,12 @@ __all__ = [
     "check_number",
     "fail",
 ]
+
+
+#: The largest int accepted as a number of steps or a count: 2**53, the last integer that a float
+#: (the type of a position in training) holds exactly. A larger int raises a ValueError instead of
+#: an OverflowError later, when it meets float arithmetic.
+MAX_STEPS = 2**53
 
 
 def fail(owner: str, name: str, value: Any, allowed: str, *, kind: type[Exception] = ValueError) -> Exception:
@@ -46,7 +53,10 @@ def check_number(
     allowed = f"a finite number in {left}{low:g}, {high:g}{right}"
     if not _is_real(value):
         raise fail(owner, name, value, allowed, kind=TypeError)
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int (or Fraction) beyond the largest float, 1.8e308
+        raise fail(owner, name, _short(value), allowed) from None
     if not math.isfinite(number):
         raise fail(owner, name, value, allowed)
     too_low = number <= low if low_open else number < low
@@ -56,14 +66,38 @@ def check_number(
     return number
 
 
-def check_int(owner: str, name: str, value: Any, *, low: int = 0) -> int:
-    """Return `value` as a Python int that is at least `low`, or raise."""
-    allowed = f"an int >= {low}"
+def _short(value: Any) -> Any:
+    """A huge int written by its size in messages (the repr of 10**400 would fill the screen)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        number = int(value)
+        if abs(number) >= 10**30:
+            digits = int(abs(number).bit_length() * 0.30103) + 1  # str() of a huge int can refuse
+            return _Text(f"<an int of about {digits} digits>")
+    return value
+
+
+class _Text(str):
+    """Text shown as is (no quotes) where a message writes ``name=value``."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def check_int(
+    owner: str, name: str, value: Any, *, low: int = 0, high: int = MAX_STEPS, allowed: str | None = None
+) -> int:
+    """Return `value` as a Python int in ``[low, high]`` (`high` defaults to 2**53), or raise.
+
+    `allowed` replaces the generated description of the range in the message.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise fail(owner, name, value, allowed, kind=TypeError)
+        raise fail(owner, name, value, allowed or f"an int >= {low}", kind=TypeError)
     number = int(value)
     if number < low:
-        raise fail(owner, name, value, allowed)
+        raise fail(owner, name, value, allowed or f"an int >= {low}")
+    if number > high:
+        top = "2**53" if high == MAX_STEPS else str(high)
+        raise fail(owner, name, _short(value), allowed or f"an int in [{low}, {top}]")
     return number
 
 
@@ -84,8 +118,13 @@ def check_length(owner: str, name: str, value: Any, *, allow_none: bool = True) 
     if isinstance(value, numbers.Integral):
         if int(value) < 1:
             raise fail(owner, name, value, allowed)
+        if int(value) > MAX_STEPS:
+            raise fail(owner, name, _short(value), "an int in [1, 2**53] (steps) or a float in (0, 1]")
         return int(value)
-    fraction = float(value)
+    try:
+        fraction = float(value)
+    except OverflowError:
+        raise fail(owner, name, _short(value), allowed) from None
     if not (0.0 < fraction <= 1.0):
         raise fail(owner, name, value, allowed)
     return fraction

