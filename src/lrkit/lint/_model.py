@@ -549,8 +549,6 @@ class Model:
                         self._alias(item_key, arg_key)
                     if item_key is not None:
                         self.prepared.add(item_key)
-                    if arg_key is not None:
-                        self.prepared.add(self.canonical(arg_key, self._func))
             elif isinstance(value, ast.Call):
                 for index, item in enumerate(target.elts):
                     item_key = dotted(item)
@@ -571,7 +569,7 @@ class Model:
             # ``sched = accelerator.prepare(sched)``: the same object, now stepped with the optimizer.
             arg_key = dotted(value.args[0])
             if arg_key is not None:
-                self.prepared.update({key, self.canonical(arg_key, self._func)})
+                self.prepared.add(key)
                 if arg_key != key:
                     self._alias(key, arg_key)
                 return
