@@ -80,4 +80,4 @@ def test_a_star_import_binds_only_the_names_of_its_module():
             scheduler.step()
     """
     assert codes(source) == []
-    assert codes(source.replace("EMA(optimizer)", "ExponentialLR(optimizer, 0.9)")) == ["LR011"]
+    assert codes(source.replace("EMA(optimizer)", "LambdaLR(optimizer, f)")) == ["LR011"]

@@ -70,8 +70,8 @@ def test_lr001_scaler_step_counts_as_the_update():
 
 def test_lr011_two_schedulers_one_optimizer():
     both = script("""
-        warm = lr_scheduler.LinearLR(optimizer, start_factor=0.1, total_iters=5)
-        cos = lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs - 5)
+        warm = lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 5))
+        cos = lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
         for epoch in range(epochs):
             train()
             warm.step()
@@ -91,6 +91,74 @@ def test_lr011_two_schedulers_one_optimizer():
         "cos = lr_scheduler.CosineAnnealingLR(optimizer", "cos = lr_scheduler.CosineAnnealingLR(other"
     )
     assert codes(other) == []
+    chainable = both.replace(
+        "lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 5))",
+        "lr_scheduler.LinearLR(optimizer, start_factor=0.2, total_iters=5)",
+    )
+    assert codes(chainable) == []
+
+
+def _side_by_side(makers, steps=30):
+    import torch
+
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    schedulers = [make(optimizer) for make in makers]
+    rates = []
+    for _ in range(steps):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        for scheduler in schedulers:
+            scheduler.step()
+    return rates
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("LinearLR", "CosineAnnealingLR"),
+        ("LinearLR", "ExponentialLR"),
+        ("StepLR", "MultiStepLR"),
+        ("LambdaLR", "CosineAnnealingLR"),
+        ("CosineAnnealingLR", "LambdaLR"),
+        ("OneCycleLR", "StepLR"),
+        ("ReduceLROnPlateau", "ExponentialLR"),
+    ],
+)
+def test_lr011_fires_exactly_where_torch_does_not_compose(first, second):
+    # Stepped side by side, chainable schedulers multiply (what ChainedScheduler does); a
+    # closed-form one writes base_lr * f(t) and erases the other's effect.
+    import torch
+
+    L = torch.optim.lr_scheduler
+    makers = {
+        "LinearLR": (lambda o: L.LinearLR(o, 0.1, total_iters=5), "LinearLR(optimizer, 0.1, total_iters=5)"),
+        "CosineAnnealingLR": (lambda o: L.CosineAnnealingLR(o, 30), "CosineAnnealingLR(optimizer, 30)"),
+        "ExponentialLR": (lambda o: L.ExponentialLR(o, 0.9), "ExponentialLR(optimizer, 0.9)"),
+        "StepLR": (lambda o: L.StepLR(o, 5), "StepLR(optimizer, 5)"),
+        "MultiStepLR": (lambda o: L.MultiStepLR(o, [10, 20]), "MultiStepLR(optimizer, [10, 20])"),
+        "LambdaLR": (lambda o: L.LambdaLR(o, lambda s: min(1, (s + 1) / 5)), "LambdaLR(optimizer, f)"),
+        "OneCycleLR": (
+            lambda o: L.OneCycleLR(o, 1.0, total_steps=40),
+            "OneCycleLR(optimizer, 1.0, total_steps=40)",
+        ),
+        "ReduceLROnPlateau": (None, "ReduceLROnPlateau(optimizer)"),
+    }
+    if first == "ReduceLROnPlateau":
+        composes = True  # a plateau cut scales the current rate, which the chainable one then scales on
+    else:
+        pair = [makers[first][0], makers[second][0]]
+        together = _side_by_side(pair)
+        product = [a * b for a, b in zip(_side_by_side(pair[:1]), _side_by_side(pair[1:]), strict=True)]
+        composes = max(abs(x - y) / y for x, y in zip(together, product, strict=True)) < 1e-9
+    source = script(f"""
+        a = lr_scheduler.{makers[first][1]}
+        b = lr_scheduler.{makers[second][1]}
+        for epoch in range(epochs):
+            train()
+            a.step()
+            b.step()
+    """)
+    assert ("LR011" in codes(source)) == (not composes)
 
 
 def test_lr001_in_a_manual_optimization_training_step():
@@ -139,7 +207,8 @@ def test_lr001_agrees_with_torchs_own_order_warning(body):
 @pytest.mark.parametrize(
     ("returned", "expected"),
     [
-        ("[opt], [warm, cos]", ["LR011"]),
+        ("[opt], [warm, cos]", []),  # chainable: Lightning steps both, they compose
+        ("[opt], [lam, cos]", ["LR011"]),
         ("[opt], [seq]", []),
         ("[opt, other], [warm, other_sched]", []),
     ],
@@ -147,12 +216,13 @@ def test_lr001_agrees_with_torchs_own_order_warning(body):
 def test_lr011_two_schedulers_returned_to_lightning(returned, expected):
     source = f"""
         import torch
-        from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
+        from torch.optim.lr_scheduler import CosineAnnealingLR, LambdaLR, LinearLR, SequentialLR
         class Module:
             def configure_optimizers(self):
                 opt = torch.optim.AdamW(self.parameters(), lr=1e-3)
                 other = torch.optim.SGD(self.head.parameters(), lr=1e-2)
                 warm = LinearLR(opt, start_factor=0.1, total_iters=5)
+                lam = LambdaLR(opt, lambda s: min(1.0, (s + 1) / 5))
                 cos = CosineAnnealingLR(opt, T_max=95)
                 other_sched = CosineAnnealingLR(other, T_max=100)
                 seq = SequentialLR(opt, [warm, cos], milestones=[5])

@@ -166,8 +166,8 @@ _CATALOGUE = (
     Rule(
         "LR011",
         "uncomposed-schedulers",
-        "Two schedulers step the same optimizer: each step() overwrites the rate the other one "
-        "set, so the rate follows neither schedule.",
+        "A closed-form scheduler (LambdaLR, OneCycleLR, a transformers schedule) steps the same "
+        "optimizer as another one: each step() writes base_lr * f(t), erasing what the other did.",
         "Compose them into one scheduler (SequentialLR / ChainedScheduler, or one lrkit schedule "
         "such as warmup(cosine()) or a plateau phase), or step only one of them.",
     ),

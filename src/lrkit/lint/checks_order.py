@@ -12,7 +12,7 @@ from lrkit.lint._model import Model
 from lrkit.lint._names import dotted, is_scheduler_name
 from lrkit.lint._rules import RULES, Finding
 
-__all__ = ["check_step_order", "check_uncomposed"]
+__all__ = ["CLOSED_FORM", "check_step_order", "check_uncomposed", "closed_form"]
 
 
 def _name(site: Site) -> str:
@@ -129,8 +129,8 @@ def check_uncomposed(model: Model, cadence: Cadence, path: str) -> Iterator[Find
     Example:
         >>> from lrkit.lint import lint_source
         >>> code = (
-        ...     "from torch.optim.lr_scheduler import LinearLR, StepLR\\n"
-        ...     "a = LinearLR(opt)\\nb = StepLR(opt, 5)\\n"
+        ...     "from torch.optim.lr_scheduler import LambdaLR, StepLR\\n"
+        ...     "a = LambdaLR(opt, f)\\nb = StepLR(opt, 5)\\n"
         ...     "for x in loader:\\n    opt.step()\\n    a.step()\\n    b.step()\\n"
         ... )
         >>> [(f.line, f.code) for f in lint_source(code)]
@@ -156,6 +156,8 @@ def check_uncomposed(model: Model, cadence: Cadence, path: str) -> Iterator[Find
             for earlier, earlier_sites in ordered[:index]:
                 if exclusive(earlier.branches, later.branches):
                     continue
+                if not (closed_form(earlier) or closed_form(later)):
+                    continue  # chainable schedulers stepped side by side compose (their factors multiply)
                 if all(exclusive(a.branches, b.branches) for a in earlier_sites for b in later_sites):
                     continue
                 first = min(later_sites, key=lambda s: s.position)
@@ -169,6 +171,21 @@ def check_uncomposed(model: Model, cadence: Cadence, path: str) -> Iterator[Find
     yield from _lightning_uncomposed(model, path)
 
 
+#: torch classes whose step() writes base_lr * f(t) (closed form) instead of scaling the current
+#: rate: stepped next to another scheduler, each step erases what the other one did. The chainable
+#: classes (StepLR, MultiStepLR, ExponentialLR, LinearLR, ConstantLR, CosineAnnealingLR,
+#: PolynomialLR, MultiplicativeLR, ReduceLROnPlateau) scale the current rate, so two of them
+#: stepped side by side compose like ChainedScheduler (checked against torch in the tests).
+CLOSED_FORM = frozenset({"LambdaLR", "OneCycleLR", "CyclicLR", "CosineAnnealingWarmRestarts"})
+
+
+def closed_form(binding: Binding) -> bool:
+    """True for a scheduler that overwrites the rate at each step (see `CLOSED_FORM`)."""
+    if binding.family in ("torch", "compat"):
+        return binding.cls in CLOSED_FORM
+    return binding.family in ("hf", "lrkit")
+
+
 def _lightning_uncomposed(model: Model, path: str) -> Iterator[Finding]:
     rule = RULES["LR011"]
     seen: dict[tuple[int, str], Binding] = {}
@@ -177,7 +194,11 @@ def _lightning_uncomposed(model: Model, path: str) -> Iterator[Finding]:
             continue
         key = (id(binding.func), binding.optimizer)
         earlier = seen.setdefault(key, binding)
-        if earlier is not binding and earlier.call is not binding.call:
+        if (
+            earlier is not binding
+            and earlier.call is not binding.call
+            and (closed_form(earlier) or closed_form(binding))
+        ):
             yield rule.at(
                 path,
                 where,
