@@ -5,6 +5,10 @@ valley, the steepest descent, the minimum / 10) each with an interval of plausib
 the geometric mean of the last two (`preferred`), and restores the model, the optimizer and the
 random number generators exactly. `suggest` and `smooth` work on any recorded curve.
 
+Modules, one job each: `_snapshot` (copy and put back everything a test changes), `_sweep` (one
+sweep's updates and losses), `_suggest` (reading a curve; numpy only), `_result` (the result, its
+plot and the hand-off to a schedule), `_run` (`find_lr`: check, snapshot, sweep per repeat, suggest).
+
 Imports torch (the suggestion functions themselves need only numpy).
 """
 

@@ -1,13 +1,12 @@
-"""The learning-rate range test: sweep the rate over N updates, record the loss, restore everything."""
+"""`find_lr`: check the arguments, snapshot, sweep (once per repeat), suggest, restore.
+
+The parts live in their own modules: `_snapshot` (what is copied and put back), `_sweep` (one
+sweep's updates), `_suggest` (reading the curve), `_result` (the result object).
+"""
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import math
-import random
-import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -16,199 +15,13 @@ from torch import nn
 
 from lrkit._validate import check_choice, check_int, check_number, fail
 from lrkit.finder._result import RangeTestResult
+from lrkit.finder._snapshot import Snapshot
 from lrkit.finder._suggest import combine, smooth, suggest, suggestion_curve
-from lrkit.schedules import Schedule, linear
-from lrkit.schedules.exponential import exponential
+from lrkit.finder._sweep import Plan, _Cycle, _float, _Progress, rates_of, sweep
 
 __all__ = ["Snapshot", "find_lr"]
 
 MODES = ("exponential", "linear")
-
-
-def _clone(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        return value.detach().clone()
-    return copy.deepcopy(value)
-
-
-class Snapshot:
-    """Everything a range test changes, copied so that it can be put back exactly.
-
-    The model's parameters (values, gradients, ``requires_grad``), buffers (batch-norm running
-    statistics and counters, persistent or not), train/eval modes, the optimizer's state and every
-    group option (rates included; tensor rates are refilled in place), a GradScaler's state, and the
-    random number generators of torch (CPU and CUDA), numpy and Python.
-
-    Example:
-        >>> import torch
-        >>> net = torch.nn.Linear(2, 1)
-        >>> opt = torch.optim.SGD(net.parameters(), lr=0.1)
-        >>> before = net.weight.clone()
-        >>> snap = Snapshot(net, opt)
-        >>> with torch.no_grad():
-        ...     _ = net.weight.add_(1.0)
-        >>> snap.restore_model()
-        >>> torch.equal(net.weight, before)
-        True
-    """
-
-    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, scaler: Any = None) -> None:
-        self.model = model
-        self.optimizer = optimizer
-        self.scaler = scaler
-        self.params = [
-            (p, p.detach().clone(), None if p.grad is None else p.grad.detach().clone(), p.requires_grad)
-            for p in model.parameters()
-        ]
-        self.buffers = [
-            (module, name, buffer, buffer.detach().clone())
-            for module in model.modules()
-            for name, buffer in module._buffers.items()
-            if buffer is not None
-        ]
-        self.modes = [(module, module.training) for module in model.modules()]
-        self.state = {p: {k: _clone(v) for k, v in s.items()} for p, s in optimizer.state.items()}
-        self.groups = [{k: _clone(v) for k, v in g.items() if k != "params"} for g in optimizer.param_groups]
-        self.scaler_state = copy.deepcopy(scaler.state_dict()) if scaler is not None else None
-        self.torch_rng = torch.get_rng_state()
-        self.cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
-        self.numpy_rng = np.random.get_state()
-        self.python_rng = random.getstate()
-
-    def restore_model(self) -> None:
-        """Put back the parameters, gradients, buffers, modes, optimizer and scaler (not the RNGs)."""
-        with torch.no_grad():
-            for p, value, grad, requires_grad in self.params:
-                p.copy_(value)
-                p.grad = None if grad is None else grad.clone()  # type: ignore[assignment]
-                p.requires_grad_(requires_grad)
-            for module, name, buffer, value in self.buffers:
-                current = module._buffers.get(name)
-                if current is buffer:
-                    buffer.copy_(value)
-                else:  # the module replaced its buffer: put the original object back
-                    buffer.copy_(value)
-                    module._buffers[name] = buffer
-        for module, training in self.modes:
-            module.training = training
-        self.optimizer.state.clear()
-        for tensor, saved_state in self.state.items():
-            self.optimizer.state[tensor] = {k: _clone(v) for k, v in saved_state.items()}
-        for group, saved in zip(self.optimizer.param_groups, self.groups, strict=True):
-            for key in [k for k in group if k != "params" and k not in saved]:
-                del group[key]
-            for key, value in saved.items():
-                current = group.get(key)
-                if isinstance(current, torch.Tensor) and isinstance(value, torch.Tensor):
-                    current.copy_(value)
-                else:
-                    group[key] = _clone(value)
-        if self.scaler is not None and self.scaler_state is not None:
-            self.scaler.load_state_dict(copy.deepcopy(self.scaler_state))
-
-    def restore_rng(self) -> None:
-        """Put back the random number generators of torch, numpy and Python."""
-        torch.set_rng_state(self.torch_rng)
-        if self.cuda_rng is not None:
-            torch.cuda.set_rng_state_all(self.cuda_rng)
-        np.random.set_state(self.numpy_rng)
-        random.setstate(self.python_rng)
-
-    def restore(self) -> None:
-        """Put back everything."""
-        self.restore_model()
-        self.restore_rng()
-
-
-def _to(batch: Any, device: torch.device | None) -> Any:
-    if device is None:
-        return batch
-    if isinstance(batch, torch.Tensor):
-        return batch.to(device)
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(_to(item, device) for item in batch)
-    if isinstance(batch, dict):
-        return {k: _to(v, device) for k, v in batch.items()}
-    return batch
-
-
-class _Cycle:
-    """Batches from a loader, starting it again when it ends (a loader shorter than the sweep)."""
-
-    def __init__(self, loader: Iterable[Any]) -> None:
-        self.loader = loader
-        self.iterator: Iterator[Any] = iter(loader)
-        self.cycles = 0
-
-    def next(self) -> Any:
-        try:
-            return next(self.iterator)
-        except StopIteration:
-            self.iterator = iter(self.loader)
-            self.cycles += 1
-            try:
-                return next(self.iterator)
-            except StopIteration:
-                raise ValueError(
-                    "Argument `loader` of find_lr() yields no batch: give a non-empty loader"
-                ) from None
-
-
-class _Progress:
-    """tqdm when it is installed, else a line every 10% on stderr; nothing when disabled."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.enabled, self.done, self.bar = total, enabled, 0, None
-        if enabled:
-            try:
-                from tqdm.auto import tqdm
-
-                self.bar = tqdm(total=total, desc="lrkit find", unit="update", leave=False)
-            except ImportError:
-                self.bar = None
-
-    def update(self, lr: float, loss: float) -> None:
-        self.done += 1
-        if not self.enabled:
-            return
-        if self.bar is not None:
-            self.bar.set_postfix(lr=f"{lr:.2e}", loss=f"{loss:.4g}", refresh=False)
-            self.bar.update(1)
-        elif self.done % max(1, self.total // 10) == 0 or self.done == self.total:
-            print(f"lrkit find: {self.done}/{self.total} lr={lr:.2e} loss={loss:.4g}", file=sys.stderr)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _sweep(mode: str, start: float, end: float, steps: int) -> Schedule:
-    if mode == "exponential":
-        return exponential(start=start, end=end, steps=steps - 1)
-    return linear(start, end, steps=steps - 1)
-
-
-def _set_rates(optimizer: torch.optim.Optimizer, lr: float, ratios: tuple[float, ...]) -> None:
-    for group, ratio in zip(optimizer.param_groups, ratios, strict=True):
-        value = lr * ratio
-        if isinstance(group["lr"], torch.Tensor):
-            group["lr"].fill_(value)
-        else:
-            group["lr"] = value
-
-
-def _all_ranks(value: float, device: torch.device) -> float:
-    """The mean of `value` over the ranks of the default process group; NaN if any rank's is not finite."""
-    bad = not math.isfinite(value)
-    data = torch.tensor([0.0 if bad else value, 1.0 if bad else 0.0], dtype=torch.float64, device=device)
-    torch.distributed.all_reduce(data)
-    if data[1].item() > 0:
-        return math.nan
-    return float(data[0].item()) / torch.distributed.get_world_size()
-
-
-def _float(value: Any) -> float:
-    return float(value.item()) if isinstance(value, torch.Tensor) else float(value)
 
 
 def find_lr(
@@ -369,10 +182,24 @@ def find_lr(
     rates = [_float(g["lr"]) for g in optimizer.param_groups]
     reference = int(np.argmax(rates))
     ratios = tuple(r / rates[reference] if rates[reference] > 0 else 1.0 for r in rates)
-    sweep = _sweep(mode, start, end, steps)
     first = next(iter(model.parameters()), None)
     device_type = first.device.type if first is not None else "cpu"
 
+    plan = Plan(
+        schedule=rates_of(mode, start, end, steps),
+        steps=steps,
+        ratios=ratios,
+        accumulate=accumulate,
+        smoothing=smoothing,
+        diverge=diverge,
+        loss_fn=loss_fn,
+        step=step,
+        scaler=scaler,
+        autocast=autocast,
+        device=target,
+        device_type=device_type,
+        synced=synced,
+    )
     snapshot = Snapshot(model, optimizer, scaler)
     cycle = _Cycle(loader)
     bar = _Progress(steps * repeats, progress)
@@ -384,85 +211,8 @@ def find_lr(
         for _ in range(repeats):
             snapshot.restore_model()
             model.train()
-            lrs: list[float] = []
-            losses: list[float] = []
-            reason = "completed"
-            best = math.inf
-            average = 0.0
-            misses = 0
-            i = 0
-            while i < steps:
-                lr = float(sweep(i))
-                _set_rates(optimizer, lr, ratios)
-                optimizer.zero_grad(set_to_none=True)
-                total = 0.0
-                finite = True
-                for _ in range(accumulate):
-                    batch = _to(cycle.next(), target)
-                    context = (
-                        torch.autocast(device_type=device_type, dtype=autocast)
-                        if autocast is not None
-                        else contextlib.nullcontext()
-                    )
-                    with context:
-                        if step is not None:
-                            loss = step(model, batch)
-                        else:
-                            if not isinstance(batch, (list, tuple)) or len(batch) != 2:
-                                raise ValueError(
-                                    "find_lr() reads batches as (inputs, targets) pairs. Received: a "
-                                    f"{type(batch).__name__}. Fix: pass step=lambda model, batch: <loss>"
-                                )
-                            loss = loss_fn(model(batch[0]), batch[1])  # type: ignore[misc]
-                    if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
-                        raise ValueError(
-                            f"The loss must be a scalar tensor. Received: {type(loss).__name__}"
-                            + (f" of shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else "")
-                        )
-                    value = float(loss.detach().float())
-                    if synced:
-                        value = _all_ranks(value, loss.device)
-                    if not math.isfinite(value):
-                        finite = False
-                        total = value
-                        break
-                    total += value
-                    scaled = loss / accumulate
-                    if scaler is not None:
-                        scaler.scale(scaled).backward()
-                    else:
-                        scaled.backward()  # type: ignore[no-untyped-call]
-                if not finite:
-                    reason = f"non-finite loss ({total}) at lr {lr:.3g}"
-                    break
-                if scaler is not None:
-                    before = float(scaler.get_scale())
-                    scaler.step(optimizer)
-                    scaler.update()
-                    if float(scaler.get_scale()) < before:  # the scaler backed off: the update was skipped
-                        skipped += 1
-                        misses += 1
-                        if misses > steps:
-                            reason = f"the GradScaler skipped more than {steps} updates in a row"
-                            break
-                        continue
-                    misses = 0
-                else:
-                    optimizer.step()
-                loss_value = total / accumulate
-                lrs.append(lr)
-                losses.append(loss_value)
-                average = smoothing * average + (1.0 - smoothing) * loss_value
-                smoothed = average / (1.0 - smoothing ** len(losses))
-                best = min(best, smoothed)
-                bar.update(lr, loss_value)
-                i += 1
-                if diverge is not None and smoothed > diverge * best:
-                    reason = (
-                        f"diverged: the smoothed loss {smoothed:.4g} > {diverge:g} x best {best:.4g} "
-                        f"at lr {lr:.3g}"
-                    )
-                    break
+            lrs, losses, reason, missed = sweep(plan, model, optimizer, cycle, bar)
+            skipped += missed
             x = np.asarray(lrs, dtype=np.float64)
             y = np.asarray(losses, dtype=np.float64)
             curves.append((x, y))
