@@ -20,14 +20,15 @@ def test_tiny_race_prints_the_table_and_writes_the_files(capsys, tmp_path):
     out_dir = tmp_path / "race"
     status, out, err = run(
         capsys, "constant()", "wc=warmup(cosine(), steps=0.2)", "--epochs", "1", "--seeds", "1",
-        "--out", str(out_dir), "--no-progress", "--target", "0.5",
+        "--out", str(out_dir), "--no-progress", "--target", "0.5", "--task", "digits", "--jobs", "1",
     )  # fmt: skip
     assert status == 0, err
     lines = out.splitlines()
-    assert lines[0].split()[0] == "schedule"
+    assert lines[0].split()[:2] == ["rank", "schedule"]
     assert "epoch to 50%" in lines[0]
-    assert lines[2].startswith("constant()")
-    assert lines[3].startswith("wc ")
+    assert lines[2].split()[1] == "constant()"
+    assert lines[3].split()[1] == "wc"
+    assert "validation: 360 predicted values; accuracy resolution 0.278 pp" in out
     assert "2 schedules x 1 seeds" in out
     assert f"{out_dir}/report.html" in out
     data = json.loads((out_dir / "results.json").read_text())
@@ -40,8 +41,9 @@ def test_tiny_race_prints_the_table_and_writes_the_files(capsys, tmp_path):
 
 def test_progress_bar_goes_to_stderr(capsys, tmp_path):
     status, _, err = run(
-        capsys, "constant()", "--epochs", "2", "--seeds", "1", "--out", str(tmp_path), "--progress"
-    )
+        capsys, "constant()", "--epochs", "2", "--seeds", "1", "--out", str(tmp_path), "--progress",
+        "--task", "digits", "--jobs", "1",
+    )  # fmt: skip
     assert status == 0
     assert "epoch" in err
     assert "2/2" in err
@@ -49,8 +51,22 @@ def test_progress_bar_goes_to_stderr(capsys, tmp_path):
 
 FAILING_TASK = textwrap.dedent(
     """
+    import dataclasses
+    import sys
+
     def broken(seed):
         raise RuntimeError("cannot open the dataset")
+
+    def exits(seed):
+        sys.exit()
+
+    def exits_in_loss(seed):
+        from lrkit.tasks import load_task
+
+        def loss(outputs, targets):
+            sys.exit(3)
+
+        return dataclasses.replace(load_task("digits", seed=seed), loss=loss)
     """
 )
 
@@ -61,14 +77,27 @@ FAILING_TASK = textwrap.dedent(
         (["cosin()"], "unknown schedule 'cosin'; did you mean cosine"),
         (["cosine(", "constant()"], "cosine("),
         (["warmup(cosine(), steps=100000)"], "must fit in the run"),
-        (["--task", "imagenet"], "Argument `task` of load_task() must be one of 'digits', 'digits-cnn'"),
+        (
+            ["--task", "imagenet"],
+            "Argument `task` of load_task() must be one of 'charlm', 'digits', 'digits-cnn'",
+        ),
         (["--task", "{file}:broken"], "failed: RuntimeError: cannot open the dataset"),
         (["--task", "no_such_module_xyz:make"], "cannot import the module of task"),
-        (["--epochs", "0"], "argument --epochs: must be an int >= 1. Received: 0"),
+        (["--epochs", "0"], "argument --epochs: must be an int in [1, 1000000]. Received: 0"),
         (["--epochs", "two"], "argument --epochs: invalid int value: 'two'"),
-        (["--seeds", "0"], "argument --seeds: must be an int >= 1. Received: 0"),
+        (["--seeds", "0"], "argument --seeds: must be an int in [1, 10000]. Received: 0"),
+        (["--seeds", "1e11"], "argument --seeds: invalid int value: '1e11'"),
+        (
+            ["--seeds", "100000000000"],
+            "argument --seeds: must be an int in [1, 10000]. Received: 100000000000",
+        ),
+        (["--threads", "100000"], "argument --threads: must be an int in [1, 1024]. Received: 100000"),
+        (["--jobs", "0"], "argument --jobs: must be an int in [1, 1024]. Received: 0"),
+        (["--address", "auto"], "argument --address: only with --backend ray"),
+        (["--task", "{file}:exits"], "task '{file}:exits' called sys.exit(None)"),
+        (["--task", "{file}:exits_in_loss"], "the task called sys.exit(3)"),
         (["--target", "97"], "argument --target: must be an accuracy in (0, 1]. Received: 97.0"),
-        (["--threads", "0"], "argument --threads: must be an int >= 1"),
+        (["--threads", "0"], "argument --threads: must be an int in [1, 1024]"),
         (["--lr", "fast"], "argument --lr: must be a rate > 0 or 'find'. Received: 'fast'"),
         (["--lr", "0"], "argument --lr: must be a rate > 0 or 'find'. Received: '0'"),
     ],
@@ -84,7 +113,7 @@ def test_bad_input_is_one_line_and_status_2(capsys, tmp_path, argv, message):
     assert out == ""
     assert err.count("\n") == 1
     assert err.startswith("lrkit: error: ")
-    assert message in err
+    assert message.replace("{file}", str(task_file)) in err
     assert "Traceback" not in err
 
 
@@ -108,7 +137,7 @@ def test_a_task_failing_mid_race_keeps_the_finished_schedules(capsys, tmp_path):
     out_dir = tmp_path / "out"
     status, _, err = run(
         capsys, "constant()", "cosine()", "--task", f"{task_file}:flaky", "--epochs", "1", "--seeds", "1",
-        "--out", str(out_dir), "--no-progress",
+        "--out", str(out_dir), "--no-progress", "--jobs", "1",
     )  # fmt: skip
     assert status == 2
     assert err.count("\n") == 1
@@ -142,5 +171,8 @@ def test_help_lists_the_options_without_importing_torch():
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    for option in ("--task", "--epochs", "--seeds", "--out", "--target", "--threads", "--progress"):
+    for option in (
+        "--task", "--epochs", "--seeds", "--out", "--target", "--threads", "--progress",
+        "--jobs", "--backend", "--address", "--fit",
+    ):  # fmt: skip
         assert option in completed.stdout

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from lrkit.compare import DEFAULT_SPECS, compare, has_plateau, parse_specs
+from lrkit.compare import DEFAULT_SPECS, DIGITS_SPECS, compare, has_plateau, parse_specs
 from lrkit.schedules import REGISTRY
 from lrkit.tasks import TASKS, Task, TaskError
 from lrkit.tasks.digits import Batches, digits
@@ -53,7 +53,9 @@ def recording(monkeypatch):
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     out = tmp_path_factory.mktemp("race")
-    result = compare(["cosine()", "wc=warmup(cosine(end=0.1), steps=0.25)"], epochs=EPOCHS, seeds=2, out=out)
+    result = compare(
+        ["cosine()", "wc=warmup(cosine(end=0.1), steps=0.25)"], task="digits", epochs=EPOCHS, seeds=2, out=out
+    )
     return result, out
 
 
@@ -89,7 +91,7 @@ def test_lr_find_races_at_the_range_tests_suggestion():
 
     fresh = load_task("digits", seed=0)
     expected = find_lr(fresh.model, fresh.make_optimizer(), fresh.loss, fresh.train, progress=False)
-    result = compare(["constant()"], epochs=1, seeds=1, lr="find")
+    result = compare(["constant()"], task="digits", epochs=1, seeds=1, lr="find")
     assert result.lr_source == "range test"
     assert result.range_test["lr"] == expected.suggestion.lr
     assert result.base_lrs == [expected.suggestion.lr]
@@ -145,7 +147,7 @@ def test_files_and_their_contents(tiny):
 
 
 def test_same_seed_means_same_start_and_batches_for_every_schedule(tmp_path):
-    result = compare(["a=constant()", "b=constant()", "c=cosine()"], epochs=1, seeds=2)
+    result = compare(["a=constant()", "b=constant()", "c=cosine()"], task="digits", epochs=1, seeds=2)
     a, b, c = result.entries
     for ra, rb in zip(a.runs, b.runs, strict=True):
         assert ra.train_loss == rb.train_loss
@@ -244,31 +246,29 @@ def test_finished_schedules_are_kept_when_a_later_run_fails(monkeypatch, tmp_pat
         ({"epochs": 0}, ValueError, r"Argument `epochs` of compare\(\) must be an int >= 1"),
         ({"seeds": 0}, ValueError, r"Argument `seeds` of compare\(\) must be an int >= 1"),
         ({"target": 1.5}, ValueError, r"Argument `target` of compare\(\)"),
-        ({"task": "imagenet"}, TaskError, "must be one of 'digits', 'digits-cnn'"),
+        ({"task": "imagenet"}, TaskError, "must be one of 'charlm', 'digits', 'digits-cnn'"),
+        ({"seeds": 10**11}, ValueError, r"Argument `seeds` of compare\(\) must be an int in \[1, 10000\]"),
+        ({"threads": 100000}, ValueError, r"Argument `threads` of compare\(\) must be an int in \[1, 1024\]"),
+        ({"jobs": 0}, ValueError, r"Argument `jobs` of compare\(\) must be an int >= 1"),
+        ({"backend": "dask"}, ValueError, r"Argument `backend` of compare\(\)"),
         ({"lr": 0.0}, ValueError, r"Argument `lr` of compare\(\) must be a finite number in \(0, inf\]"),
         ({"lr": "fast"}, TypeError, r"Argument `lr` of compare\(\)"),
     ],
 )
 def test_bad_input_fails_before_training(kwargs, error, message, tmp_path):
-    kwargs = {"specs": ["cosine()"], "epochs": 1, "seeds": 1, **kwargs}
+    kwargs = {"specs": ["cosine()"], "task": "digits", "epochs": 1, "seeds": 1, **kwargs}
     with pytest.raises(error, match=message):
         compare(out=tmp_path, **kwargs)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_default_race_is_the_six_schedules_and_all_of_them_build():
-    assert list(DEFAULT_SPECS) == [
-        "constant",
-        "step decay",
-        "cosine",
-        "warmup+cosine",
-        "one-cycle",
-        "plateau after warmup",
-    ]
+def test_default_race_is_the_five_schedules_and_all_of_them_build():
+    assert list(DEFAULT_SPECS) == ["constant", "warmup", "cosine", "WSD", "one-cycle"]
     schedules = parse_specs(None)
     for label, schedule in schedules.items():
         assert schedule.resolve(TOTAL * 10, base=0.1).is_resolved, label
-    assert [label for label, s in schedules.items() if has_plateau(s)] == ["plateau after warmup"]
+    digits_race = parse_specs(DIGITS_SPECS)
+    assert [label for label, s in digits_race.items() if has_plateau(s)] == ["plateau after warmup"]
     assert "plateau" in REGISTRY
 
 
@@ -288,9 +288,9 @@ def test_a_regression_task_reports_losses_only(monkeypatch, tmp_path):
     run = result.entries[0].runs[0]
     assert run.val_accuracy == [None, None, None]
     assert run.val_loss[-1] < run.val_loss[0]
-    row = result.table().splitlines()[2].split()
-    assert row[1] == "-"  # no accuracy
-    assert "never" in row
+    header = result.table().splitlines()[0]
+    assert "acc" not in header  # no accuracy column
+    assert "epoch to" not in header  # no target given
     assert (tmp_path / "report.png").stat().st_size > 0
     assert (
         json.loads((tmp_path / "results.json").read_text())["schedules"][0]["summary"]["final_val_accuracy"][

@@ -106,10 +106,14 @@ def test_write_creates_the_folder_and_both_files(race, tmp_path):
     assert not list((tmp_path / "a" / "b").glob("*.tmp"))
 
 
-def test_table_has_a_row_per_schedule_with_mean_and_spread(race):
+def test_table_has_a_row_per_schedule_with_mean_and_interval(race):
+    from lrkit.compare._stats import interval
+
     lines = race.table().splitlines()
-    assert lines[0].split()[:3] == ["schedule", "final", "acc"]
+    assert lines[0].split()[:3] == ["rank", "schedule", "final"]
     assert set(lines[1]) <= {"-", " "}
-    assert [line.split()[0] for line in lines[2:]] == ["fast", "slow"]
-    final = race.entries[0].summary(race.target)["final_val_accuracy"]
-    assert f"{final.mean * 100:.2f} ± {final.std * 100:.2f}" in lines[2]
+    assert [line.split()[1] for line in lines[2:4]] == ["fast", "slow"]
+    finals = [run.val_loss[-1] for run in race.entries[0].runs]
+    assert interval(finals).text(4) in lines[2]
+    accuracy = interval([run.val_accuracy[-1] for run in race.entries[0].runs])
+    assert accuracy.text(2, scale=100.0) in lines[2]

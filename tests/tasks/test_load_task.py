@@ -50,7 +50,7 @@ def test_same_seed_same_weights_and_batches_other_seed_differs(name):
     assert not torch.equal(ya, yc)
 
 
-@pytest.mark.parametrize("name", sorted(TASKS))
+@pytest.mark.parametrize("name", ["digits", "digits-cnn"])
 def test_bundled_task_trains_a_classifier(name):
     task = load_task(name)
     x, y = next(iter(task.train))
@@ -233,7 +233,7 @@ def test_user_task_errors(user_module, function, message):
 @pytest.mark.parametrize(
     ("task", "message"),
     [
-        ("mnist", r"Argument `task` of load_task\(\) must be one of 'digits', 'digits-cnn' or a"),
+        ("mnist", r"Argument `task` of load_task\(\) must be one of 'charlm', 'digits', 'digits-cnn' or a"),
         ("no_such_module_xyz:make", r"cannot import the module of task .*ModuleNotFoundError"),
         ("missing_file.py:make", r"task file 'missing_file.py' does not exist"),
         (":make", r"must read 'module:function'"),

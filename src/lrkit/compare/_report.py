@@ -56,13 +56,14 @@ def _band(axis: Any, x: FloatArray, rows: FloatArray, color: Any, label: str) ->
 
 
 def figure_png(comparison: Comparison, *, dpi: int = 110) -> bytes:
-    """The three-panel figure as PNG bytes: learning rate, training loss, validation accuracy.
+    """The three-panel figure as PNG bytes: learning rate, training loss, validation loss.
 
     One line per schedule (the mean over seeds) and, with several seeds, a band from the lowest
     to the highest seed. The x axis is in epochs (update ``i`` at ``i / updates_per_epoch``); the
     learning rate is parameter group 0's, per update; the training loss is a trailing moving
-    average over a third of an epoch (log scale); the accuracy is per epoch, with the target
-    dotted. Needs matplotlib (the ``compare`` extra).
+    average over a third of an epoch (log scale); the validation loss (the ranking metric) is per
+    epoch, its axis zoomed on the last three quarters of the run. Needs matplotlib (the ``compare``
+    extra).
 
     Args:
         comparison: the race, complete or not (schedules without runs are left out).
@@ -86,7 +87,7 @@ def figure_png(comparison: Comparison, *, dpi: int = 110) -> bytes:
     spe = comparison.steps_per_epoch
     updates = comparison.epochs * spe
     figure = Figure(figsize=(15, 4.6), dpi=dpi, layout="constrained")
-    lr_axis, loss_axis, acc_axis = figure.subplots(1, 3)
+    lr_axis, loss_axis, val_axis = figure.subplots(1, 3)
     colors = _colors(len(comparison.entries))
     x_updates = np.arange(updates) / spe
     x_epochs = np.arange(1, comparison.epochs + 1, dtype=np.float64)
@@ -97,18 +98,24 @@ def figure_png(comparison: Comparison, *, dpi: int = 110) -> bytes:
         _band(lr_axis, x_updates, lrs, color, entry.label)
         losses = _smooth(_stack([run.train_loss for run in entry.runs], updates), max(1, spe // 3))
         _band(loss_axis, x_updates, losses, color, entry.label)
-        accuracy = _stack([run.val_accuracy for run in entry.runs], comparison.epochs)  # type: ignore[misc]
-        _band(acc_axis, x_epochs, accuracy * 100.0, color, entry.label)
+        val = _stack([run.val_loss for run in entry.runs], comparison.epochs)
+        _band(val_axis, x_epochs, val, color, entry.label)
     seeds = len(comparison.seeds)
     band = f"; band: min-max over {seeds} seeds" if seeds > 1 else ""
     lr_axis.set(title="learning rate (group 0)", xlabel="epoch", ylabel="lr")
     loss_axis.set(title="training loss (moving average)", xlabel="epoch", ylabel="loss", yscale="log")
-    acc_axis.set(title=f"validation accuracy{band}", xlabel="epoch", ylabel="accuracy (%)")
-    acc_axis.axhline(comparison.target * 100.0, color="0.5", linestyle=":", linewidth=1)
-    finals = [v for e in comparison.entries for r in e.runs for v in r.val_accuracy[-3:] if v is not None]
-    if finals:
-        acc_axis.set_ylim(max(0.0, min(finals) * 100.0 - 8.0), 100.5)
-    for axis in (lr_axis, loss_axis, acc_axis):
+    val_axis.set(title=f"validation loss{band}", xlabel="epoch", ylabel="loss")
+    later = [
+        v
+        for e in comparison.entries
+        for r in e.runs
+        for v in r.val_loss[comparison.epochs // 4 :]
+        if v is not None and np.isfinite(v)
+    ]
+    if later:
+        low, high = min(later), max(later)
+        val_axis.set_ylim(low - 0.05 * (high - low + 1e-9), high + 0.05 * (high - low + 1e-9))
+    for axis in (lr_axis, loss_axis, val_axis):
         axis.grid(alpha=0.3)
         axis.set_xlim(0, comparison.epochs)
     handles, labels = lr_axis.get_legend_handles_labels()
@@ -177,6 +184,11 @@ def report_html(comparison: Comparison, png: bytes) -> str:
     status = "" if c.status == "complete" else f"<p class='warn'>Status: {html.escape(c.status)}</p>"
     if c.error:
         status += f"<p class='warn'>Error: {html.escape(c.error)}</p>"
+    target = "" if c.target is None else f"; accuracy target {c.target * 100:g}%"
+    notes = "\n".join(
+        ("<p class='warn'>" if line.startswith("!") else "<p>") + html.escape(line) + "</p>"
+        for line in c.notes()
+    )
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -196,12 +208,12 @@ img {{ max-width: 100%; }}
 <h1>lrkit compare: task <code>{html.escape(c.task)}</code></h1>
 {status}
 <p>{c.epochs} epochs of {c.steps_per_epoch} updates, seeds {html.escape(str(c.seeds))}, base learning
-rate(s) {html.escape(str(c.base_lrs))} ({html.escape(_lr_source(c))}); accuracy target
-{c.target * 100:g}%. Values are the mean ± standard deviation over seeds; the time is per run.
+rate(s) {html.escape(str(c.base_lrs))} ({html.escape(_lr_source(c))}){target}. The time is per run.
 Total time {c.seconds:.1f} s.</p>
-<img id="figure" alt="learning rate, training loss and validation accuracy per schedule"
+<img id="figure" alt="learning rate, training loss and validation loss per schedule"
  src="data:image/png;base64,{image}">
 {_table_html(c)}
+{notes}
 <h2>Schedules</h2>
 {_spec_list(c.entries)}
 <p>Every curve is in <code>results.json</code> and <code>results.csv</code> next to this file.

@@ -4,8 +4,10 @@
 the loaders and the loss). `lrkit compare` calls it once per run, so that every schedule starts
 from the same weights and sees the same batches for a given seed; `lrkit find` uses it too.
 
-Bundled tasks (see `TASKS`): ``"digits"`` (an MLP) and ``"digits-cnn"`` (a small CNN) on
-scikit-learn's handwritten digits, which ship inside scikit-learn (no download).
+Bundled tasks (see `TASKS`): ``"charlm"`` (the default race's: a small character-level transformer
+language model trained with AdamW on the standard library's own source, see `lrkit.tasks.charlm`),
+``"digits"`` (an MLP) and ``"digits-cnn"`` (a small CNN) on scikit-learn's handwritten digits,
+which ship inside scikit-learn (no download).
 
 Your own task is a ``"module:function"`` string (``"mytasks:cifar_small"``; the module is imported
 from the current directory or the installed packages) or ``"path/to/file.py:function"``.
@@ -33,31 +35,44 @@ from typing import Any
 import torch
 
 from lrkit._validate import check_int
-from lrkit.tasks._task import Batch, OptimizerFactory, Task, TaskError, _describe, steps_per_epoch
+from lrkit.tasks._task import (
+    Batch,
+    OptimizerFactory,
+    StepHook,
+    Task,
+    TaskError,
+    _describe,
+    steps_per_epoch,
+    updates_per_epoch,
+)
+from lrkit.tasks.charlm import charlm
 from lrkit.tasks.digits import digits, digits_cnn
 
 __all__ = [
     "TASKS",
     "Batch",
     "OptimizerFactory",
+    "StepHook",
     "Task",
     "TaskError",
+    "charlm",
     "digits",
     "digits_cnn",
     "load_task",
     "steps_per_epoch",
+    "updates_per_epoch",
 ]
 
 #: The bundled tasks, by name: each is called as ``builder(seed)``.
-TASKS: dict[str, Callable[[int], Task]] = {"digits": digits, "digits-cnn": digits_cnn}
+TASKS: dict[str, Callable[[int], Task]] = {"charlm": charlm, "digits": digits, "digits-cnn": digits_cnn}
 
 
 def load_task(name_or_path: str, *, seed: int = 0) -> Task:
     """A fresh task: a bundled one by name, or a user's ``module:function`` called with `seed`.
 
     Args:
-        name_or_path: a name from `TASKS` (``"digits"``, ``"digits-cnn"``), ``"module:function"``
-            or ``"path/to/file.py:function"``.
+        name_or_path: a name from `TASKS` (``"charlm"``, ``"digits"``, ``"digits-cnn"``),
+            ``"module:function"`` or ``"path/to/file.py:function"``.
         seed: the run's seed, an int >= 0: torch's global generator is seeded with it, and it is
             passed to a function that has a ``seed`` parameter.
 
@@ -96,6 +111,8 @@ def load_task(name_or_path: str, *, seed: int = 0) -> Task:
         result = call()
     except TaskError:
         raise
+    except SystemExit as error:
+        raise TaskError(f"task {name_or_path!r} called sys.exit({error.code!r})") from None
     except Exception as error:
         raise TaskError(f"task {name_or_path!r} failed: {_describe(error)}") from error
     return _as_task(name_or_path, result)
@@ -114,6 +131,10 @@ def _find_function(name_or_path: str) -> Callable[..., Any]:
             module = importlib.import_module(module_name)
     except TaskError:
         raise
+    except SystemExit as error:
+        raise TaskError(
+            f"the module of task {name_or_path!r} called sys.exit({error.code!r}) when imported"
+        ) from None
     except Exception as error:
         raise TaskError(f"cannot import the module of task {name_or_path!r}: {_describe(error)}") from error
     function = getattr(module, attribute, None)
@@ -139,6 +160,9 @@ def _import_file(path: Path) -> Any:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except SystemExit as error:
+        del sys.modules[name]
+        raise TaskError(f"task file {str(path)!r} called sys.exit({error.code!r}) when imported") from None
     except BaseException:
         del sys.modules[name]
         raise
