@@ -28,7 +28,7 @@ KILLER = textwrap.dedent(
 
 def curves(result):
     return [
-        [(run.seed, run.lr, run.train_loss, run.val_loss, run.val_accuracy, run.diverged) for run in entry.runs]
+        [(r.seed, r.lr, r.train_loss, r.val_loss, r.val_accuracy, r.diverged) for r in entry.runs]
         for entry in result.entries
     ]
 
@@ -60,7 +60,7 @@ def test_a_killed_worker_is_reported_and_rerun_keeping_the_finished_runs(sequent
 
 
 def test_ray_gives_the_sequential_numbers_and_reruns_a_killed_worker(sequential, tmp_path):
-    pytest.importorskip("ray", reason="ray is not installed (pip install 'lrkit[ray]'): Ray backend not tested")
+    pytest.importorskip("ray", reason="ray is not installed (pip install 'lrkit[ray]'): Ray not tested")
     task_file = tmp_path / "killer.py"
     task_file.write_text(KILLER.format(marker=str(tmp_path / "killed")))
     notices = []
