@@ -30,10 +30,8 @@ import torch
 
 from lrkit._validate import check_int, fail
 from lrkit.compat._shared import AFFINE, FACTOR, Composition, composition
-from lrkit.scheduler import Scheduler
-from lrkit.scheduler._state import decode_path
+from lrkit.scheduler import Scheduler, to_float
 from lrkit.schedules import Absolute, Schedule, absolute
-from lrkit.schedules.plateau import PlateauCounters
 
 __all__ = ["ORDER_WARNING", "CompatScheduler", "rate", "per_group"]
 
@@ -59,16 +57,10 @@ FORMAT = "lrkit.compat"
 _BASES: weakref.WeakKeyDictionary[torch.optim.Optimizer, list[float]] = weakref.WeakKeyDictionary()
 
 
-def _number(value: Any) -> float:
-    if isinstance(value, torch.Tensor):
-        return float(value.detach().to("cpu", torch.float64).item())
-    return float(value)
-
-
 def rate(owner: str, name: str, value: Any) -> Any:
     """An absolute rate argument (torch's ``eta_min``, ``min_lr``, ``swa_lr``...): 0 stays the factor 0."""
     if isinstance(value, torch.Tensor):
-        value = _number(value)
+        value = to_float(value)
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
@@ -97,7 +89,7 @@ def initial_bases(optimizer: torch.optim.Optimizer) -> list[float]:
     known = _BASES.get(optimizer)
     if known is not None and len(known) == len(groups):
         return list(known)
-    bases = [_number(g["initial_lr"] if "initial_lr" in g else g["lr"]) for g in groups]
+    bases = [to_float(g["initial_lr"] if "initial_lr" in g else g["lr"]) for g in groups]
     _BASES[optimizer] = list(bases)
     return bases
 
@@ -162,6 +154,8 @@ class CompatScheduler(Scheduler):
     _bases_from_args: ClassVar[bool] = False
     #: False for ReduceLROnPlateau, which torch never checks.
     _checks_order: ClassVar[bool] = True
+    #: torch's CyclicLR and OneCycleLR accept momentum values outside [0, 1) (its tests use 5 and 22).
+    check_betas: ClassVar[bool] = False
     #: How torch's form of the class acts on the rate other schedulers left (see `_shared`).
     _side: str = FACTOR
     #: False for SWALR, whose construction leaves the rate as it is (as in torch).
@@ -184,7 +178,7 @@ class CompatScheduler(Scheduler):
             )
         start = check_int(owner, "last_epoch", last_epoch, low=-1) + 1
         # torch's L: the rates another scheduler (or the user) left, before this one writes its own.
-        self._found = [_number(group["lr"]) for group in optimizer.param_groups]
+        self._found = [to_float(group["lr"]) for group in optimizer.param_groups]
         base_values = initial_bases(optimizer) if bases is None else [float(b) for b in bases]
         self._compat_bases = list(base_values)
         self._shown: list[float] | None = None
@@ -194,11 +188,16 @@ class CompatScheduler(Scheduler):
             list(schedules) if isinstance(schedules, list) else [schedules] * len(optimizer.param_groups)
         )
         self._container: CompatScheduler | None = None
-        super().__init__(optimizer, schedules, hparams=hparams, after_end="continue", skip_zero_start=False)
-        # NOTE: every step() counts, as in torch: the skip detection of lrkit.Scheduler is off, which
-        # also enables its fast path.
-        self._detect = False
-        self._refresh_fast()
+        # NOTE: every step() counts, as in torch (no skip detection), and momentum/betas may leave
+        # [0, 1) as torch's CyclicLR/OneCycleLR allow.
+        super().__init__(
+            optimizer,
+            schedules,
+            hparams=hparams,
+            after_end="continue",
+            skip_zero_start=False,
+            detect_skips=False,
+        )
         if start:
             self._jump(start)
         self._step_count = 1
@@ -214,9 +213,8 @@ class CompatScheduler(Scheduler):
     # -- torch's surface ----------------------------------------------------------------------------
 
     def _jump(self, position: int) -> None:
-        self._updates = position
+        self.seek(max(position, 0))
         self.last_epoch = position
-        self._apply()
 
     def _check_order(self) -> None:
         if has_stepped(self.optimizer) or self._update_skipped():
@@ -279,7 +277,7 @@ class CompatScheduler(Scheduler):
 
     def _public_bases(self) -> list[float | torch.Tensor]:
         """What torch shows as ``base_lrs`` (CyclicLR and OneCycleLR override it)."""
-        return [*self._lr.bases]
+        return [*self.bases()]
 
     def _after_step(self) -> None:
         """Subclasses' checks after each step (OneCycleLR's end)."""
@@ -287,7 +285,7 @@ class CompatScheduler(Scheduler):
     def get_last_lr(self) -> list[float | torch.Tensor]:  # type: ignore[override]
         """The learning rates the last `step` set, as in torch: floats, or copies of tensor lrs."""
         groups = self.optimizer.param_groups
-        values = self._lr.values if self._shown is None else self._shown
+        values = self.values_for_next_update() if self._shown is None else self._shown
         return [
             group["lr"].detach().clone().fill_(v) if isinstance(group["lr"], torch.Tensor) else float(v)
             for group, v in zip(groups, values, strict=True)
@@ -317,12 +315,12 @@ class CompatScheduler(Scheduler):
             "format": FORMAT,
             "class": type(self).__name__,
             "last_epoch": int(self.last_epoch),
-            "position": float(self._updates),
+            "position": float(self.updates),
             "_step_count": int(self._step_count),
-            "base_lrs": [float(b) for b in self._lr.bases],
-            "bases": {track.key: [float(b) for b in track.bases] for track in self._tracks},
+            "base_lrs": [float(b) for b in self.bases()],
+            "bases": {key: [float(b) for b in self.bases(key)] for key in self.scheduled_keys},
             "plateaus": self.plateau_state(),
-            "_last_lr": [float(v) for v in self._lr.values],
+            "_last_lr": [float(v) for v in self.values_for_next_update()],
             "extra": self._extra_state(),
         }
 
@@ -338,7 +336,7 @@ class CompatScheduler(Scheduler):
         owner = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict):
             raise fail(owner, "state_dict", state_dict, "a dict from state_dict()", kind=TypeError)
-        held = [_number(group["lr"]) for group in self.optimizer.param_groups]
+        held = [to_float(group["lr"]) for group in self.optimizer.param_groups]
         if state_dict.get("format") != FORMAT:
             self._load_torch(state_dict)
             self._after_load(held)
@@ -349,34 +347,24 @@ class CompatScheduler(Scheduler):
                 f"Received: the state of a {state_dict.get('class')!r}"
             )
         bases = state_dict["bases"]
-        if len(bases["lr"]) != self._n:
+        groups = len(self.bases())
+        if len(bases["lr"]) != groups:
             raise ValueError(
                 f"The saved {type(self).__name__} state has {len(bases['lr'])} param groups; this "
-                f"optimizer has {self._n}"
+                f"optimizer has {groups}"
             )
-        for track in self._tracks:
-            if track.key in bases:
-                track.bases = [float(b) for b in bases[track.key]]
-            track.plateaus = [{} for _ in range(self._n)]
-        by_key = {track.key: track for track in self._tracks}
-        for item in state_dict.get("plateaus", []):
-            counters = PlateauCounters(
-                float(item["best"]), int(item["bad"]), int(item["cooldown"]), int(item["evaluations"])
-            )
-            track = by_key[item["key"]]
-            track.plateaus[int(item["group"])][decode_path(item["path"])] = (
-                counters,
-                int(item["reductions"]),
-            )
-        self._resolve_all()
+        last_epoch = _last_epoch(owner, state_dict)
+        for key in self.scheduled_keys:
+            if key in bases:
+                self.set_bases([float(b) for b in bases[key]], key=key)
+        self.load_plateau_state(list(state_dict.get("plateaus", [])))
         self.base_lrs = self._public_bases()
         self._load_extra(dict(state_dict.get("extra", {})))
         self._step_count = int(state_dict["_step_count"])
-        self._jump(int(state_dict["last_epoch"]))
-        position = float(state_dict.get("position", self.last_epoch))
-        if position != self.last_epoch:  # a fractional position (CosineAnnealingWarmRestarts.step(epoch))
-            self._updates = position  # type: ignore[assignment]
-            self._apply()
+        position = float(state_dict.get("position", last_epoch))
+        # a fractional position: CosineAnnealingWarmRestarts.step(epoch)
+        self.seek(int(position) if position.is_integer() else position)
+        self.last_epoch = last_epoch
         self._after_load(held)
 
     def _after_load(self, held: list[float]) -> None:
@@ -392,20 +380,30 @@ class CompatScheduler(Scheduler):
                 f"Argument `state_dict` of {owner}() must come from state_dict() of this class (or of "
                 f"torch's {type(self).__name__}). Received keys: {sorted(state)!r}"
             )
-        base_lrs = [_number(b) for b in state["base_lrs"]]
-        if len(base_lrs) != self._n:
-            raise ValueError(
-                f"The saved state has {len(base_lrs)} param groups; this optimizer has {self._n}"
-            )
+        base_lrs = [to_float(b) for b in state["base_lrs"]]
+        groups = len(self.bases())
+        if len(base_lrs) != groups:
+            raise ValueError(f"The saved state has {len(base_lrs)} param groups; this optimizer has {groups}")
+        last_epoch = _last_epoch(owner, state)
         if not self._bases_from_args:
-            self._lr.bases = base_lrs
-        self._resolve_all()
+            self.set_bases(base_lrs)
         self.base_lrs = self._public_bases()
         self._step_count = int(state.get("_step_count", 1))
-        self._jump(int(state["last_epoch"]))
+        self._jump(last_epoch)
 
     def __repr__(self) -> str:
         return f"lrkit.compat.{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.get_last_lr()})"
+
+
+def _last_epoch(owner: str, state: dict[str, Any]) -> int:
+    """The saved ``last_epoch``: an int >= -1 (torch's new run), else a clear error."""
+    value = state["last_epoch"]
+    if isinstance(value, bool) or not isinstance(value, int) or value < -1:
+        raise ValueError(
+            f"Argument `state_dict` of {owner}() holds an impossible last_epoch={value!r}; it must be an "
+            f"int >= -1 (the index of the last step taken)"
+        )
+    return value
 
 
 def absolute_value(value: Any) -> float:

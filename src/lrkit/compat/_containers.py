@@ -83,17 +83,17 @@ def _momentum_phases(children: list[CompatScheduler], marks: list[int], n: int) 
     a cycling child's phase follows its curve; in the other phases the value holds where the last
     cycling phase left it (before the first one: what the last-built cycling child wrote). Values
     are absolute (the container's momentum base is 1.0, as the cycling children's)."""
-    cycling = [child for child in children if len(child._tracks) > 1]
+    cycling = [child for child in children if len(child.scheduled_keys) > 1]
     if not cycling:
         return None
-    written = [float(v) for v in cycling[-1]._tracks[1].values]
+    written = [float(v) for v in cycling[-1].values_for_next_update(cycling[-1].scheduled_keys[1])]
     out: list[Schedule] = []
     for g in range(n):
         held = written[g]
         phases: list[Schedule] = []
         for i, child in enumerate(children):
-            if len(child._tracks) > 1:
-                curve = child._tracks[1].definitions[g]
+            if len(child.scheduled_keys) > 1:
+                curve = child.definitions(child.scheduled_keys[1])[g]
                 phases.append(curve)
                 if i < len(marks):
                     held = curve.resolve(base=1.0)(marks[i] - (marks[i - 1] if i else 0) - 1)
@@ -104,7 +104,7 @@ def _momentum_phases(children: list[CompatScheduler], marks: list[int], n: int) 
 
 
 def _plateaus(container: CompatScheduler) -> bool:
-    return container._has_plateau
+    return container.has_plateau
 
 
 class SequentialLR(CompatScheduler):
@@ -266,15 +266,15 @@ class ChainedScheduler(CompatScheduler):
         ]
         self._schedulers = children
         last = chosen[-1]
-        bases = list(last._lr.bases) if last.overwrites else initial_bases(opt)
+        bases = last.bases() if last.overwrites else initial_bases(opt)
         hparams = None
-        if last.overwrites and len(last._tracks) > 1:
-            hparams = {t.key: list(t.definitions) for t in last._tracks[1:]}
-            for track in last._tracks[1:]:
+        if last.overwrites and len(last.scheduled_keys) > 1:
+            hparams = {key: last.definitions(key) for key in last.scheduled_keys[1:]}
+            for key in last.scheduled_keys[1:]:
                 for group in opt.param_groups:
-                    if track.key == "momentum" and "betas" in group:
+                    if key == "momentum" and "betas" in group:
                         group["betas"] = (1.0, *group["betas"][1:])
-                    elif track.key == "momentum":
+                    elif key == "momentum":
                         group["momentum"] = 1.0
         single: Schedule | list[Schedule] = (
             per_group[0] if all(s is per_group[0] for s in per_group) else per_group

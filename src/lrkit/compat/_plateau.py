@@ -8,8 +8,9 @@ from typing import Any, ClassVar, SupportsFloat
 import torch
 
 from lrkit._validate import check_choice, check_number, fail
-from lrkit.compat._base import EPOCH_WARNING, CompatScheduler, _number, per_group, rate
+from lrkit.compat._base import EPOCH_WARNING, CompatScheduler, per_group, rate
 from lrkit.compat._shared import PLATEAU
+from lrkit.scheduler import to_float
 from lrkit.schedules import Schedule, plateau
 from lrkit.schedules.plateau import Plateau, PlateauCounters
 
@@ -95,7 +96,7 @@ class ReduceLROnPlateau(CompatScheduler):
             for floor in floors
         ]
         # torch reduces from the rates in the groups now (not from `initial_lr`).
-        bases = [_number(group["lr"]) for group in optimizer.param_groups]
+        bases = [to_float(group["lr"]) for group in optimizer.param_groups]
         self._node = nodes[0]
         super().__init__(
             optimizer, list[Schedule](nodes) if len(set(floors)) > 1 else nodes[0], -1, bases=bases
@@ -134,8 +135,9 @@ class ReduceLROnPlateau(CompatScheduler):
                 shared.reduced(self, float(self.factor), list(self.min_lrs), float(self.eps))
             else:
                 shared.show(self, shared.write())
-        self.last_epoch = self.last_epoch + 1 if epoch is None else int(epoch)
-        self._updates = self.last_epoch
+        last = self.last_epoch + 1 if epoch is None else int(epoch)
+        self.seek(max(last, 0), write=False)
+        self.last_epoch = last
 
     def _counters(self) -> dict[str, Any]:
         states = [s for s in self.plateau_state() if s["group"] == 0]

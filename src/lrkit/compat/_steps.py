@@ -14,10 +14,10 @@ from typing import ClassVar
 import torch
 
 from lrkit._validate import check_int, check_number
-from lrkit.compat._base import CompatScheduler, _number
+from lrkit.compat._base import CompatScheduler
 from lrkit.compat._shared import ABSOLUTE, AFFINE
 from lrkit.presets import pytorch as presets
-from lrkit.scheduler import Scheduler
+from lrkit.scheduler import Scheduler, to_float
 from lrkit.schedules import Schedule, constant, piecewise_constant
 
 __all__ = [
@@ -292,7 +292,7 @@ class CosineAnnealingLR(CompatScheduler):
         """torch's chainable cosine step from the `current` rates (side by side with others): towards
         `eta_min` by the ratio of ``1 + cos(pi t / T_max)`` over its value a step earlier; at a
         restart of the period, up by ``(base - eta_min) * (1 - cos(pi / T_max)) / 2``."""
-        t, period, low = self.last_epoch, self.T_max, _number(self.eta_min)
+        t, period, low = self.last_epoch, self.T_max, to_float(self.eta_min)
         if (t - 1 - period) % (2 * period) == 0:
             rise = (1 - math.cos(math.pi / period)) / 2
             return [lr + (base - low) * rise for lr, base in zip(current, self._compat_bases, strict=True)]
@@ -354,11 +354,9 @@ class CosineAnnealingWarmRestarts(CompatScheduler):
             self._composition.settle()
         if epoch is None:
             Scheduler.step(self)
-            self.last_epoch = math.floor(self._updates)
+            self.last_epoch = math.floor(self.updates)
         else:
             position = check_number("CosineAnnealingWarmRestarts.step", "epoch", epoch, low=0.0)
-            self._updates = position  # type: ignore[assignment]
-            self.last_epoch = math.floor(position)
-            self._apply()
+            self.seek(position)
         if self._composition.anchor is not None:
             self._composition.stepped(self, None, absolute=True)

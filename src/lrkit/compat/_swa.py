@@ -8,8 +8,9 @@ from typing import Any, ClassVar
 import torch
 
 from lrkit._validate import check_choice, check_int, fail
-from lrkit.compat._base import CompatScheduler, _number, per_group, rate
+from lrkit.compat._base import CompatScheduler, per_group, rate
 from lrkit.compat._shared import AFFINE
+from lrkit.scheduler import to_float
 from lrkit.schedules import Schedule, constant, cosine, linear
 
 __all__ = ["SWALR"]
@@ -72,7 +73,7 @@ class SWALR(CompatScheduler):
         self._targets = targets
         # torch anneals from the rates in the groups (not from `initial_lr`); the curves hold
         # absolute rates and the internal base is 1.0, so a rate of 0 to start from works too.
-        self._lr0 = [_number(group["lr"]) for group in optimizer.param_groups]
+        self._lr0 = [to_float(group["lr"]) for group in optimizer.param_groups]
         super().__init__(optimizer, self._curves(self._lr0), last_epoch, bases=[1.0] * n)
         self.base_lrs = self._public_bases()
 
@@ -87,10 +88,8 @@ class SWALR(CompatScheduler):
     def _restart_from(self, lr0: list[float]) -> None:
         self._lr0 = list(lr0)
         curves = self._curves(self._lr0)
-        self._lr.definitions = curves
         self._compat_lr = curves
-        self._resolve_all()
-        self._refresh_fast()  # the fast path of step() holds the schedules: refresh it (the SWALR defect)
+        self.set_definitions(curves)  # the fast path of step() follows (the SWALR defect: it did not)
         self.base_lrs = self._public_bases()
 
     def _public_bases(self) -> list[float | torch.Tensor]:
@@ -127,5 +126,5 @@ class SWALR(CompatScheduler):
         the main schedule left the rate. The first `step` reads those rates.
         """
         if self._step_count == 1 and epoch is None and self._container is None:
-            self._restart_from([_number(group["lr"]) for group in self.optimizer.param_groups])
+            self._restart_from([to_float(group["lr"]) for group in self.optimizer.param_groups])
         super().step(epoch)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -67,6 +67,9 @@ class Engine(LRScheduler):
     _update_size: int | None
     _after_end: str
     _skip_zero_start: bool
+    #: False lets momentum and betas leave [0, 1), as torch's CyclicLR and OneCycleLR allow (a
+    #: subclass setting; `lrkit.compat` uses it). Default True: they must stay in [0, 1).
+    check_betas: ClassVar[bool] = True
     # what is scheduled
     _tracks: list[Track]
     _lr: Track
@@ -113,7 +116,7 @@ class Engine(LRScheduler):
                 f"the same tensor). Give each group its own tensor, e.g. {{'params': ..., "
                 f"'lr': torch.tensor(0.1)}}, or use float lrs with tensor_lr=True"
             )
-        if self._total is not None:
+        if self._total is not None and self.check_betas:
             self._check_betas_over_run(self._total)
 
     def _check_betas_over_run(self, total: int) -> None:
@@ -221,7 +224,7 @@ class Engine(LRScheduler):
                             f"lrkit.Scheduler: the transform of set_transform() returned non-finite "
                             f"{track.key!r} values {values!r} at position {p!r}; nothing was written"
                         )
-                if track.is_beta:
+                if track.is_beta and self.check_betas:
                     _check_betas(track.key, values, p)
                 planned.append(values)
         except NonFiniteValueError as error:

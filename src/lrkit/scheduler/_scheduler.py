@@ -226,7 +226,7 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
                             values = track.compute(p)
                         except NonFiniteValueError:
                             self._apply_nonfinite(u)
-                        if track.is_beta:
+                        if track.is_beta and self.check_betas:
                             _check_betas(track.key, values, p)
                         planned.append(values)
                     for track, values in zip(self._tracks, planned, strict=True):
