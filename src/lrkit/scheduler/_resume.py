@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from lrkit._validate import check_choice
 from lrkit.scheduler._binding import Access
+from lrkit.scheduler._schema import check_loadable
 from lrkit.scheduler._state import (
     FORMAT,
     POLICIES,
@@ -17,7 +18,6 @@ from lrkit.scheduler._state import (
     check_state,
     describe_mismatch,
     run_fingerprint,
-    saved_definitions,
 )
 from lrkit.scheduler._timeline import Anneal, Extension
 from lrkit.scheduler._track import Track
@@ -68,15 +68,21 @@ def dump(sched: Scheduler) -> dict[str, Any]:
 
 
 def load(sched: Scheduler, state_dict: dict[str, Any], policy: str | None) -> None:
-    """`Scheduler.load_state_dict` (see its docstring); never modifies `state_dict`."""
+    """`Scheduler.load_state_dict` (see its docstring); never modifies `state_dict`.
+
+    The whole state is checked first (`_schema.check_loadable`); then it is applied as one
+    transaction: if anything still fails (a saved plan that no longer resolves, momentum leaving
+    [0, 1), an impossible extend), the scheduler and the param groups are restored as they were.
+    """
     state = check_state(state_dict)
     if policy is not None:
         check_choice("Scheduler.load_state_dict", "policy", policy, POLICIES)
+    saved_defs = check_loadable(state, sched._n)
     current = run_fingerprint({t.key: t.definitions for t in sched._tracks}, sched._run())
     saved = state["fingerprint"]
     same = saved["all"] == current["all"]
     if not same and policy is None:
-        differs = describe_mismatch(saved, current, _saved_or_none(state), _current(sched))
+        differs = describe_mismatch(saved, current, saved_defs, _current(sched))
         raise ResumeError(
             f"The saved scheduler state was made with another schedule definition "
             f"({differs}). Choose a policy: "
@@ -84,15 +90,37 @@ def load(sched: Scheduler, state_dict: dict[str, Any], policy: str | None) -> No
             f"new one at the saved position (the rate may jump), 'extend' stretches the saved plan to "
             f"the new total"
         )
-    n_saved = len(state["tracks"]["lr"]["bases"])
-    if n_saved != sched._n:
+    if policy == "extend" and not same and sched._total is None:
+        raise ValueError("policy='extend' needs the new Scheduler to have a total to extend to")
+    if not (same or policy in ("keep", "extend")) and state["run"]["unit"] != sched._unit:
         raise ValueError(
-            f"The saved scheduler state has {n_saved} param groups; this optimizer has {sched._n}"
+            f"policy='adopt' keeps the saved position, which needs the same unit: saved "
+            f"{state['run']['unit']!r}, now {sched._unit!r}"
         )
+    snapshot = dict(sched.__dict__)
+    tracks = [(track, dict(track.__dict__)) for track in sched._tracks]
+    try:
+        _apply_state(sched, state, policy, same, saved_defs)
+    except BaseException:
+        sched.__dict__.clear()
+        sched.__dict__.update(snapshot)
+        for track, saved_track in tracks:
+            track.__dict__.clear()
+            track.__dict__.update(saved_track)
+        sched._apply()
+        raise
+
+
+def _apply_state(
+    sched: Scheduler,
+    state: dict[str, Any],
+    policy: str | None,
+    same: bool,
+    definitions: dict[str, list[Schedule]],
+) -> None:
     new_total = sched._total
     use_saved = same or policy in ("keep", "extend")
     if use_saved:
-        definitions = saved_definitions(state)
         run = state["run"]
         if set(definitions) != {t.key for t in sched._tracks}:
             sched._tracks = _tracks_for(sched, definitions)
@@ -102,11 +130,6 @@ def load(sched: Scheduler, state_dict: dict[str, Any], policy: str | None) -> No
                 track.definitions = list(definitions[track.key])
         sched._unit, sched._total = run["unit"], run["total"]
         sched._spe, sched._update_size = run["steps_per_epoch"], run["update_size"]
-    elif state["run"]["unit"] != sched._unit:
-        raise ValueError(
-            f"policy='adopt' keeps the saved position, which needs the same unit: saved "
-            f"{state['run']['unit']!r}, now {sched._unit!r}"
-        )
     for track in sched._tracks:
         saved_track = state["tracks"].get(track.key)
         if saved_track is None:
@@ -134,8 +157,7 @@ def load(sched: Scheduler, state_dict: dict[str, Any], policy: str | None) -> No
         sched._detector.last_scale = float(state["scaler_scale"])
     sched._apply()
     if policy == "extend" and not same:
-        if new_total is None:
-            raise ValueError("policy='extend' needs the new Scheduler to have a total to extend to")
+        assert new_total is not None  # checked before anything changed
         sched.extend(new_total)
 
 
@@ -163,10 +185,3 @@ def _drop_missing_plateaus(sched: Scheduler) -> None:
 
 def _current(sched: Scheduler) -> dict[str, list[Schedule]]:
     return {t.key: t.definitions for t in sched._tracks}
-
-
-def _saved_or_none(state: dict[str, Any]) -> dict[str, list[Schedule]] | None:
-    try:
-        return saved_definitions(state)
-    except (TypeError, ValueError, KeyError, IndexError):
-        return None
