@@ -333,9 +333,19 @@ EDGE_CASES = {
     "ConstantLR(total_iters=0)": lambda o, m: m.ConstantLR(o, 0.5, 0),
     "LinearLR(total_iters=0)": lambda o, m: m.LinearLR(o, 0.5, 1.0, 0),
     "CosineAnnealingLR(eta_min above the base)": lambda o, m: m.CosineAnnealingLR(o, 10, 0.5),
+    "StepLR(gamma > 1, growth)": lambda o, m: m.StepLR(o, 4, 1.5),
+    "ExponentialLR(gamma > 1, a range test)": lambda o, m: m.ExponentialLR(o, 1.1),
+    "CyclicLR(base_lr > max_lr)": lambda o, m: m.CyclicLR(o, 0.2, 0.05, 3, 5, cycle_momentum=False),
+    "CyclicLR(momentum outside [0, 1), SGD)": lambda o, m: m.CyclicLR(
+        o, 1, 5, 4, base_momentum=1, max_momentum=5
+    ),
+    "OneCycleLR(momentum outside [0, 1), SGD)": lambda o, m: m.OneCycleLR(
+        o, 25, total_steps=41, final_div_factor=2, base_momentum=1, max_momentum=22
+    ),
 }
 
 
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
 @pytest.mark.parametrize("name", sorted(EDGE_CASES))
-def test_configurations_at_the_edge_of_what_torch_accepts(name):
-    check(name, EDGE_CASES[name], steps=40)
+def test_configurations_at_the_edge_of_what_torch_accepts(name, kind):
+    check(name, EDGE_CASES[name], steps=40, kind=kind)

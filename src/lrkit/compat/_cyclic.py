@@ -144,7 +144,7 @@ class CyclicLR(CompatScheduler):
         self.mode, self.gamma, self.scale_mode = mode, gamma, scale_mode
         self.cycle_momentum = bool(cycle_momentum)
         wave = _Wave(up, down, g, scale_mode)
-        if scale_fn is None:
+        if scale_fn is None and all(lo <= hi for lo, hi in zip(lows, highs, strict=True)):
             lr: list[Schedule] = [
                 presets.CyclicLR(lo, hi, up, down, mode, gamma) for lo, hi in zip(lows, highs, strict=True)
             ]

@@ -41,7 +41,8 @@ def _functions(owner: str, name: str, value: Any, n: int) -> list[Fn]:
                 owner,
                 where,
                 fn,
-                "a function epoch -> factor (e.g. lambda epoch: 0.95 ** epoch)",
+                "a function epoch -> factor, e.g. lambda epoch: 0.95 ** epoch "
+                "(torch: lr_lambda should be a function)",
                 kind=TypeError,
             )
     return items

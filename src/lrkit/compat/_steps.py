@@ -19,6 +19,7 @@ from lrkit.compat._shared import ABSOLUTE, AFFINE
 from lrkit.presets import pytorch as presets
 from lrkit.scheduler import Scheduler, to_float
 from lrkit.schedules import Schedule, constant, piecewise_constant
+from lrkit.schedules.function import function
 
 __all__ = [
     "ConstantLR",
@@ -34,6 +35,11 @@ __all__ = [
 
 def _is_zero(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
+
+
+def _grows(value: object) -> bool:
+    """A finite factor above 1, which torch accepts (the core's decays take (0, 1])."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 1 < value < math.inf
 
 
 class StepLR(CompatScheduler):
@@ -67,6 +73,9 @@ class StepLR(CompatScheduler):
         schedule: Schedule
         if _is_zero(gamma):  # torch accepts 0: the rate drops to 0 at the first decay
             schedule = piecewise_constant((check_int("StepLR", "step_size", step_size, low=1),), (1.0, 0.0))
+        elif _grows(gamma):  # torch accepts growth (range tests): gamma ** floor(t / step_size)
+            size = check_int("StepLR", "step_size", step_size, low=1)
+            schedule = function(lambda t: float(gamma) ** (t // size))
         else:
             schedule = presets.StepLR(step_size, gamma)
         super().__init__(optimizer, schedule, last_epoch)
@@ -217,7 +226,12 @@ class ExponentialLR(CompatScheduler):
     def __init__(self, optimizer: torch.optim.Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
         zero = _is_zero(gamma)  # torch accepts 0: the rate drops to 0 after one step
-        schedule = piecewise_constant((1,), (1.0, 0.0)) if zero else presets.ExponentialLR(gamma)
+        if zero:
+            schedule: Schedule = piecewise_constant((1,), (1.0, 0.0))
+        elif _grows(gamma):  # torch accepts growth (range tests): gamma ** t
+            schedule = function(lambda t: float(gamma) ** t)
+        else:
+            schedule = presets.ExponentialLR(gamma)
         super().__init__(optimizer, schedule, last_epoch)
 
 
