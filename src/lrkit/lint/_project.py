@@ -40,13 +40,16 @@ class Project:
         self.bases: dict[str, set[str]] = {}
         self._memo: dict[tuple[int, str, int], Binding | None] = {}
         self._updates: dict[str, bool] = {}
+        self._loaders: set[str] | None = None
         for model in self.models:
             model.project = self
             for func in model.funcs:
                 if func.node is not None:
                     self.functions.setdefault(func.name, []).append((model, func))
             for name, calls in model.calls_by_name.items():
-                self.calls.setdefault(name, []).extend((model, call, func) for call, func in calls)
+                bucket = self.calls.setdefault(name, [])
+                for call, func in calls:
+                    bucket.append((model, call, func))
             for cls, bases in model.class_bases.items():
                 self.bases.setdefault(cls, set()).update(bases)
 
@@ -57,16 +60,17 @@ class Project:
         the tree that it calls (``load_checkpoint(path, model, optimizer, scheduler)``)."""
         if model.loads_scheduler_state_here():
             return True
-        for name in model.calls_by_name:
-            for other, func in self.functions.get(name, []):
-                if any(
-                    site.func is func
-                    and site.method == "load_state_dict"
-                    and other.kind(site.key, site.func) == "scheduler"
-                    for site in other.sites
-                ):
-                    return True
-        return False
+        if self._loaders is None:
+            self._loaders = {
+                func.name
+                for other in self.models
+                for site in other.sites
+                if site.method == "load_state_dict"
+                and site.func.node is not None
+                and other.kind(site.key, site.func) == "scheduler"
+                for func in (site.func,)
+            }
+        return any(name in self._loaders for name in model.calls_by_name)
 
     def subclass_has_scheduler(self, cls: str) -> bool:
         """True if `cls` or a class deriving from it (in any file) sets a scheduler attribute."""
