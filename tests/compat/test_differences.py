@@ -609,3 +609,34 @@ def test_plateau_counts_minus_inf_as_bad_where_torch_takes_it_as_best():
     for metric in [1.0, -math.inf, -math.inf]:
         ref.step(metric)
     assert opt.param_groups[0]["lr"] == 1.0
+
+
+def test_an_exactly_sized_one_cycle_loop_does_not_warn():
+    # total_steps = updates, with the customary step after the last update: no rate past the end
+    # is used by an update, so no warning (torch is silent too); the next update would use one.
+    opt = make_optimizer(bases=(0.1,))
+    sched = C.OneCycleLR(opt, max_lr=0.1, total_steps=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(10):
+            opt.step()
+            sched.step()
+    opt.step()  # this update used the rate held past the end
+    with pytest.warns(OneCycleEndWarning):
+        sched.step()
+
+
+@pytest.mark.parametrize("torch_format", [False, True])
+def test_an_impossible_last_epoch_in_a_state_is_refused(torch_format):
+    opt = make_optimizer()
+    sched = C.StepLR(opt, 3)
+    state = T.StepLR(make_optimizer(), 3).state_dict() if torch_format else sched.state_dict()
+    state["last_epoch"] = -5
+    with pytest.raises(ValueError, match="impossible last_epoch=-5"):
+        C.StepLR(make_optimizer(), 3).load_state_dict(state)
+
+
+def test_a_state_of_another_class_is_refused_with_its_name():
+    state = C.ExponentialLR(make_optimizer(), 0.9).state_dict()
+    with pytest.raises(ValueError, match="state of a 'ExponentialLR'"):
+        C.StepLR(make_optimizer(), 3).load_state_dict(state)

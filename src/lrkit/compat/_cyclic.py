@@ -354,7 +354,7 @@ class OneCycleLR(CompatScheduler):
 
     def _after_step(self) -> None:
         last = self.last_epoch
-        if last <= self.total_steps - 1:
+        if last <= self.total_steps:  # the rate at position N is set, but no update has used it yet
             return
         if self.past_end == "error":
             if last > self.total_steps:
