@@ -301,3 +301,25 @@ def test_never_stepped_branch_and_its_correct_twin():
     assert codes(source) == [(6, "LR015")]
     both = source.rstrip(" ") + "        if cfg.sched in ('cosine', 'cos'):\n            sched.step()\n"
     assert codes(both) == []
+
+
+def test_resume_that_restores_the_epoch_but_no_optimizer_nor_scheduler():
+    source = """
+        import torch
+        if args.resume:
+            checkpoint = torch.load("./checkpoint/ckpt.pth")
+            net.load_state_dict(checkpoint["net"])
+            start_epoch = checkpoint["epoch"]
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=200)
+        for epoch in range(start_epoch, start_epoch + 200):
+            train(epoch)
+            scheduler.step()
+    """
+    assert codes(source) == [(4, "LR013")]
+    restored = source.replace(
+        'net.load_state_dict(checkpoint["net"])',
+        'net.load_state_dict(checkpoint["net"]); optimizer.load_state_dict(checkpoint["optimizer"])',
+    )
+    assert codes(restored) == [(7, "LR008")]  # now the other resume mistake: built after the load
+    fine_tuning = source.replace('checkpoint["epoch"]', "0")
+    assert codes(fine_tuning) == []

@@ -231,9 +231,12 @@ def check_resume(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]
     rule = RULES["LR013"]
     if not has_scheduler(model) or _stateless(model):
         return
-    if not any(_contents(model, func, call)[1] for call, func in model.saves):
-        return
     if model.loads_scheduler_state():
+        return
+    if not any(_contents(model, func, call)[1] for call, func in model.saves):
+        # No scheduler state saved: a resume that reads the position (the epoch) but restores
+        # neither the optimizer nor the scheduler starts the schedule over just the same.
+        yield from _position_only_resume(model, path)
         return
     for call, func in model.torch_loads:
         if _resumes(model, func, call):
@@ -242,5 +245,40 @@ def check_resume(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]
                 call,
                 "this resume reads a checkpoint that holds the scheduler's state, but no scheduler is ever "
                 "restored with load_state_dict(): the schedule starts over",
+            )
+            return
+
+
+def _position_only_resume(model: Model, path: str) -> Iterator[Finding]:
+    rule = RULES["LR013"]
+    stepped = any(
+        binding is not None and binding.family in ("torch", "compat", "hf")
+        for _, binding in model.scheduler_sites("step")
+    )
+    if not stepped:
+        return
+    for call, func in model.torch_loads:
+        if not _resumes(model, func, call):
+            continue
+        restores_optimizer = any(
+            site.method == "load_state_dict"
+            and site.func is func
+            and model.kind(site.key, func) == "optimizer"
+            for site in model.sites
+        )
+        root = func.node if func.node is not None else model.tree
+        reads_position = any(
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+            and ("epoch" in node.slice.value or node.slice.value in ("step", "global_step", "iteration"))
+            for node in ast.walk(root)
+        )
+        if reads_position and not restores_optimizer:
+            yield rule.at(
+                path,
+                call,
+                "this resume restores the position (the epoch) but neither the optimizer's nor the "
+                "scheduler's state: the schedule starts over",
             )
             return
