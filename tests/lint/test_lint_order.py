@@ -229,3 +229,36 @@ def test_lr011_two_schedulers_returned_to_lightning(returned, expected):
                 return {returned}
     """
     assert codes(source) == expected
+
+
+def test_lr011_cosine_with_a_floor_and_swalr_do_not_compose():
+    # A cosine with eta_min > 0 steps affinely, SWALR re-derives its start from the current rate:
+    # side by side with another scheduler neither is a product (compat's notes, torch 2.13).
+    import torch
+
+    L = torch.optim.lr_scheduler
+    together = _side_by_side(
+        [lambda o: L.LinearLR(o, 0.1, total_iters=5), lambda o: L.CosineAnnealingLR(o, 30, 0.1)]
+    )
+    alone = [
+        a * b
+        for a, b in zip(
+            _side_by_side([lambda o: L.LinearLR(o, 0.1, total_iters=5)]),
+            _side_by_side([lambda o: L.CosineAnnealingLR(o, 30, 0.1)]),
+            strict=True,
+        )
+    ]
+    assert max(abs(x - y) / y for x, y in zip(together, alone, strict=True)) > 1e-3
+    for second in (
+        "CosineAnnealingLR(optimizer, T_max=epochs, eta_min=1e-5)",
+        "SWALR(optimizer, swa_lr=0.05)",
+    ):
+        source = script(f"""
+            a = lr_scheduler.LinearLR(optimizer, 0.1, total_iters=5)
+            b = lr_scheduler.{second}
+            for epoch in range(epochs):
+                train()
+                a.step()
+                b.step()
+        """)
+        assert codes(source) == ["LR011"]

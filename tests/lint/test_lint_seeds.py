@@ -118,9 +118,10 @@ STEPLR_ORDER_AS_THE_PAGE_RECOMMENDS = STEPLR_ORDER_CORRECT.replace(
 )
 
 # -- seed 003 (interview page): the "standard usage" loop ------------------------------------------
-# It steps a cosine and a plateau scheduler on the same optimizer every epoch. Both scale the current
-# rate, so torch composes them (the plateau's cuts carry over into the cosine): no LR011. It passes
-# verbose=True to ReduceLROnPlateau, which torch 2.13 rejects (LR012).
+# It steps a cosine with eta_min > 0 and a plateau scheduler on the same optimizer every epoch: the
+# cosine's step is affine (eta_min + (lr - eta_min) * ratio), so the two do not compose as a product
+# and the result depends on their order (LR011). It passes verbose=True to ReduceLROnPlateau, which
+# torch 2.13 rejects (LR012).
 
 INTERVIEW_STANDARD_USAGE = """
 import torch, torch.nn as nn, torch.optim as optim
@@ -232,7 +233,7 @@ FAULTY = [
     pytest.param(COSINE_TMAX_5_OVER_10, ["LR004"], id="000-cosine-restarts-after-T_max"),
     pytest.param(EXPONENTIAL_STEP_WITHOUT_OPTIMIZER, ["LR001"], id="000-scheduler-without-optimizer-step"),
     pytest.param(STEPLR_ORDER_AS_THE_PAGE_RECOMMENDS, ["LR001"], id="002-order-the-page-recommends"),
-    pytest.param(INTERVIEW_STANDARD_USAGE, ["LR012"], id="003-verbose-and-cosine-with-plateau"),
+    pytest.param(INTERVIEW_STANDARD_USAGE, ["LR012", "LR011"], id="003-verbose-and-cosine-with-plateau"),
     pytest.param(ONECYCLE_PER_EPOCH, ["LR002"], id="003-onecycle-stepped-per-epoch"),
     pytest.param(SEQUENTIAL_RELU_GROUP, ["LR010"], id="004-group-of-a-relu"),
 ]

@@ -176,12 +176,16 @@ def check_uncomposed(model: Model, cadence: Cadence, path: str) -> Iterator[Find
 #: classes (StepLR, MultiStepLR, ExponentialLR, LinearLR, ConstantLR, CosineAnnealingLR,
 #: PolynomialLR, MultiplicativeLR, ReduceLROnPlateau) scale the current rate, so two of them
 #: stepped side by side compose like ChainedScheduler (checked against torch in the tests).
-CLOSED_FORM = frozenset({"LambdaLR", "OneCycleLR", "CyclicLR", "CosineAnnealingWarmRestarts"})
+CLOSED_FORM = frozenset({"LambdaLR", "OneCycleLR", "CyclicLR", "CosineAnnealingWarmRestarts", "SWALR"})
 
 
 def closed_form(binding: Binding) -> bool:
     """True for a scheduler that overwrites the rate at each step (see `CLOSED_FORM`)."""
     if binding.family in ("torch", "compat"):
+        if binding.cls == "CosineAnnealingLR":
+            # With eta_min > 0 its step is affine (eta_min + (lr - eta_min) * ratio), not a factor.
+            eta_min = binding.argument(2, "eta_min")
+            return eta_min is not None and not (isinstance(eta_min, ast.Constant) and eta_min.value == 0)
         return binding.cls in CLOSED_FORM
     return binding.family in ("hf", "lrkit")
 
