@@ -33,7 +33,8 @@ class SWALR(CompatScheduler):
         last_epoch: -1, or the last step taken when resuming.
 
     Raises:
-        ValueError: an unknown strategy, a negative `anneal_epochs`, a list of the wrong length.
+        ValueError: an unknown strategy, a negative or non-integer `anneal_epochs`, a list of the wrong
+            length (each message ends with torch's sentence).
 
     Reference: Izmailov et al., "Averaging Weights Leads to Wider Optima and Better Generalization", 2018.
 
@@ -65,9 +66,19 @@ class SWALR(CompatScheduler):
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise fail(owner, "optimizer", optimizer, "a torch.optim.Optimizer", kind=TypeError)
         n = len(optimizer.param_groups)
-        targets = [rate(owner, "swa_lr", v) for v in per_group(owner, "swa_lr", swa_lr, n)]
-        epochs = check_int(owner, "anneal_epochs", anneal_epochs, low=0)
-        strategy = check_choice(owner, "anneal_strategy", anneal_strategy, ("cos", "linear"))
+        # lrkit's messages, each ending with torch's own sentence (torch's tests match on it).
+        try:
+            strategy = check_choice(owner, "anneal_strategy", anneal_strategy, ("cos", "linear"))
+        except ValueError as error:
+            raise ValueError(f"{error} (torch: anneal_strategy must be 'cos' or 'linear')") from None
+        try:
+            epochs = check_int(owner, "anneal_epochs", anneal_epochs, low=0)
+        except (TypeError, ValueError) as error:  # torch: a ValueError for 1.7 too
+            raise ValueError(f"{error} (torch: anneal_epochs must be equal or greater than 0)") from None
+        try:
+            targets = [rate(owner, "swa_lr", v) for v in per_group(owner, "swa_lr", swa_lr, n)]
+        except ValueError as error:
+            raise ValueError(f"{error} (torch: swa_lr must have one value per param group)") from None
         self.anneal_epochs, self.anneal_strategy = epochs, strategy
         self.swa_lrs: list[Any] = [float(getattr(t, "value", t)) for t in targets]
         self._targets = targets
