@@ -5,11 +5,17 @@ The grammar is a subset of Python expressions:
 * calls of registered names, with positional and keyword arguments:
   ``warmup(cosine(end=0.1), steps=0.05)``, ``StepLR(step_size=2, gamma=0.5)``;
   dotted names for other libraries' schedules (``transformers.cosine(...)``);
-* literals: numbers, strings, ``True``, ``False``, ``None``, lists and tuples;
+* calls as they appear in training code (`lrkit._spec_names`): a module path before the name
+  (``torch.optim.lr_scheduler.StepLR``, ``optax.schedules.cosine_decay_schedule``,
+  ``keras.optimizers.schedules.CosineDecay``), the optimizer as the first positional argument of a
+  torch, timm or transformers entry point (any bare name or attribute chain, or ``optimizer=``;
+  ignored), and every argument of the library's own signature;
+* literals: numbers, strings, ``True``, ``False``, ``None``, lists, tuples and dicts with string keys;
 * ``a * b`` multiplies two schedules (`product`) or scales a schedule by a number (`scale`).
 
 Anything else (attribute access on values, subscripts, lambdas, comprehensions, names that are not
-registered) is rejected with the column where it starts.
+registered, a keyword given twice) is rejected with the column where it starts. A Python function
+argument (``lr_lambda``, ``scale_fn``) is refused with what to write instead: a spec never runs code.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import ast
 import difflib
 from typing import Any
 
+from lrkit._spec_names import optimizer_position, resolve
 from lrkit.config import build
 from lrkit.schedules import REGISTRY, Schedule
 
@@ -45,6 +52,22 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
+#: torch classes that are a Python function of the step: nothing a spec could hold.
+_FUNCTION_CLASSES = {
+    "LambdaLR": "LambdaLR(optimizer, lr_lambda) runs the Python function `lr_lambda`",
+    "MultiplicativeLR": "MultiplicativeLR(optimizer, lr_lambda) runs the Python function `lr_lambda`",
+}
+
+#: Arguments that hold a Python function, and what to write in a spec instead.
+_FUNCTION_ARGUMENTS = {
+    "lr_lambda": "write the function's shape as an lrkit schedule (e.g. warmup(cosine(), steps=100) "
+    "or exponential(rate=0.95)); lrkit.compat.LambdaLR takes the function itself in Python",
+    "scale_fn": "leave scale_fn=None and choose mode='triangular', 'triangular2' or 'exp_range' "
+    "(with gamma), or write cyclic(...) times a schedule; lrkit.compat.CyclicLR takes the function "
+    "itself in Python",
+}
+
+
 class _Builder:
     def __init__(self, spec: str) -> None:
         self.spec = spec
@@ -54,8 +77,10 @@ class _Builder:
         return SpecError(message, self.spec, None if column is None else column + 1)
 
     def unknown(self, name: str, node: ast.AST) -> SpecError:
-        close = difflib.get_close_matches(name, sorted(REGISTRY), n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        known = sorted(set(REGISTRY) | {key.rpartition(".")[2] for key in REGISTRY})
+        close = difflib.get_close_matches(name.rpartition(".")[2], known, n=6, cutoff=0.6)
+        full = [c for c in sorted(REGISTRY) if c.rpartition(".")[2] in close]
+        hint = f"; did you mean {', '.join(full[:3])}?" if full else ""
         return self.error(f"unknown schedule {name!r}{hint}", node)
 
     def value(self, node: ast.expr) -> Any:
@@ -65,6 +90,8 @@ class _Builder:
             raise self.error(f"unsupported literal {node.value!r}", node)
         if isinstance(node, (ast.List, ast.Tuple)):
             return [self.value(item) for item in node.elts]
+        if isinstance(node, ast.Dict):
+            return self.mapping(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.value(node.operand)
             if isinstance(operand, bool) or not isinstance(operand, (int, float)):
@@ -74,12 +101,24 @@ class _Builder:
             return self.multiply(node)
         if isinstance(node, ast.Call):
             return self.call(node)
+        if isinstance(node, ast.Lambda):
+            raise self.error("a lambda is Python code, which a spec never runs", node)
         name = _dotted(node)
         if name is not None:
-            if name in REGISTRY:
+            if resolve(name, REGISTRY) is not None:
                 raise self.error(f"{name!r} is a schedule: call it, e.g. {name}(...)", node)
             raise self.unknown(name, node)
         raise self.error(f"unsupported syntax ({type(node).__name__})", node)
+
+    def mapping(self, node: ast.Dict) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, item in zip(node.keys, node.values, strict=True):
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                raise self.error("a dict in a spec has string keys ('**' is not supported)", key or item)
+            if key.value in out:
+                raise self.error(f"the key {key.value!r} is given twice", key)
+            out[key.value] = self.value(item)
+        return out
 
     def multiply(self, node: ast.BinOp) -> Any:
         left, right = self.value(node.left), self.value(node.right)
@@ -94,26 +133,76 @@ class _Builder:
             raise self.error(str(error), node) from None
         raise self.error("'*' multiplies two schedules, or a number and a schedule", node)
 
+    def is_optimizer(self, node: ast.expr, keyword: bool) -> bool:
+        """A bare name or attribute chain that names no schedule (an optimizer, in code).
+
+        ``optimizer=None`` too, as a keyword: torch's ChainedScheduler has that default.
+        """
+        if keyword and isinstance(node, ast.Constant) and node.value is None:
+            return True
+        name = _dotted(node)
+        return name is not None and resolve(name, REGISTRY) is None
+
     def call(self, node: ast.Call) -> Any:
-        name = _dotted(node.func)
-        if name is None:
+        dotted = _dotted(node.func)
+        if dotted is None:
             raise self.error("only registered schedule names can be called", node)
-        if name not in REGISTRY:
-            raise self.unknown(name, node.func)
-        args = []
-        for arg in node.args:
+        name = resolve(dotted, REGISTRY)
+        if name is None:
+            bare = dotted.rpartition(".")[2]
+            if bare in _FUNCTION_CLASSES and resolve(dotted.replace(bare, "StepLR"), REGISTRY):
+                why = _FUNCTION_CLASSES[bare]
+                raise self.error(f"{why}, which a spec never runs; {_FUNCTION_ARGUMENTS['lr_lambda']}", node)
+            raise self.unknown(dotted, node.func)
+        position = optimizer_position(name)
+        positional = list(node.args)
+        if (
+            position is not None
+            and len(positional) > position
+            and self.is_optimizer(positional[position], False)
+        ):
+            del positional[position]  # the optimizer, as the code passes it: not part of the schedule
+        args: list[Any] = []
+        for arg in positional:
             if isinstance(arg, ast.Starred):
                 raise self.error("'*' arguments are not supported", arg)
+            if name == "transformers.get_scheduler" and not args and _dotted(arg) is not None:
+                args.append(self.scheduler_type(arg))  # get_scheduler(SchedulerType.COSINE, ...)
+                continue
             args.append(self.value(arg))
         kwargs: dict[str, Any] = {}
+        seen: set[str] = set()
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise self.error("'**' arguments are not supported", keyword)
+            if keyword.arg in seen:
+                raise self.error(f"keyword argument {keyword.arg!r} is given twice", keyword)
+            if keyword.arg in _FUNCTION_ARGUMENTS and (
+                isinstance(keyword.value, ast.Lambda) or _dotted(keyword.value) is not None
+            ):
+                raise self.error(
+                    f"`{keyword.arg}` holds a Python function, which a spec never runs; "
+                    f"{_FUNCTION_ARGUMENTS[keyword.arg]}",
+                    keyword.value,
+                )
+            seen.add(keyword.arg)
+            if keyword.arg == "optimizer" and position is not None and self.is_optimizer(keyword.value, True):
+                continue  # optimizer=optimizer, as the code passes it
             kwargs[keyword.arg] = self.value(keyword.value)
         try:
             return build(name, args, kwargs)
         except (ValueError, TypeError) as error:
             raise self.error(str(error), node) from None
+
+    def scheduler_type(self, node: ast.expr) -> str:
+        """transformers' ``SchedulerType.COSINE`` (any module path before it) as its value, "cosine"."""
+        dotted = _dotted(node) or ""
+        owner, _, member = dotted.rpartition(".")
+        if owner.rpartition(".")[2] != "SchedulerType":
+            raise self.error(
+                f"{dotted!r} is not a scheduler name: write a string or SchedulerType.NAME", node
+            )
+        return member.lower()
 
 
 def parse(spec: str) -> Schedule:
@@ -140,6 +229,16 @@ def parse(spec: str) -> Schedule:
         raise TypeError(f"a spec is a string. Received: {spec!r}")
     if len(spec) > MAX_LENGTH:
         raise SpecError(f"a spec is at most {MAX_LENGTH} characters long", spec[:40] + "...")
+    try:
+        spec.encode("utf-8")
+    except UnicodeEncodeError as error:
+        character = spec[error.start]
+        raise SpecError(
+            f"the spec holds {character!r} (U+{ord(character):04X}), which is not valid text "
+            "(a lone surrogate, as left by a bad decoding)",
+            spec,
+            error.start + 1,
+        ) from None
     try:
         tree = ast.parse(spec.strip(), mode="eval")
     except SyntaxError as error:

@@ -296,9 +296,9 @@ class OneCycleLR(CompatScheduler):
                 steps_per_epoch,
                 pct_start,
                 anneal_strategy,
-                div_factor,
-                final_div_factor,
-                three_phase,
+                div_factor=div_factor,
+                final_div_factor=final_div_factor,
+                three_phase=three_phase,
             )
             for peak in peaks
         ]

@@ -4,6 +4,15 @@ Importing this package registers every preset in the spec language (`lrkit.parse
 `lrkit.from_config`; `lrkit.config` imports it, so users never need to.
 """
 
-from lrkit.presets import fvcore, keras, megatron, optax, pytorch, timm, transformers
+from lrkit.presets import fvcore, keras, megatron, optax, pytorch, timm, transformers, transformers_functions
 
-__all__ = ["fvcore", "keras", "megatron", "optax", "pytorch", "timm", "transformers"]
+__all__ = [
+    "fvcore",
+    "keras",
+    "megatron",
+    "optax",
+    "pytorch",
+    "timm",
+    "transformers",
+    "transformers_functions",
+]

@@ -53,9 +53,19 @@ def _rate(owner: str, name: str, value: Any) -> float:
     return check_number(owner, name, value, low=0.0)
 
 
+def _name(owner: str, name: Any) -> None:
+    """Keras' `name` (an op-scope label for TensorFlow graphs): a string or None, no effect on rates."""
+    if name is not None and not isinstance(name, str):
+        raise fail(owner, "name", name, "a string or None", kind=TypeError)
+
+
 @register("keras.ExponentialDecay")
 def ExponentialDecay(
-    initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False
+    initial_learning_rate: float,
+    decay_steps: int,
+    decay_rate: float,
+    staircase: bool = False,
+    name: str | None = "ExponentialDecay",
 ) -> Schedule:
     """Keras' ``ExponentialDecay``: ``initial_learning_rate * decay_rate ** (step / decay_steps)``.
 
@@ -78,6 +88,7 @@ def ExponentialDecay(
         [1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.125]
     """
     owner = "keras.ExponentialDecay"
+    _name(owner, name)
     init = _rate(owner, "initial_learning_rate", initial_learning_rate)
     every = check_int(owner, "decay_steps", decay_steps, low=1)
     rate = check_number(owner, "decay_rate", decay_rate, low=0.0, high=1.0, low_open=True)
@@ -87,7 +98,9 @@ def ExponentialDecay(
 
 
 @register("keras.PiecewiseConstantDecay")
-def PiecewiseConstantDecay(boundaries: SequenceType[int], values: SequenceType[float]) -> Schedule:
+def PiecewiseConstantDecay(
+    boundaries: SequenceType[int], values: SequenceType[float], name: str | None = "PiecewiseConstant"
+) -> Schedule:
     """Keras' ``PiecewiseConstantDecay``: ``values[i]`` while ``boundaries[i-1] < step <= boundaries[i]``.
 
     A boundary ``b`` takes effect at step ``b + 1`` (Keras compares ``step <= b``), one step
@@ -107,6 +120,7 @@ def PiecewiseConstantDecay(boundaries: SequenceType[int], values: SequenceType[f
         [1.0, 1.0, 1.0, 0.1, 0.1, 0.01, 0.01]
     """
     owner = "keras.PiecewiseConstantDecay"
+    _name(owner, name)
     if isinstance(boundaries, (str, bytes)) or not isinstance(boundaries, SequenceType):
         raise fail(owner, "boundaries", boundaries, "a list of ints", kind=TypeError)
     steps = [check_int(owner, "boundaries", b, low=0) + 1 for b in boundaries]
@@ -125,6 +139,7 @@ def PolynomialDecay(
     end_learning_rate: float = 0.0001,
     power: float = 1.0,
     cycle: bool = False,
+    name: str | None = "PolynomialDecay",
 ) -> Schedule:
     """Keras' ``PolynomialDecay``: ``(I - E) * (1 - min(step, D) / D) ** power + E``.
 
@@ -165,6 +180,7 @@ def PolynomialDecay(
         [1.0, 0.7, 0.4, 0.1, 0.4, 0.25, 0.1, 0.3, 0.2, 0.1]
     """
     owner = "keras.PolynomialDecay"
+    _name(owner, name)
     init = _rate(owner, "initial_learning_rate", initial_learning_rate)
     steps = check_int(owner, "decay_steps", decay_steps, low=1)
     end = _rate(owner, "end_learning_rate", end_learning_rate)
@@ -183,7 +199,11 @@ def PolynomialDecay(
 
 @register("keras.InverseTimeDecay")
 def InverseTimeDecay(
-    initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False
+    initial_learning_rate: float,
+    decay_steps: int,
+    decay_rate: float,
+    staircase: bool = False,
+    name: str | None = "InverseTimeDecay",
 ) -> Schedule:
     """Keras' ``InverseTimeDecay``: ``initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
 
@@ -208,6 +228,7 @@ def InverseTimeDecay(
         [1.0, 0.66667, 0.5, 0.4, 0.33333, 0.28571]
     """
     owner = "keras.InverseTimeDecay"
+    _name(owner, name)
     init = _rate(owner, "initial_learning_rate", initial_learning_rate)
     steps = check_int(owner, "decay_steps", decay_steps, low=1)
     rate = check_number(owner, "decay_rate", decay_rate, low=0.0, low_open=True)
@@ -224,6 +245,7 @@ def CosineDecay(
     initial_learning_rate: float,
     decay_steps: int,
     alpha: float = 0.0,
+    name: str | None = "CosineDecay",
     warmup_target: float | None = None,
     warmup_steps: int = 0,
 ) -> Schedule:
@@ -250,6 +272,7 @@ def CosineDecay(
         [0.0, 0.5, 1.0, 0.55, 0.1, 0.1]
     """
     owner = "keras.CosineDecay"
+    _name(owner, name)
     init = _rate(owner, "initial_learning_rate", initial_learning_rate)
     steps = check_int(owner, "decay_steps", decay_steps, low=1)
     a = check_number(owner, "alpha", alpha, low=0.0, high=1.0)
@@ -268,6 +291,7 @@ def CosineDecayRestarts(
     t_mul: float = 2.0,
     m_mul: float = 1.0,
     alpha: float = 0.0,
+    name: str | None = "SGDRDecay",
 ) -> Schedule:
     """Keras' ``CosineDecayRestarts`` (SGDR): cosine cycles ``t_mul`` times longer, peaks ``m_mul`` lower.
 
@@ -295,6 +319,7 @@ def CosineDecayRestarts(
     Reference: Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", 2017.
     """
     owner = "keras.CosineDecayRestarts"
+    _name(owner, name)
     init = _rate(owner, "initial_learning_rate", initial_learning_rate)
     period = check_int(owner, "first_decay_steps", first_decay_steps, low=1)
     mult = check_number(owner, "t_mul", t_mul, low=0.0, low_open=True)
@@ -312,6 +337,7 @@ def ReduceLROnPlateau(
     monitor: str = "val_loss",
     factor: float = 0.1,
     patience: int = 10,
+    verbose: int = 0,
     mode: str = "auto",
     min_delta: float = 1e-4,
     cooldown: int = 0,
@@ -343,6 +369,10 @@ def ReduceLROnPlateau(
         (1.0, 0.5)
     """
     owner = "keras.ReduceLROnPlateau"
+    if isinstance(verbose, bool) or not isinstance(verbose, int):
+        raise fail(
+            owner, "verbose", verbose, "an int (Keras prints messages; no effect on rates)", kind=TypeError
+        )
     if not isinstance(monitor, str):
         raise fail(owner, "monitor", monitor, "a metric name", kind=TypeError)
     check_choice(owner, "mode", mode, _MODES)

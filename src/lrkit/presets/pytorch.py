@@ -1,10 +1,10 @@
 """torch.optim.lr_scheduler's step-function classes, by their own names, as lrkit compositions.
 
-Each function takes the class's constructor arguments without the optimizer (and without
-``last_epoch``) and returns the lrkit schedule that gives the same learning rates, value for value,
-as a factor of each parameter group's base rate: ``lr = base * schedule(t)`` where ``t`` counts
-``scheduler.step()`` calls. Arguments torch takes as absolute rates (``eta_min``, ``base_lr``,
-``max_lr``) become `absolute` values, resolved per parameter group.
+Each function takes the class's constructor arguments without the optimizer (``last_epoch`` only
+as its default -1: a resume needs the optimizer's state) and returns the lrkit schedule that gives
+the same learning rates, value for value, as a factor of each parameter group's base rate:
+``lr = base * schedule(t)`` where ``t`` counts ``scheduler.step()`` calls. Arguments torch takes as
+absolute rates (``eta_min``, ``base_lr``, ``max_lr``) become `absolute` values, resolved per parameter group.
 
 They reproduce torch after the end too: CosineAnnealingLR rises again after ``T_max`` (it is
 periodic in torch). The one exception is OneCycleLR, which torch refuses to step past
@@ -19,9 +19,9 @@ from collections.abc import Sequence as SequenceType
 from typing import Any
 
 from lrkit._validate import check_choice, check_int, check_number, fail
+from lrkit.presets._common import check_fresh, rate
 from lrkit.schedules import (
     Schedule,
-    absolute,
     cosine,
     cyclic,
     exponential,
@@ -30,6 +30,7 @@ from lrkit.schedules import (
     multi_step,
     one_cycle,
     piecewise_constant,
+    plateau,
     polynomial,
     product,
     restarts,
@@ -50,19 +51,23 @@ __all__ = [
     "MultiStepLR",
     "OneCycleLR",
     "PolynomialLR",
+    "ReduceLROnPlateau",
     "SequentialLR",
     "StepLR",
 ]
 
 
-def _rate(owner: str, name: str, value: Any) -> Any:
-    """An absolute rate argument: 0 stays the factor 0; anything else is `absolute(value)`."""
-    number = check_number(owner, name, value, low=0.0)
-    return 0.0 if number == 0.0 else absolute(number)
+def _momenta(owner: str, cycle: Any, base: Any, top: Any) -> tuple[float, float] | None:
+    """The (base, max) momentum pair when `cycle` is True (torch: numbers, base <= max is not required)."""
+    if not isinstance(cycle, bool):
+        raise fail(owner, "cycle_momentum", cycle, "True or False", kind=TypeError)
+    low = check_number(owner, "base_momentum", base, low=0.0)
+    high = check_number(owner, "max_momentum", top, low=0.0)
+    return (low, high) if cycle else None
 
 
 @register("StepLR")
-def StepLR(step_size: int, gamma: float = 0.1) -> Schedule:
+def StepLR(step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> Schedule:
     """torch's ``StepLR``: multiply by `gamma` every `step_size` steps.
 
     ``lr = base * gamma ** floor(t / step_size)``; lrkit: ``step_decay(every=step_size, gamma=gamma)``.
@@ -72,12 +77,13 @@ def StepLR(step_size: int, gamma: float = 0.1) -> Schedule:
         >>> [0.1 * s(t) for t in range(4)]
         [0.1, 0.1, 0.05, 0.05]
     """
+    check_fresh("StepLR", last_epoch)
     size = check_int("StepLR", "step_size", step_size, low=1)
     return step_decay(every=size, gamma=gamma)
 
 
 @register("MultiStepLR")
-def MultiStepLR(milestones: SequenceType[int], gamma: float = 0.1) -> Schedule:
+def MultiStepLR(milestones: SequenceType[int], gamma: float = 0.1, last_epoch: int = -1) -> Schedule:
     """torch's ``MultiStepLR``: multiply by `gamma` at each milestone; repeated milestones compound.
 
     ``lr = base * gamma ** (number of milestones <= t)``; lrkit: ``multi_step(milestones, gamma)``.
@@ -87,11 +93,12 @@ def MultiStepLR(milestones: SequenceType[int], gamma: float = 0.1) -> Schedule:
         >>> [s(t) for t in range(6)]
         [1.0, 1.0, 0.5, 0.5, 0.125, 0.125]
     """
+    check_fresh("MultiStepLR", last_epoch)
     return multi_step(tuple(sorted(milestones)), gamma=gamma)
 
 
 @register("ConstantLR")
-def ConstantLR(factor: float = 1.0 / 3, total_iters: int = 5) -> Schedule:
+def ConstantLR(factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1) -> Schedule:
     """torch's ``ConstantLR``: `factor` for the first `total_iters` steps, then 1.
 
     lrkit: ``piecewise_constant([total_iters], [factor, 1.0])``.
@@ -104,6 +111,7 @@ def ConstantLR(factor: float = 1.0 / 3, total_iters: int = 5) -> Schedule:
         >>> [s(t) for t in range(4)]
         [0.5, 0.5, 1.0, 1.0]
     """
+    check_fresh("ConstantLR", last_epoch)
     value = check_number("ConstantLR", "factor", factor, low=0.0, high=1.0)
     iters = check_int("ConstantLR", "total_iters", total_iters, low=0)
     if iters == 0:
@@ -117,7 +125,9 @@ def ConstantLR(factor: float = 1.0 / 3, total_iters: int = 5) -> Schedule:
 
 
 @register("LinearLR")
-def LinearLR(start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5) -> Schedule:
+def LinearLR(
+    start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1
+) -> Schedule:
     """torch's ``LinearLR``: from `start_factor` to `end_factor` over `total_iters` steps, then hold.
 
     lrkit: ``linear(start_factor, end_factor, steps=total_iters)`` (which may also start at 0).
@@ -131,6 +141,7 @@ def LinearLR(start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters
         >>> [round(0.1 * s(t), 6) for t in range(6)]
         [0.025, 0.04375, 0.0625, 0.08125, 0.1, 0.1]
     """
+    check_fresh("LinearLR", last_epoch)
     start = check_number("LinearLR", "start_factor", start_factor, low=0.0, high=1.0, low_open=True)
     end = check_number("LinearLR", "end_factor", end_factor, low=0.0, high=1.0)
     iters = check_int("LinearLR", "total_iters", total_iters, low=0)
@@ -145,7 +156,7 @@ def LinearLR(start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters
 
 
 @register("ExponentialLR")
-def ExponentialLR(gamma: float) -> Schedule:
+def ExponentialLR(gamma: float, last_epoch: int = -1) -> Schedule:
     """torch's ``ExponentialLR``: multiply by `gamma` every step.
 
     ``lr = base * gamma ** t``; lrkit: ``exponential(rate=gamma)``.
@@ -154,11 +165,12 @@ def ExponentialLR(gamma: float) -> Schedule:
         >>> [ExponentialLR(gamma=0.5)(t) for t in range(4)]
         [1.0, 0.5, 0.25, 0.125]
     """
+    check_fresh("ExponentialLR", last_epoch)
     return exponential(rate=gamma)
 
 
 @register("PolynomialLR")
-def PolynomialLR(total_iters: int = 5, power: float = 1.0) -> Schedule:
+def PolynomialLR(total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> Schedule:
     """torch's ``PolynomialLR``: ``base * (1 - min(t, T) / T) ** power``, always down to 0.
 
     lrkit: ``polynomial(power=power, steps=total_iters)`` (which may also end above 0).
@@ -168,12 +180,13 @@ def PolynomialLR(total_iters: int = 5, power: float = 1.0) -> Schedule:
         >>> [round(0.1 * s(t), 6) for t in range(6)]
         [0.1, 0.05625, 0.025, 0.00625, 0.0, 0.0]
     """
+    check_fresh("PolynomialLR", last_epoch)
     iters = check_int("PolynomialLR", "total_iters", total_iters, low=1)
     return polynomial(power=power, steps=iters)
 
 
 @register("CosineAnnealingLR")
-def CosineAnnealingLR(T_max: int, eta_min: float = 0.0) -> Schedule:
+def CosineAnnealingLR(T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> Schedule:
     """torch's ``CosineAnnealingLR``: half a cosine from the base rate to `eta_min` over `T_max`.
 
     ``lr = eta_min + (base - eta_min) * (1 + cos(pi * t / T_max)) / 2``. As in torch, the rate
@@ -185,12 +198,15 @@ def CosineAnnealingLR(T_max: int, eta_min: float = 0.0) -> Schedule:
         >>> [round(s(t), 4) for t in (0, 5, 10)]
         [1.0, 0.0, 1.0]
     """
+    check_fresh("CosineAnnealingLR", last_epoch)
     t_max = check_int("CosineAnnealingLR", "T_max", T_max, low=1)
-    return extrapolate(cosine(steps=t_max, end=_rate("CosineAnnealingLR", "eta_min", eta_min)))
+    return extrapolate(cosine(steps=t_max, end=rate("CosineAnnealingLR", "eta_min", eta_min)))
 
 
 @register("CosineAnnealingWarmRestarts")
-def CosineAnnealingWarmRestarts(T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> Schedule:
+def CosineAnnealingWarmRestarts(
+    T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
+) -> Schedule:
     """torch's ``CosineAnnealingWarmRestarts`` (SGDR): cosines of length ``T_0 * T_mult ** k``.
 
     lrkit: ``restarts(cosine(steps=T_0, end=absolute(eta_min)), period=T_0, mult=T_mult)``; lrkit's
@@ -201,9 +217,10 @@ def CosineAnnealingWarmRestarts(T_0: int, T_mult: int = 1, eta_min: float = 0.0)
         >>> [round(0.1 * s(t), 6) for t in range(7)]
         [0.1, 0.05, 0.1, 0.085355, 0.05, 0.014645, 0.1]
     """
+    check_fresh("CosineAnnealingWarmRestarts", last_epoch)
     t0 = check_int("CosineAnnealingWarmRestarts", "T_0", T_0, low=1)
     mult = check_int("CosineAnnealingWarmRestarts", "T_mult", T_mult, low=1)
-    floor = _rate("CosineAnnealingWarmRestarts", "eta_min", eta_min)
+    floor = rate("CosineAnnealingWarmRestarts", "eta_min", eta_min)
     return restarts(cosine(steps=t0, end=floor), period=t0, mult=float(mult))
 
 
@@ -215,12 +232,21 @@ def CyclicLR(
     step_size_down: int | None = None,
     mode: str = "triangular",
     gamma: float = 1.0,
+    scale_fn: None = None,
+    scale_mode: str = "cycle",
+    cycle_momentum: bool = True,
+    base_momentum: float = 0.8,
+    max_momentum: float = 0.9,
+    last_epoch: int = -1,
 ) -> Schedule:
     """torch's ``CyclicLR`` learning rates (absolute `base_lr` and `max_lr`, as in torch).
 
     Cycles between `base_lr` and `max_lr` (triangular, triangular2 or exp_range); torch ignores
     the optimizer's own rate, and so does this preset (`lrkit table ... --lr 1` shows the rates).
-    Momentum cycling and `scale_fn` are in `lrkit.compat.CyclicLR`. lrkit: ``cyclic(...)``.
+    lrkit: ``cyclic(...)``. The momentum arguments are checked here and cycled by `momentum`
+    (``lrkit table`` shows them); `scale_fn` is a Python function, which only
+    `lrkit.compat.CyclicLR` takes (here it must be None, and `scale_mode` is then set by `mode`,
+    as in torch).
 
     Example:
         >>> s = CyclicLR(base_lr=0.1, max_lr=1.0, step_size_up=2, mode="triangular2")
@@ -228,10 +254,21 @@ def CyclicLR(
         >>> [round(rates(t), 4) for t in range(7)]
         [0.1, 0.55, 1.0, 0.55, 0.1, 0.325, 0.55]
     """
+    check_fresh("CyclicLR", last_epoch)
     check_choice("CyclicLR", "mode", mode, ("triangular", "triangular2", "exp_range"))
+    if scale_fn is not None:
+        raise fail(
+            "CyclicLR",
+            "scale_fn",
+            scale_fn,
+            "None (a function only in lrkit.compat.CyclicLR)",
+            kind=TypeError,
+        )
+    check_choice("CyclicLR", "scale_mode", scale_mode, ("cycle", "iterations"))
+    _momenta("CyclicLR", cycle_momentum, base_momentum, max_momentum)
     return cyclic(
-        low=_rate("CyclicLR", "base_lr", base_lr),
-        high=_rate("CyclicLR", "max_lr", max_lr),
+        low=rate("CyclicLR", "base_lr", base_lr),
+        high=rate("CyclicLR", "max_lr", max_lr),
         steps_up=step_size_up,
         steps_down=step_size_down,
         mode=mode,
@@ -247,16 +284,20 @@ def OneCycleLR(
     steps_per_epoch: int | None = None,
     pct_start: float = 0.3,
     anneal_strategy: str = "cos",
+    cycle_momentum: bool = True,
+    base_momentum: float = 0.85,
+    max_momentum: float = 0.95,
     div_factor: float = 25.0,
     final_div_factor: float = 1e4,
     three_phase: bool = False,
+    last_epoch: int = -1,
 ) -> Schedule:
     """torch's ``OneCycleLR`` learning rates (absolute `max_lr`, as in torch).
 
     torch's phases end at the float steps ``pct_start * N - 1`` and ``N - 1`` (N = total steps),
     so this is ``scale(one_cycle(steps=N - 1, peak_at=(pct_start * N - 1) / (N - 1), ...),
     absolute(max_lr))``. torch raises when stepped past ``N``; lrkit holds the final rate.
-    Momentum cycling is in `lrkit.compat.OneCycleLR`.
+    The momentum arguments are checked here and cycled by `momentum` (``lrkit table`` shows them).
 
     Example:
         >>> s = OneCycleLR(max_lr=1.0, total_steps=10).resolve(base=1.0)
@@ -264,6 +305,8 @@ def OneCycleLR(
         [0.04, 0.52, 1.0, 0.950485, 0.811746, 0.611262, 0.388742, 0.188258, 0.049519, 4e-06]
     """
     owner = "OneCycleLR"
+    check_fresh(owner, last_epoch)
+    _momenta(owner, cycle_momentum, base_momentum, max_momentum)
     if total_steps is None:
         if epochs is None or steps_per_epoch is None:
             raise ValueError(
@@ -290,11 +333,13 @@ def OneCycleLR(
         anneal=strategy,
         three_phase=bool(three_phase),
     )
-    return scale(shape, _rate(owner, "max_lr", max_lr))
+    return scale(shape, rate(owner, "max_lr", max_lr))
 
 
 @register("SequentialLR")
-def SequentialLR(schedulers: SequenceType[Schedule], milestones: SequenceType[int]) -> Schedule:
+def SequentialLR(
+    schedulers: SequenceType[Schedule], milestones: SequenceType[int], last_epoch: int = -1
+) -> Schedule:
     """torch's ``SequentialLR``: one schedule after another; each restarts its own clock.
 
     lrkit: ``sequence(schedulers, boundaries=milestones)``, which also nests and holds plateau phases.
@@ -304,6 +349,7 @@ def SequentialLR(schedulers: SequenceType[Schedule], milestones: SequenceType[in
         >>> [round(0.1 * s(t), 6) for t in (0, 4, 5, 6, 15)]
         [0.01, 0.082, 0.1, 0.097553, 0.0]
     """
+    check_fresh("SequentialLR", last_epoch)
     return sequence(tuple(schedulers), tuple(milestones))
 
 
@@ -320,3 +366,40 @@ def ChainedScheduler(schedulers: SequenceType[Schedule]) -> Schedule:
         [0.5, 0.45, 0.81, 0.729]
     """
     return product(tuple(schedulers))
+
+
+@register("ReduceLROnPlateau")
+def ReduceLROnPlateau(
+    mode: str = "min",
+    factor: float = 0.1,
+    patience: int = 10,
+    threshold: float = 1e-4,
+    threshold_mode: str = "rel",
+    cooldown: int = 0,
+    min_lr: float = 0.0,
+    eps: float = 1e-8,
+) -> Schedule:
+    """torch's ``ReduceLROnPlateau``: the metric-driven rule (`Scheduler.observe` feeds it metrics).
+
+    lrkit: ``plateau(factor, patience, threshold, threshold_mode, cooldown, min=absolute(min_lr),
+    mode, eps, convention="torch")`` (transformers' ``reduce_lr_on_plateau`` is the same rule).
+
+    Example:
+        >>> s = ReduceLROnPlateau(factor=0.5, patience=1)
+        >>> s(0), s.reduced()(0)
+        (1.0, 0.5)
+    """
+    owner = "ReduceLROnPlateau"
+    check_choice(owner, "mode", mode, ("min", "max"))
+    check_choice(owner, "threshold_mode", threshold_mode, ("rel", "abs"))
+    return plateau(
+        factor=factor,
+        patience=patience,
+        threshold=threshold,
+        threshold_mode=threshold_mode,
+        cooldown=cooldown,
+        min=rate(owner, "min_lr", min_lr),
+        mode=mode,
+        eps=eps,
+        convention="torch",
+    )

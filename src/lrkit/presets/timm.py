@@ -1,9 +1,10 @@
 """timm's schedulers (``timm.scheduler``) by their class names, as lrkit compositions.
 
 Each function is registered as ``timm.<Class>`` in the spec language and takes the class's
-constructor arguments with timm's names and defaults, without the optimizer (and without
-``initialize``). The result is a multiplier of each parameter group's base rate, as timm scales
-its groups' ``initial_lr``: ``lr = base * schedule(t)`` (``lrkit table SPEC --lr BASE``);
+constructor arguments with timm's names and defaults, without the optimizer (``initialize``, which
+only copies each group's ``lr`` to ``initial_lr``, is accepted and changes no rate). The result is
+a multiplier of each parameter group's base rate, as timm scales its groups' ``initial_lr``:
+``lr = base * schedule(t)`` (``lrkit table SPEC --lr BASE``);
 ``lr_min`` and ``warmup_lr_init`` are absolute rates, as in timm.
 
 ``t`` is what timm passes to ``step(epoch)`` (``t_in_epochs=True``) or ``step_update(num_updates)``
@@ -36,6 +37,7 @@ from collections.abc import Sequence as SequenceType
 from typing import Any
 
 from lrkit._validate import check_choice, check_int, check_number, fail
+from lrkit.presets._common import rate as _rate
 from lrkit.schedules import (
     Schedule,
     absolute,
@@ -74,12 +76,6 @@ __all__ = [
 ]
 
 Noise = list[int] | tuple[int, int] | int | None
-
-
-def _rate(owner: str, name: str, value: Any) -> Any:
-    """An absolute rate argument: 0 stays the factor 0; anything else is `absolute(value)`."""
-    number = check_number(owner, name, value, low=0.0)
-    return absolute(number) if number else 0.0
 
 
 def _flag(owner: str, name: str, value: Any) -> bool:
@@ -180,6 +176,7 @@ def CosineLRScheduler(
     noise_std: float = 1.0,
     noise_seed: int = 42,
     k_decay: float = 1.0,
+    initialize: bool = True,
 ) -> Schedule:
     """timm's ``CosineLRScheduler``: cosine cycles from the base rate to `lr_min`, with warmup and noise.
 
@@ -214,6 +211,7 @@ def CosineLRScheduler(
     Reference: Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", 2017.
     """
     owner = "timm.CosineLRScheduler"
+    _flag(owner, "initialize", initialize)  # timm copies each group's lr to initial_lr: no effect on rates
     steps = check_int(owner, "t_initial", t_initial, low=1)
     shape = cosine(end=_rate(owner, "lr_min", lr_min), steps=steps)
     main = _cycles(owner, shape, steps, cycle_mul, cycle_decay, cycle_limit, k_decay)
@@ -239,6 +237,7 @@ def TanhLRScheduler(
     noise_pct: float = 0.67,
     noise_std: float = 1.0,
     noise_seed: int = 42,
+    initialize: bool = True,
 ) -> Schedule:
     """timm's ``TanhLRScheduler``: hyperbolic-tangent cycles, with warmup and noise.
 
@@ -270,6 +269,7 @@ def TanhLRScheduler(
     Classification", 2019.
     """
     owner = "timm.TanhLRScheduler"
+    _flag(owner, "initialize", initialize)  # timm copies each group's lr to initial_lr: no effect on rates
     steps = check_int(owner, "t_initial", t_initial, low=1)
     upper = check_number(owner, "ub", ub, low=-100.0, high=100.0)
     check_number(owner, "lb", lb, low=-100.0, high=upper, high_open=True)
@@ -298,6 +298,7 @@ def PolyLRScheduler(
     noise_std: float = 1.0,
     noise_seed: int = 42,
     k_decay: float = 1.0,
+    initialize: bool = True,
 ) -> Schedule:
     """timm's ``PolyLRScheduler``: ``lr_min + (peak - lr_min) * (1 - t_curr / t_i) ** power`` cycles.
 
@@ -321,6 +322,7 @@ def PolyLRScheduler(
         [1.0, 0.86603, 0.5, 0.0]
     """
     owner = "timm.PolyLRScheduler"
+    _flag(owner, "initialize", initialize)  # timm copies each group's lr to initial_lr: no effect on rates
     steps = check_int(owner, "t_initial", t_initial, low=1)
     exponent = check_number(owner, "power", power, low=0.0, low_open=True)
     shape = polynomial(end=_rate(owner, "lr_min", lr_min), power=exponent, steps=steps)
@@ -342,6 +344,7 @@ def StepLRScheduler(
     noise_pct: float = 0.67,
     noise_std: float = 1.0,
     noise_seed: int = 42,
+    initialize: bool = True,
 ) -> Schedule:
     """timm's ``StepLRScheduler``: ``base * decay_rate ** (t // decay_t)``, with warmup and noise.
 
@@ -363,6 +366,7 @@ def StepLRScheduler(
         [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25]
     """
     owner = "timm.StepLRScheduler"
+    _flag(owner, "initialize", initialize)  # timm copies each group's lr to initial_lr: no effect on rates
     every = check_int(owner, "decay_t", decay_t, low=1)
     rate = check_number(owner, "decay_rate", decay_rate, low=0.0, high=1.0, low_open=True)
     _flag(owner, "t_in_epochs", t_in_epochs)
@@ -383,6 +387,7 @@ def MultiStepLRScheduler(
     noise_pct: float = 0.67,
     noise_std: float = 1.0,
     noise_seed: int = 42,
+    initialize: bool = True,
 ) -> Schedule:
     """timm's ``MultiStepLRScheduler``: multiply by `decay_rate` at each milestone, one step early.
 
@@ -405,6 +410,7 @@ def MultiStepLRScheduler(
         [1.0, 1.0, 0.1, 0.1, 0.1, 0.01, 0.01]
     """
     owner = "timm.MultiStepLRScheduler"
+    _flag(owner, "initialize", initialize)  # timm copies each group's lr to initial_lr: no effect on rates
     if isinstance(decay_t, (str, bytes)) or not isinstance(decay_t, SequenceType):
         raise fail(owner, "decay_t", decay_t, "a list of ints", kind=TypeError)
     marks = [check_int(owner, "decay_t", m, low=1) for m in decay_t]
@@ -442,6 +448,7 @@ def WSDLRScheduler(
     noise_pct: float = 0.67,
     noise_std: float = 1.0,
     noise_seed: int = 42,
+    initialize: bool = True,
 ) -> Schedule:
     """timm's ``WSDLRScheduler``: warmup, a stable phase, a decay to `lr_min` over the last `decay_t` steps.
 
@@ -486,6 +493,7 @@ def WSDLRScheduler(
     Training Beyond Fixed Training Durations", 2024.
     """
     owner = "timm.WSDLRScheduler"
+    _flag(owner, "initialize", initialize)  # timm copies each group's lr to initial_lr: no effect on rates
     total = check_int(owner, "t_initial", t_initial, low=1)
     d = check_int(owner, "decay_t", decay_t, low=1)
     if d > total:
@@ -555,6 +563,7 @@ def PlateauLRScheduler(
     noise_pct: float = 0.67,
     noise_std: float = 1.0,
     noise_seed: int | None = None,
+    initialize: bool = True,
 ) -> Schedule:
     """timm's (deprecated) ``PlateauLRScheduler``: torch's ReduceLROnPlateau with warmup and noise.
 
@@ -582,6 +591,7 @@ def PlateauLRScheduler(
         (1.0, 0.5)
     """
     owner = "timm.PlateauLRScheduler"
+    _flag(owner, "initialize", initialize)  # timm copies each group's lr to initial_lr: no effect on rates
     check_choice(owner, "mode", mode, _MODES)
     main = plateau(
         factor=decay_rate,
