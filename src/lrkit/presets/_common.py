@@ -36,7 +36,7 @@ def check_fresh(owner: str, last_epoch: Any) -> None:
         >>> check_fresh("StepLR", 5)
         Traceback (most recent call last):
         ...
-        ValueError: Argument `last_epoch` of StepLR() must be -1: a spec describes a run from its start...Received: last_epoch=5
+        ValueError: Argument `last_epoch` of StepLR() must be -1: a spec describes ... last_epoch=5
     """
     if isinstance(last_epoch, bool) or not isinstance(last_epoch, int):
         raise fail(owner, "last_epoch", last_epoch, "the int -1", kind=TypeError)
