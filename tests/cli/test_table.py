@@ -99,7 +99,7 @@ def test_total_defaults_to_steps(capsys):
 @pytest.mark.parametrize(
     ("argv", "match"),
     [
-        (["cosin()", "--steps", "3"], "unknown schedule 'cosin'; did you mean cosine?"),
+        (["cosin()", "--steps", "3"], "unknown schedule 'cosin'; did you mean cosine"),
         (["cosine(", "--steps", "3"], "invalid syntax"),
         (["__import__('os').system('echo hacked')", "--steps", "3"], "at column 1"),
         (["cosine(steps=-1)", "--steps", "3"], "`steps` of cosine()"),
