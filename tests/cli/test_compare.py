@@ -29,7 +29,7 @@ def test_tiny_race_prints_the_table_and_writes_the_files(capsys, tmp_path):
     assert lines[2].split()[1] == "constant()"
     assert lines[3].split()[1] == "wc"
     assert "validation: 360 predicted values; accuracy resolution 0.278 pp" in out
-    assert "2 schedules x 1 seeds" in out
+    assert "2 schedules x 1 seed in" in out
     assert f"{out_dir}/report.html" in out
     data = json.loads((out_dir / "results.json").read_text())
     assert data["epochs"] == 1

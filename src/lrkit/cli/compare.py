@@ -207,8 +207,10 @@ def run(args: argparse.Namespace) -> int:
         if result.jobs == 1 and result.backend == "local"
         else ("on Ray" if result.backend == "ray" else f"in {result.jobs} processes")
     )
+    schedules, seeds = len(result.entries), len(result.seeds)
     print(
-        f"\n{len(result.entries)} schedules x {len(result.seeds)} seeds in {result.seconds:.1f} s ({where})"
+        f"\n{schedules} schedule{'s' if schedules != 1 else ''} x {seeds} seed{'s' if seeds != 1 else ''} "
+        f"in {result.seconds:.1f} s ({where})"
     )
     for name in ("report.html", "report.png", "results.json", "results.csv"):
         print(f"  {args.out}/{name}")
