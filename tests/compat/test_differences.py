@@ -12,7 +12,7 @@ import warnings
 
 import pytest
 import torch
-from _compat_harness import BASES, make_optimizer
+from _compat_harness import make_optimizer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -241,27 +241,6 @@ def test_torch_state_dicts_load_into_the_step_classes():
     ours.load_state_dict(ref.state_dict())
     assert ours.last_epoch == 7
     assert ours.get_last_lr() == pytest.approx(ref.get_last_lr(), rel=1e-15)
-
-
-# -- no initial_lr, no hidden keys -------------------------------------------------------------------
-
-
-def test_last_epoch_needs_no_initial_lr():
-    opt = make_optimizer()
-    with pytest.raises(KeyError, match="initial_lr"):
-        T.StepLR(opt, 2, 0.5, last_epoch=4)
-    scheduler = C.StepLR(make_optimizer(), 2, 0.5, last_epoch=4)
-    # As in torch, construction takes one step: the position is last_epoch + 1 = 5.
-    assert scheduler.last_epoch == 5
-    assert scheduler.get_last_lr() == [b * 0.5 ** math.floor(5 / 2) for b in BASES]
-
-
-@pytest.mark.parametrize("name", sorted(BUILDERS))
-def test_no_key_is_written_into_the_param_groups(name):
-    opt = make_optimizer()
-    keys = [set(g) for g in opt.param_groups]
-    BUILDERS[name](opt)
-    assert [set(g) for g in opt.param_groups] == keys
 
 
 # -- ReduceLROnPlateau in containers; nesting ----------------------------------------------------------

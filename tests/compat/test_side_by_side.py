@@ -115,7 +115,7 @@ def same(
 
 def _skip_first_round(first: str, second: str) -> int:
     # torch's CyclicLR built after another scheduler starts from the stale `initial_lr` the other
-    # one recorded (pytorch#21965, documented difference 8): its first row, and the rows the
+    # one recorded (pytorch#21965, documented difference 7): its first row, and the rows the
     # schedulers stepped before it in the first round computed from that rate, differ.
     return 2 if second == "CyclicLR" else 0
 

@@ -10,7 +10,9 @@ beta1 for CyclicLR and OneCycleLR) to a relative 1e-12, built on lrkit's closed-
 `lrkit.Scheduler`. The documented differences (docs/compat.md) are where torch hurts: plain-data
 state that loads with ``weights_only=True``, exact resume in any order, ReduceLROnPlateau inside
 SequentialLR/ChainedScheduler, OneCycleLR holding its last rate, no false ordering warning under
-GradScaler, no ``initial_lr`` key. This package imports torch; ``import lrkit`` does not.
+GradScaler, a resume with ``last_epoch`` that continues the uninterrupted run. torch's param-group
+keys (``initial_lr``, ...) are written and read as torch does. This package imports torch;
+``import lrkit`` does not.
 """
 
 from torch.optim.lr_scheduler import LRScheduler

@@ -5,12 +5,12 @@ whose position counts every ``step()`` call, as torch's ``last_epoch`` does, and
 torch's attributes and methods: ``step``, ``get_last_lr``, ``get_lr``, ``state_dict``,
 ``load_state_dict``, ``last_epoch``, ``base_lrs``, ``optimizer``.
 
-Base rates: torch keeps them in a hidden ``initial_lr`` key of each param group, set by the first
-scheduler built on the optimizer. lrkit writes no key; the first compat scheduler built on an
-optimizer records the groups' rates in a weak, per-optimizer table, and the next ones (the
-children of `SequentialLR` or `ChainedScheduler`) read them there, as torch's read
-``initial_lr``. An ``initial_lr`` key already present (from a checkpoint of torch schedulers) is
-honoured, as torch would.
+Base rates: as torch, each param group's ``initial_lr`` key (written by the first scheduler built
+on the optimizer with ``last_epoch=-1``, read by the next ones and saved with the optimizer's
+state). With ``last_epoch >= 0`` the key must be there (torch's ``KeyError`` otherwise), so that a
+resumed scheduler takes the base rates of the run, never a rate already decayed. CyclicLR,
+OneCycleLR and SWALR also write torch's other keys (``max_momentum``, ``base_momentum``,
+``max_lr``, ``min_lr``, ``swa_lr``), which code written for torch reads.
 
 The ordering check ("scheduler.step() before optimizer.step()") uses the optimizer's documented
 ``register_step_post_hook`` instead of wrapping ``optimizer.step``, and does not fire when the
@@ -54,7 +54,13 @@ EPOCH_WARNING = (
 GET_LR_WARNING = "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
 FORMAT = "lrkit.compat"
 
-_BASES: weakref.WeakKeyDictionary[torch.optim.Optimizer, list[float]] = weakref.WeakKeyDictionary()
+#: torch 2.13's text, word for word (torch's tests and users' handlers match on it).
+INITIAL_LR_ERROR = (
+    "param 'initial_lr' is not specified in param_groups[{i}] when resuming scheduler with last_epoch >= 0.\n"
+    "This typically happens when:\n"
+    "1. You're trying to resume training from a checkpoint but haven't properly loaded the optimizer state\n"
+    "2. You're using last_epoch >= 0 for a fresh training run (not recommended)"
+)
 
 
 def rate(owner: str, name: str, value: Any) -> Any:
@@ -83,15 +89,40 @@ def per_group(owner: str, name: str, value: Any, n: int) -> list[Any]:
     return [value] * n
 
 
+def copied(value: Any) -> Any:
+    """A value to store in a param group as torch stores it: tensors are cloned (no aliasing)."""
+    return value.clone() if isinstance(value, torch.Tensor) else value
+
+
+def record_initial_lr(owner: str, optimizer: torch.optim.Optimizer, last_epoch: int) -> None:
+    """torch's ``LRScheduler.__init__``: write ``initial_lr`` (or require it when resuming).
+
+    With ``last_epoch == -1`` each group gets ``initial_lr = lr`` unless it has one (a previous
+    scheduler, or the optimizer's loaded state, wrote it). With ``last_epoch >= 0`` every group must
+    hold it: the bases of a resumed run cannot be read from rates that already decayed.
+
+    Raises:
+        KeyError: ``last_epoch >= 0`` and a group without ``initial_lr`` (torch's message, then
+            lrkit's explanation).
+    """
+    if last_epoch == -1:
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", copied(group["lr"]))
+        return
+    for i, group in enumerate(optimizer.param_groups):
+        if "initial_lr" not in group:
+            raise KeyError(
+                INITIAL_LR_ERROR.format(i=i)
+                + f"\n(lrkit.compat {owner}(last_epoch={last_epoch}): the base rates of a resumed run come "
+                f"from the optimizer's saved state; load it with optimizer.load_state_dict() before "
+                f"building the scheduler, or build it with last_epoch=-1 and load the scheduler's "
+                f"state_dict())"
+            )
+
+
 def initial_bases(optimizer: torch.optim.Optimizer) -> list[float]:
-    """The base rates of the optimizer's groups, as torch's ``initial_lr`` would give them."""
-    groups = optimizer.param_groups
-    known = _BASES.get(optimizer)
-    if known is not None and len(known) == len(groups):
-        return list(known)
-    bases = [to_float(g["initial_lr"] if "initial_lr" in g else g["lr"]) for g in groups]
-    _BASES[optimizer] = list(bases)
-    return bases
+    """The base rates of the optimizer's groups, as torch reads them: ``initial_lr`` (else ``lr``)."""
+    return [to_float(g["initial_lr"] if "initial_lr" in g else g["lr"]) for g in optimizer.param_groups]
 
 
 def _set_lr(group: dict[str, Any], value: float) -> None:
@@ -131,13 +162,15 @@ class CompatScheduler(Scheduler):
         optimizer: a `torch.optim.Optimizer`.
         schedules: one schedule for every group, or a list with one per group.
         last_epoch: -1 (a new run) or the index of the last step taken (the position after
-            construction is ``last_epoch + 1``, as in torch); no ``initial_lr`` key is needed.
+            construction is ``last_epoch + 1``, as in torch); then every group needs its
+            ``initial_lr`` key, as in torch.
         hparams: other hyperparameters, as `lrkit.Scheduler` takes them (``{"momentum": ...}``).
         bases: the groups' base rates; default: as torch's ``initial_lr`` (see the module docstring).
 
     Raises:
         TypeError: `optimizer` is not a torch optimizer, or `last_epoch` is not an int.
         ValueError: `last_epoch` < -1.
+        KeyError: `last_epoch` >= 0 and a group without ``initial_lr`` (torch's message).
 
     Example:
         >>> import torch
@@ -160,6 +193,10 @@ class CompatScheduler(Scheduler):
     _side: str = FACTOR
     #: False for SWALR, whose construction leaves the rate as it is (as in torch).
     _sets_rate_when_built: ClassVar[bool] = True
+    #: False where torch writes no ``initial_lr`` (ReduceLROnPlateau, the containers).
+    _writes_initial_lr: ClassVar[bool] = True
+    #: False for SWALR, whose curve follows its own step count whatever `last_epoch` says (torch).
+    _position_from_last_epoch: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -177,6 +214,8 @@ class CompatScheduler(Scheduler):
                 f"Received: optimizer={optimizer!r} ({type(optimizer).__name__} is not an Optimizer)"
             )
         start = check_int(owner, "last_epoch", last_epoch, low=-1) + 1
+        if self._writes_initial_lr:
+            record_initial_lr(owner, optimizer, start - 1)
         # torch's L: the rates another scheduler (or the user) left, before this one writes its own.
         self._found = [to_float(group["lr"]) for group in optimizer.param_groups]
         base_values = initial_bases(optimizer) if bases is None else [float(b) for b in bases]
@@ -198,8 +237,10 @@ class CompatScheduler(Scheduler):
             skip_zero_start=False,
             detect_skips=False,
         )
-        if start:
+        if start and self._position_from_last_epoch:
             self._jump(start)
+        elif start:
+            self.last_epoch = start
         self._step_count = 1
         if self._checks_order:
             watch(optimizer)

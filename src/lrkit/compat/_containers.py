@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Sequence
-from typing import Any, SupportsFloat
+from typing import Any, ClassVar, SupportsFloat
 
 import torch
 
@@ -138,6 +138,9 @@ class SequentialLR(CompatScheduler):
         [0.05, 0.075, 0.1, 0.05, 0.025]
     """
 
+    #: torch's containers write no ``initial_lr`` (their children did).
+    _writes_initial_lr: ClassVar[bool] = False
+
     def __init__(
         self,
         optimizer: torch.optim.Optimizer,
@@ -233,6 +236,9 @@ class ChainedScheduler(CompatScheduler):
         >>> rates
         [0.5, 0.45, 0.81, 0.729]
     """
+
+    #: torch's containers write no ``initial_lr`` (their children did).
+    _writes_initial_lr: ClassVar[bool] = False
 
     def __init__(
         self, schedulers: list[CompatScheduler], optimizer: torch.optim.Optimizer | None = None

@@ -20,9 +20,10 @@ from typing import Any, ClassVar
 import torch
 
 from lrkit._validate import check_choice, check_int, check_number, fail
-from lrkit.compat._base import CompatScheduler, per_group
+from lrkit.compat._base import CompatScheduler, copied, per_group
 from lrkit.compat._shared import ABSOLUTE
 from lrkit.presets import pytorch as presets
+from lrkit.scheduler import to_float
 from lrkit.schedules import Schedule, absolute, one_cycle, scale
 from lrkit.schedules.function import function
 
@@ -52,8 +53,13 @@ def _prepare_momentum(optimizer: torch.optim.Optimizer, key: str) -> None:
             group["momentum"] = 1.0
 
 
+def _number(value: Any) -> Any:
+    """A tensor argument as a float (torch takes tensors: it clones them); anything else as given."""
+    return to_float(value) if isinstance(value, torch.Tensor) else value
+
+
 def _real(owner: str, name: str, value: Any) -> float:
-    return check_number(owner, name, value, low=0.0)
+    return check_number(owner, name, _number(value), low=0.0)
 
 
 class CyclicLR(CompatScheduler):
@@ -163,15 +169,30 @@ class CyclicLR(CompatScheduler):
             self.max_momentums = [
                 _real(owner, "max_momentum", v) for v in per_group(owner, "max_momentum", max_momentum, n)
             ]
+            if last_epoch == -1:
+                _momentum_keys(optimizer, base_momentum, max_momentum)
             _prepare_momentum(optimizer, key)
             pairs = list(zip(self.base_momentums, self.max_momentums, strict=True))
             falling = {pair: function(wave.falling(*pair)) for pair in dict.fromkeys(pairs)}
             hparams = {"momentum": [falling[pair] for pair in pairs]}
+        if last_epoch == -1:  # torch sets each rate to base_lr, then `initial_lr` unless present
+            given = per_group(owner, "base_lr", base_lr, n)
+            for group, low in zip(optimizer.param_groups, given, strict=True):
+                group.setdefault("initial_lr", copied(low))
         super().__init__(optimizer, lr, last_epoch, hparams=hparams, bases=[1.0] * n)
         self.base_lrs = self._public_bases()
 
     def _public_bases(self) -> list[float | torch.Tensor]:
         return list(self.base_lrs_given)
+
+
+def _momentum_keys(optimizer: torch.optim.Optimizer, base: Any, top: Any) -> None:
+    """torch's ``max_momentum`` and ``base_momentum`` keys in each group (CyclicLR, OneCycleLR)."""
+    n = len(optimizer.param_groups)
+    tops, bases = per_group("", "max_momentum", top, n), per_group("", "base_momentum", base, n)
+    for group, m, b in zip(optimizer.param_groups, tops, bases, strict=True):
+        group["max_momentum"] = copied(m)
+        group["base_momentum"] = copied(b)
 
 
 class _Wave:
@@ -285,7 +306,7 @@ class OneCycleLR(CompatScheduler):
         self.past_end = check_choice(owner, "past_end", past_end, ("hold", "error"))
         n = len(optimizer.param_groups)
         peaks = [
-            check_number(owner, "max_lr", v, low=0.0, low_open=True)
+            check_number(owner, "max_lr", _number(v), low=0.0, low_open=True)
             for v in per_group(owner, "max_lr", max_lr, n)
         ]
         lr = [
@@ -345,7 +366,15 @@ class OneCycleLR(CompatScheduler):
                     curve = _momentum_curve(phases, {"max": top, "base": low}, anneal, steps)
                     curves[(low, top)] = function(curve)
             hparams = {"momentum": [curves[pair] for pair in zip(bases, tops, strict=True)]}
+            if last_epoch == -1:
+                _momentum_keys(optimizer, base_momentum, max_momentum)
             _prepare_momentum(optimizer, key)
+        if last_epoch == -1:  # torch's keys (code written for torch reads them)
+            given = per_group(owner, "max_lr", max_lr, n)
+            for group, peak in zip(optimizer.param_groups, given, strict=True):
+                group["initial_lr"] = peak / div_factor
+                group["max_lr"] = copied(peak)
+                group["min_lr"] = group["initial_lr"] / final_div_factor
         super().__init__(optimizer, lr, last_epoch, hparams=hparams, bases=[1.0] * n)
         self.base_lrs = self._public_bases()
 

@@ -56,6 +56,7 @@ class ReduceLROnPlateau(CompatScheduler):
 
     _checks_order: ClassVar[bool] = False
     _side: ClassVar[str] = PLATEAU  # type: ignore[misc]
+    _writes_initial_lr: ClassVar[bool] = False  # torch's ReduceLROnPlateau writes no key
 
     def __init__(
         self,

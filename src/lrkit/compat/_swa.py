@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import torch
 
 from lrkit._validate import check_choice, check_int, fail
-from lrkit.compat._base import CompatScheduler, per_group, rate
+from lrkit.compat._base import CompatScheduler, copied, initial_bases, per_group, rate
 from lrkit.compat._shared import AFFINE
 from lrkit.scheduler import to_float
 from lrkit.schedules import Schedule, constant, cosine, linear
@@ -53,6 +53,7 @@ class SWALR(CompatScheduler):
     overwrites: ClassVar[bool] = True
     _side: ClassVar[str] = AFFINE  # type: ignore[misc]
     _bases_from_args: ClassVar[bool] = True
+    _position_from_last_epoch: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -85,7 +86,14 @@ class SWALR(CompatScheduler):
         # torch anneals from the rates in the groups (not from `initial_lr`); the curves hold
         # absolute rates and the internal base is 1.0, so a rate of 0 to start from works too.
         self._lr0 = [to_float(group["lr"]) for group in optimizer.param_groups]
+        for group, value in zip(optimizer.param_groups, per_group(owner, "swa_lr", swa_lr, n), strict=True):
+            group["swa_lr"] = copied(value)  # torch's key, written in any case
         super().__init__(optimizer, self._curves(self._lr0), last_epoch, bases=[1.0] * n)
+        # torch's base_lrs: the groups' `initial_lr` (not the rates it anneals from).
+        self._torch_bases = initial_bases(optimizer)
+        # torch's SWALR anneals by its own step count, whatever `last_epoch` says: resumed with
+        # last_epoch=L, it keeps the groups' rates and anneals from them at the next step.
+        self._epoch_offset = self.last_epoch
         self.base_lrs = self._public_bases()
 
     def _curves(self, lr0: list[float]) -> list[Schedule]:
@@ -104,7 +112,11 @@ class SWALR(CompatScheduler):
         self.base_lrs = self._public_bases()
 
     def _public_bases(self) -> list[float | torch.Tensor]:
-        return list(self._lr0)
+        return list(getattr(self, "_torch_bases", self._lr0))
+
+    def _after_step(self) -> None:
+        if self._epoch_offset:
+            self.last_epoch = self.updates + self._epoch_offset
 
     def _torch_step(self, current: list[float], before: list[float], after: list[float]) -> list[float]:
         """torch's SWALR step from the `current` rates (side by side with others): it recovers the
@@ -124,9 +136,10 @@ class SWALR(CompatScheduler):
         return out
 
     def _extra_state(self) -> dict[str, Any]:
-        return {"lr0": list(self._lr0)}
+        return {"lr0": list(self._lr0), "epoch_offset": int(self._epoch_offset)}
 
     def _load_extra(self, extra: dict[str, Any]) -> None:
+        self._epoch_offset = int(extra.get("epoch_offset", 0))
         self._restart_from([float(v) for v in extra["lr0"]])
 
     def step(self, epoch: int | None = None) -> None:  # type: ignore[override]
