@@ -91,8 +91,12 @@ def test_lr_find_races_at_the_range_tests_suggestion():
 
     fresh = load_task("digits", seed=0)
     expected = find_lr(fresh.model, fresh.make_optimizer(), fresh.loss, fresh.train, progress=False)
-    result = compare(["constant()"], task="digits", epochs=1, seeds=1, lr="find")
+    notices = []
+    result = compare(["constant()"], task="digits", epochs=1, seeds=1, lr="find", notice=notices.append)
     assert result.lr_source == "range test"
+    low, high = expected.interval
+    printed = f"lr = {expected.suggestion.lr:.4g}, interval [{low:.3g}, {high:.3g}]"
+    assert any(line.startswith("range test (") and printed in line for line in notices), notices
     assert result.range_test["lr"] == expected.suggestion.lr
     assert result.base_lrs == [expected.suggestion.lr]
     assert result.entries[0].runs[0].lr[0] == [expected.suggestion.lr]

@@ -48,7 +48,7 @@ def add_parser(subparsers: Any) -> None:
         "compare",
         help="race schedules side by side on a real task, with a report",
         description="Train the same model on the same data once per schedule and per seed, then "
-        "print a table (95%% intervals over seeds, paired differences with the best schedule, "
+        "print a table (95% intervals over seeds, paired differences with the best schedule, "
         "ties marked) and write results.json, results.csv, report.png and report.html. "
         "Without SPEC: constant, warmup, cosine, WSD and one-cycle on the charlm task. "
         "Needs: pip install 'lrkit[compare]'.",

@@ -337,7 +337,8 @@ def compare(
     previous_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
-    bar = _progress(progress, len(runs) * (epochs if jobs == 1 and backend == "local" else 1))
+    in_order = jobs == 1 and backend == "local"  # one tick per epoch; otherwise one per finished run
+    bar = _progress(progress, len(runs) * (epochs if in_order else 1), "epoch" if in_order else "run")
     start = time.perf_counter()
 
     def done(spec: RunSpec, result: RunResult) -> None:
@@ -347,7 +348,7 @@ def compare(
         comparison.seconds = time.perf_counter() - start
         if bar is not None:
             bar.set_description(f"{spec.label} (seed {spec.seed}) done")
-            if not (jobs == 1 and backend == "local"):
+            if not in_order:
                 bar.update()
         if out is not None:
             comparison.write(out)
@@ -408,9 +409,9 @@ def _range_test(task: str, threads: int | None) -> tuple[float, dict[str, Any]]:
     }
 
 
-def _progress(enabled: bool, total: int) -> Any:
+def _progress(enabled: bool, total: int, unit: str) -> Any:
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="epoch", dynamic_ncols=True)
+    return tqdm(total=total, unit=unit, dynamic_ncols=True)
