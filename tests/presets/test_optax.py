@@ -20,6 +20,9 @@ from lrkit.schedules import REGISTRY
 
 LIBRARY = "optax"
 
+#: The stored fallback cases warn as optax logs (tested once below).
+pytestmark = pytest.mark.filterwarnings("ignore:An exponential schedule was set:UserWarning")
+
 
 def make(case):
     """The preset for a case; join_schedules' children are stored as [name, kwargs] pairs."""
@@ -35,19 +38,12 @@ def test_reference_file_names_the_library_and_version():
     assert (data["library"], data["version"]) == ("optax", "0.2.8")
 
 
-def grows(case):
-    """Growth (decay_rate > 1, end_value a ceiling): refused by lrkit, see the last test."""
-    return case["kwargs"].get("decay_rate", 0.5) > 1
-
-
-@pytest.mark.parametrize("case", [c for c in cases(LIBRARY) if not grows(c.values[0])])
+@pytest.mark.parametrize("case", cases(LIBRARY))
 def test_matches_stored_curve(case):
     assert_matches(curve(make(case), case), case["values"])
 
 
-@pytest.mark.parametrize(
-    "case", [c for c in cases(LIBRARY) if c.values[0]["name"] != "join_schedules" and not grows(c.values[0])]
-)
+@pytest.mark.parametrize("case", [c for c in cases(LIBRARY) if c.values[0]["name"] != "join_schedules"])
 def test_round_trips(case):
     if case["name"] == "sgdr_schedule":
         schedule = build(LIBRARY, case)
@@ -89,10 +85,9 @@ def test_plateau_matches_stored_scales(case):
             "Argument `transition_steps` of optax.linear_schedule()",
         ),
         (
-            lambda: O.exponential_decay(1.0, 2, decay_rate=1.5),
+            lambda: O.exponential_decay(1.0, 2, decay_rate=-0.5),
             "Argument `decay_rate` of optax.exponential_decay()",
         ),
-        (lambda: O.exponential_decay(1.0, 2, decay_rate=0.0), "Argument `decay_rate`"),
         (lambda: O.piecewise_constant_schedule(1.0, {3: -0.1}), "Argument `boundaries_and_scales`"),
         (lambda: O.piecewise_interpolate_schedule("cubic", 1.0), "Argument `interpolate_type`"),
         (lambda: O.warmup_cosine_decay_schedule(0.0, 1.0, 5, 5), "Argument `decay_steps`"),
@@ -106,13 +101,6 @@ def test_bad_arguments_raise(call, message):
     with pytest.raises(ValueError, match="Argument `") as info:
         call()
     assert message in str(info.value)
-
-
-def test_unsupported_reference_case_is_refused():
-    """Keras-style growth (decay_rate > 1 with end_value as a ceiling) is refused, not clipped."""
-    case = next(c.values[0] for c in cases(LIBRARY, "exponential_decay") if grows(c.values[0]))
-    with pytest.raises(ValueError, match="decay_rate"):
-        build(LIBRARY, case)
 
 
 def _optax():
@@ -170,3 +158,49 @@ def test_exponential_decay_matches_live_optax(init, steps, rate, begin, staircas
     expected = [float(fn(t)) for t in range(25)]
     case = {"name": "exponential_decay", "kwargs": kwargs, "values": expected}
     assert_matches(curve(build(LIBRARY, case), case), expected)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "sentence"),
+    [
+        ({"transition_steps": 0}, "non-positive `transition_steps` value; this will result in a constant"),
+        ({"transition_steps": -3}, "non-positive `transition_steps`"),
+        ({"decay_rate": 0.0}, "zero `decay_rate` value; this will result in a constant"),
+        ({"transition_begin": -2}, "negative `transition_begin` value; this will result in"),
+    ],
+)
+def test_exponential_decay_fallbacks_warn_with_optaxs_sentence(kwargs, sentence):
+    """optax logs these and falls back (constant, or transition_begin=0); lrkit warns and does the same."""
+    call = {"init_value": 1.0, "transition_steps": 2, "decay_rate": 0.5, **kwargs}
+    with pytest.warns(UserWarning, match=sentence):
+        schedule = O.exponential_decay(**call)
+    optax = _optax()
+    expected = [float(optax.exponential_decay(**call)(t)) for t in range(8)]
+    assert_matches(np.array([schedule(t) for t in range(8)]), expected)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    init=st.floats(0.0, 2.0),
+    steps=st.integers(1, 5),
+    rate=st.floats(1.0, 4.0),
+    begin=st.integers(0, 4),
+    staircase=st.booleans(),
+    end=st.none() | st.floats(0.0, 10.0),
+)
+def test_growth_matches_live_optax(init, steps, rate, begin, staircase, end):
+    """decay_rate >= 1: optax's end_value is a ceiling (its clip_fn is jnp.minimum)."""
+    optax = _optax()
+    call = {
+        "init_value": init,
+        "transition_steps": steps,
+        "decay_rate": rate,
+        "transition_begin": begin,
+        "staircase": staircase,
+        "end_value": end,
+    }
+    fn = optax.exponential_decay(**call)
+    expected = [float(fn(t)) for t in range(40)]
+    got = O.exponential_decay(**call)
+    assert_matches(np.array([got(t) for t in range(40)]), expected)
+    assert_matches(got(np.arange(40.0)), expected)

@@ -224,3 +224,37 @@ def test_the_optimizer_may_be_any_name_or_attribute_chain_or_keyword():
     ]:
         assert parse(spec) == want, spec
     assert math.isclose(lrkit.parse("StepLR(opt, 5, 0.5)")(5), 0.5)
+
+
+#: Values torch accepts beyond a decay: growth (gamma > 1, as in a range test) and gamma = 0.
+EDGE_CASES = [
+    ("StepLR", {"step_size": 3, "gamma": 2.0}),
+    ("StepLR", {"step_size": 2, "gamma": 0.0}),
+    ("MultiStepLR", {"milestones": [2, 5, 5, 9], "gamma": 3.0}),
+    ("ExponentialLR", {"gamma": 1.1}),
+    ("ExponentialLR", {"gamma": 0.0}),
+]
+
+
+@pytest.mark.parametrize(("name", "given"), EDGE_CASES, ids=[f"{n}-{g}" for n, g in EDGE_CASES])
+def test_pasted_growth_and_zero_gamma_equal_torch(name, given):
+    spec = full_call(name, "torch.optim.lr_scheduler", given)
+    expected = torch_rates(lambda opt: getattr(L, name)(opt, **given))
+    assert_matches(lrkit_rates(spec), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_growth_past_the_float_range_is_an_error_naming_the_step():
+    """torch writes inf into the optimizer (lr = 0.1 * 2 ** 1024); lrkit refuses, naming step 1024."""
+    opt = _optimizer()
+    sched = L.ExponentialLR(opt, gamma=2.0)
+    for _ in range(1030):
+        opt.step()
+        sched.step()
+    assert opt.param_groups[0]["lr"] == math.inf
+    spec = full_call("ExponentialLR", "torch.optim.lr_scheduler", {"gamma": 2.0})
+    with pytest.raises(
+        ValueError, match=r"exponential\(rate=2.0\) grows past the largest float .* step 1024"
+    ):
+        parse(spec).resolve(total=1030)
+    with pytest.raises(ValueError, match=r"from step 1024 on \(evaluated at step 1029.0\)"):
+        parse(spec)(1029)

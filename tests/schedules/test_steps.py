@@ -160,12 +160,11 @@ def test_piecewise_constant_single_value() -> None:
         (lambda: step_decay(-2), ValueError, r"Received: every=-2"),
         (lambda: step_decay(None), TypeError, r"Argument `every`"),  # type: ignore[arg-type]
         (
-            lambda: step_decay(2, gamma=0),
+            lambda: step_decay(2, gamma=-0.5),
             ValueError,
-            r"Argument `gamma` of step_decay\(\) must be .*\(0, 1\]",
+            r"Argument `gamma` of step_decay\(\) must be .*\[0, inf\].*Received: gamma=-0.5",
         ),
-        (lambda: step_decay(2, gamma=-0.5), ValueError, r"Received: gamma=-0.5"),
-        (lambda: step_decay(2, gamma=1.5), ValueError, r"Received: gamma=1.5"),
+        (lambda: step_decay(2, gamma=math.nan), ValueError, r"Received: gamma=nan"),
         (
             lambda: multi_step([5, 3]),
             ValueError,

@@ -75,8 +75,8 @@ def ExponentialDecay(
     Args:
         initial_learning_rate: >= 0.
         decay_steps: an int >= 1.
-        decay_rate: in (0, 1] (Keras also accepts growth, ``> 1``, which lrkit's bounded
-            schedules refuse).
+        decay_rate: >= 0; above 1 the rate grows, as in Keras (a run long enough to overflow the
+            float range is refused, naming the step).
         staircase: decay in whole intervals of `decay_steps`.
 
     Raises:
@@ -91,7 +91,7 @@ def ExponentialDecay(
     _name(owner, name)
     init = _rate(owner, "initial_learning_rate", initial_learning_rate)
     every = check_int(owner, "decay_steps", decay_steps, low=1)
-    rate = check_number(owner, "decay_rate", decay_rate, low=0.0, high=1.0, low_open=True)
+    rate = check_number(owner, "decay_rate", decay_rate, low=0.0)
     if not isinstance(staircase, bool):
         raise fail(owner, "staircase", staircase, "True or False", kind=TypeError)
     return scale(exponential(rate=rate, every=every, staircase=staircase), init)

@@ -8,21 +8,24 @@ optax's numbers, and a torch scheduler built on it with a base rate of 1 applies
 Conventions follow optax: ``count`` starts at 0; a boundary ``b`` acts at ``count = b``;
 ``join_schedules`` restarts each schedule's clock at its boundary; decays hold their end value.
 
-Where optax logs and falls back to a constant (``transition_steps <= 0``, ``decay_rate == 0``,
-a negative ``transition_begin``), lrkit raises ``ValueError`` instead: nothing is silently
-replaced. A ``decay_rate > 1`` (growth) is refused too, as every lrkit schedule is bounded.
+Where optax logs and falls back (``transition_steps <= 0``, ``decay_rate == 0``, a negative
+``transition_begin`` in ``exponential_decay``), lrkit gives optax's result and warns with optax's
+sentence. A ``decay_rate > 1`` (growth) is accepted, as in optax.
 
 No new math lives here: every function returns a composition of the core's primitives.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from lrkit._validate import check_choice, check_int, check_number, fail
+from lrkit._validate import MAX_STEPS, check_choice, check_int, check_number, fail
 from lrkit.schedules import (
     Schedule,
+    ceiling,
     exponential,
     floor,
     piecewise_constant,
@@ -272,20 +275,24 @@ def exponential_decay(
 ) -> Schedule:
     """optax's ``exponential_decay``: ``init_value * decay_rate ** ((t - B) / transition_steps)``.
 
-    `init_value` before ``B = transition_begin``; with ``staircase`` the exponent is floored;
-    `end_value` is a floor. lrkit: ``floor(scale(exponential(rate=decay_rate,
-    every=transition_steps, staircase=staircase), init_value), end_value)`` behind
-    ``constant(init_value)`` for ``B`` steps.
+    `init_value` up to ``B = transition_begin``; with ``staircase`` the exponent is floored.
+    `end_value` bounds the value: a floor while ``decay_rate < 1``, a ceiling otherwise (optax's
+    ``clip_fn``). lrkit: ``floor(scale(exponential(rate=decay_rate, every=transition_steps,
+    staircase=staircase), init_value), end_value)`` behind ``constant(init_value)`` for ``B``
+    steps; a growth with a ceiling holds `end_value` once it is reached.
+
+    As in optax, ``transition_steps <= 0`` and ``decay_rate == 0`` give the constant
+    `init_value`, and a negative `transition_begin` counts as 0; optax logs these fallbacks and
+    lrkit warns with optax's sentence (`UserWarning`).
 
     Args:
         init_value: >= 0.
-        transition_steps: an int >= 1 (optax turns ``<= 0`` into a constant; lrkit refuses it).
-        decay_rate: in (0, 1] (optax also accepts growth, ``> 1``, with `end_value` as a ceiling;
-            lrkit's schedules are bounded and refuse it; 0 is a constant in optax, refused here).
-            With 1, optax's `end_value` is a ceiling: the value is ``min(init_value, end_value)``.
-        transition_begin: an int >= 0.
+        transition_steps: an int (<= 0: the constant `init_value`).
+        decay_rate: >= 0; above 1 the value grows (a run long enough to overflow the float range
+            without an `end_value` is refused, naming the step).
+        transition_begin: an int (< 0 counts as 0).
         staircase: decay in whole intervals of `transition_steps`.
-        end_value: the floor, >= 0, or None.
+        end_value: the bound, >= 0, or None.
 
     Raises:
         ValueError: an argument outside its range.
@@ -294,26 +301,64 @@ def exponential_decay(
         >>> s = exponential_decay(1.0, transition_steps=2, decay_rate=0.5, staircase=True)
         >>> [s(t) for t in range(7)]
         [1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.125]
+        >>> s = exponential_decay(1.0, transition_steps=1, decay_rate=2.0, end_value=5.0)
+        >>> [s(t) for t in range(5)]
+        [1.0, 2.0, 4.0, 5.0, 5.0]
     """
     owner = "optax.exponential_decay"
     init = _value(owner, "init_value", init_value)
-    every = check_int(owner, "transition_steps", transition_steps, low=1)
-    rate = check_number(owner, "decay_rate", decay_rate, low=0.0, high=1.0, low_open=True)
+    every = check_int(owner, "transition_steps", transition_steps, low=-MAX_STEPS)
+    rate = check_number(owner, "decay_rate", decay_rate, low=0.0)
     if not isinstance(staircase, bool):
         raise fail(owner, "staircase", staircase, "True or False", kind=TypeError)
-    if rate == 1.0:
-        # NOTE: optax treats `end_value` as a ceiling unless decay_rate < 1: min(init, end).
-        check_int(owner, "transition_begin", transition_begin, low=0)
-        flat = init if end_value is None else min(init, _value(owner, "end_value", end_value))
-        return _constant(flat)
-    decay: Schedule = scale(exponential(rate=rate, every=every, staircase=staircase), init)
-    if end_value is not None:
-        decay = floor(decay, _value(owner, "end_value", end_value))
-    begin = check_int(owner, "transition_begin", transition_begin, low=0)
+    begin = check_int(owner, "transition_begin", transition_begin, low=-MAX_STEPS)
+    end = None if end_value is None else _value(owner, "end_value", end_value)
+    if every <= 0:
+        _fallback(
+            "An exponential schedule was set with a non-positive `transition_steps` value; this will "
+            "result in a constant schedule with value `init_value`."
+        )
+        return _constant(init)
+    if rate == 0.0:
+        _fallback(
+            "An exponential schedule was set with a zero `decay_rate` value; this will result in a "
+            "constant schedule with value `init_value`."
+        )
+        return _constant(init)
+    if begin < 0:
+        _fallback(
+            "An exponential schedule was set with a negative `transition_begin` value; this will "
+            "result in `transition_begin` falling back to `0`."
+        )
+        begin = 0
+    # NOTE: optax clips every value, the ones before `transition_begin` too.
+    clip = init if end is None else (max(init, end) if rate < 1.0 else min(init, end))
+    if rate == 1.0 or init == 0.0 or (rate > 1.0 and end is not None and end <= init):
+        return _constant(clip)  # flat: rate 1, 0 times anything, or a growth already at its ceiling
+    return _decay(init, every, rate, staircase, end, begin)
+
+
+def _fallback(sentence: str) -> None:
+    """optax's logged fallback, as a warning (optax logs it at INFO level and goes on)."""
+    warnings.warn(f"{sentence} (optax logs this and goes on)", UserWarning, stacklevel=3)
+
+
+def _decay(init: float, every: int, rate: float, staircase: bool, end: float | None, begin: int) -> Schedule:
+    """`exponential_decay` past its constant cases: ``init * rate ** p`` bounded by `end`, from `begin`."""
+    curve: Schedule = scale(exponential(rate=rate, every=every, staircase=staircase), init)
+    if end is not None and rate < 1.0:
+        curve = floor(curve, end)
+    elif end is not None:
+        # A growth reaches its ceiling `end` at a step known from the logs; the curve is read up to
+        # a little past it (one more interval for rounding), then `end` holds: the power is never
+        # evaluated where it could overflow.
+        exponent = math.log(end / init) / math.log(rate)
+        reach = (math.ceil(exponent) * every if staircase else math.ceil(exponent * every)) + every + 1
+        curve = sequence((ceiling(curve, end), _constant(end)), (reach,))
     if begin == 0:
-        return decay
-    head = _constant(init if end_value is None else max(init, float(end_value)))
-    return sequence((head, decay), (begin,))
+        return curve
+    head = init if end is None else (max(init, end) if rate < 1.0 else min(init, end))
+    return sequence((_constant(head), curve), (begin,))
 
 
 @register("optax.cosine_decay_schedule")

@@ -71,6 +71,8 @@ def StepLR(step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> Schedule
     """torch's ``StepLR``: multiply by `gamma` every `step_size` steps.
 
     ``lr = base * gamma ** floor(t / step_size)``; lrkit: ``step_decay(every=step_size, gamma=gamma)``.
+    As in torch, `gamma` may be 0 or above 1 (growth; a run long enough to overflow the float
+    range is refused, naming the step). A negative `gamma` (alternating signs) is refused.
 
     Example (the seeds' question: the rate after 3 epochs):
         >>> s = StepLR(step_size=2, gamma=0.5)
@@ -79,7 +81,7 @@ def StepLR(step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> Schedule
     """
     check_fresh("StepLR", last_epoch)
     size = check_int("StepLR", "step_size", step_size, low=1)
-    return step_decay(every=size, gamma=gamma)
+    return step_decay(every=size, gamma=check_number("StepLR", "gamma", gamma, low=0.0))
 
 
 @register("MultiStepLR")
@@ -87,6 +89,7 @@ def MultiStepLR(milestones: SequenceType[int], gamma: float = 0.1, last_epoch: i
     """torch's ``MultiStepLR``: multiply by `gamma` at each milestone; repeated milestones compound.
 
     ``lr = base * gamma ** (number of milestones <= t)``; lrkit: ``multi_step(milestones, gamma)``.
+    As in torch, `gamma` above 1 grows at each milestone.
 
     Example:
         >>> s = MultiStepLR(milestones=[2, 4, 4], gamma=0.5)
@@ -159,14 +162,18 @@ def LinearLR(
 def ExponentialLR(gamma: float, last_epoch: int = -1) -> Schedule:
     """torch's ``ExponentialLR``: multiply by `gamma` every step.
 
-    ``lr = base * gamma ** t``; lrkit: ``exponential(rate=gamma)``.
+    ``lr = base * gamma ** t``; lrkit: ``exponential(rate=gamma)``. As in torch, `gamma` may be 0
+    or above 1 (growth, as in a range test; a run long enough to overflow the float range is
+    refused, naming the step). A negative `gamma` (alternating signs) is refused.
 
     Example:
         >>> [ExponentialLR(gamma=0.5)(t) for t in range(4)]
         [1.0, 0.5, 0.25, 0.125]
+        >>> [ExponentialLR(gamma=1.5)(t) for t in range(4)]
+        [1.0, 1.5, 2.25, 3.375]
     """
     check_fresh("ExponentialLR", last_epoch)
-    return exponential(rate=gamma)
+    return exponential(rate=check_number("ExponentialLR", "gamma", gamma, low=0.0))
 
 
 @register("PolynomialLR")

@@ -353,7 +353,7 @@ def StepLRScheduler(
 
     Args:
         decay_t: the interval, an int >= 1 (timm also takes a float; lrkit's lengths are steps).
-        decay_rate: in (0, 1]. Default 1 (no decay).
+        decay_rate: >= 0; above 1 the rate grows, as in timm. Default 1 (no decay).
         warmup_t, warmup_lr_init, warmup_prefix, t_in_epochs, noise_range_t, noise_pct,
         noise_std, noise_seed: as in `CosineLRScheduler`.
 
@@ -368,7 +368,7 @@ def StepLRScheduler(
     owner = "timm.StepLRScheduler"
     _flag(owner, "initialize", initialize)  # timm copies each group's lr to initial_lr: no effect on rates
     every = check_int(owner, "decay_t", decay_t, low=1)
-    rate = check_number(owner, "decay_rate", decay_rate, low=0.0, high=1.0, low_open=True)
+    rate = check_number(owner, "decay_rate", decay_rate, low=0.0)
     _flag(owner, "t_in_epochs", t_in_epochs)
     main = step_decay(every=every, gamma=rate)
     body = _warmup(owner, main, warmup_t, warmup_lr_init, _flag(owner, "warmup_prefix", warmup_prefix))

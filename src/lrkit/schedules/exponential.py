@@ -9,6 +9,7 @@ import numpy as np
 
 from lrkit._validate import check_length, check_number, fail
 from lrkit.schedules._base import Absolute, FloatArray, Run, Schedule, check_value, schedule_class
+from lrkit.schedules._growth import first_overflow, overflow_error
 
 __all__ = ["Exponential", "exponential"]
 
@@ -41,9 +42,15 @@ class Exponential(Schedule):
     Boundaries: ``f(0) = 1`` (rate) or `start` (length); ``f(T) = end`` exactly and for every
     ``t > T`` (length mode). The horizon is ``steps`` (length mode) or None (rate mode).
 
+    A `rate` above 1 grows (torch's ExponentialLR, optax's and Keras' decays accept it). The value
+    then passes the largest float at a step known from `rate` and `every` (step 1024 for
+    ``rate=2``): resolving for a window that reaches it, or evaluating there, raises
+    `ValueError` naming that step; no value is ever ``inf``. The geometric length mode works in
+    log space, so ``start`` and ``end`` may be any positive floats (``1e200`` to ``1e-200``).
+
     Args:
-        rate: the factor per `every` steps, in (0, 1] (a rate above 1 would grow without bound;
-            write growth as a start-to-end length instead). Selects the rate mode.
+        rate: the factor per `every` steps, a finite number >= 0 (above 1 it grows; 0 drops to 0
+            after step 0, as torch's ExponentialLR with ``gamma=0``). Selects the rate mode.
         every: the length the rate applies to, or the stair width with `staircase`: int steps or a
             float fraction of the run. Default 1.
         start: the factor at step 0, >= 0 (or `absolute(v)`); length mode only. Default 1.
@@ -54,8 +61,9 @@ class Exponential(Schedule):
         staircase: hold each value for `every` steps (optax's and Keras' `staircase`).
 
     Raises:
-        ValueError: both modes, a rate outside (0, 1], `every` set without staircase in the length
-            mode, a geometric decay from or to 0, a bad `base` or length.
+        ValueError: both modes, a negative or non-finite rate, `every` set without staircase in the
+            length mode, a geometric decay from or to 0, a bad `base` or length; a growth that
+            overflows within the window it is resolved for, or at the step it is evaluated at.
         TypeError: neither mode (no `rate` and no `end`), a value of the wrong type.
 
     Example:
@@ -69,6 +77,11 @@ class Exponential(Schedule):
         >>> s = exponential(start=1.0, end=0.1, steps=4, base=0.5)
         >>> [round(s(t), 5) for t in range(6)]
         [1.0, 0.71361, 0.47279, 0.27029, 0.1, 0.1]
+        >>> [exponential(rate=2.0)(t) for t in range(4)]
+        [1.0, 2.0, 4.0, 8.0]
+        >>> s = exponential(start=1e200, end=1e-200, steps=10)  # far apart: computed in log space
+        >>> [float(f"{s(t):.6g}") for t in (0, 1, 5, 9, 10)]
+        [1e+200, 1e+160, 1.0, 1e-160, 1e-200]
     """
 
     rate: float | None = None
@@ -99,7 +112,7 @@ class Exponential(Schedule):
                         "None when `rate` is given (rate mode: rate ** (t / every); "
                         "for a start-to-end decay give start, end and steps, not rate)",
                     )
-            rate = check_number(owner, "rate", self.rate, low=0.0, high=1.0, low_open=True)
+            rate = check_number(owner, "rate", self.rate, low=0.0)
             object.__setattr__(self, "rate", rate)
             return
         if self.end is None:
@@ -138,15 +151,26 @@ class Exponential(Schedule):
             return None
         return float(self.steps) if isinstance(self.steps, int) else None
 
+    def _overflow(self) -> float:
+        """The first step whose value is not finite (`inf` unless `rate` > 1), computed once."""
+        cached = self.__dict__.get("_cached_overflow")
+        if cached is None:
+            cached = first_overflow(self.rate, float(self.every), whole=self.staircase)  # type: ignore[arg-type]
+            object.__setattr__(self, "_cached_overflow", cached)
+        return float(cached)
+
     def _resolve(self, run: Run) -> Schedule:
         if self.rate is not None:
             # The rate mode is open-ended: `steps` stays None instead of meaning "the rest of the run".
             every = run.length("exponential", "every", self.every)
-            return (
+            resolved = (
                 self
                 if every == self.every and type(every) is type(self.every)
                 else Exponential(rate=self.rate, every=every, staircase=self.staircase)
             )
+            if self.rate > 1.0 and run.span is not None and resolved._overflow() < run.span:
+                raise overflow_error(resolved, resolved._overflow(), span=run.span)
+            return resolved
         return super()._resolve(run)
 
     def _unresolved_reason(self) -> str | None:
@@ -171,12 +195,32 @@ class Exponential(Schedule):
         return cached  # type: ignore[no-any-return]
 
     def _log_ratio(self) -> float:
-        """``ln(end / start)`` of the geometric form, computed once."""
+        """``ln(end / start)`` of the geometric form, computed once.
+
+        NOTE: ``end / start`` leaves the floats when the two are far apart (``1e-200 / 1e200`` is
+        0): the ratio is then ``ln(end) - ln(start)``, and `_log_start` makes the curve
+        ``exp(ln(start) + p * L)`` (``start * exp(p * L)`` would overflow or underflow midway).
+        """
         cached = self.__dict__.get("_cached_log_ratio")
         if cached is None:
-            cached = math.log(float(self.end) / float(self.start))
+            start, end = float(self.start), float(self.end)
+            ratio = end / start
+            if 1e-300 < ratio < 1e300:
+                cached, log_start = math.log(ratio), None
+            else:
+                log_start = math.log(start)
+                cached = math.log(end) - log_start
             object.__setattr__(self, "_cached_log_ratio", cached)
+            object.__setattr__(self, "_cached_log_start", log_start)
         return float(cached)
+
+    def _geometric(self, p: Any) -> Any:
+        """``start * (end / start) ** p`` for a float or an array `p` in [0, 1)."""
+        log = self._log_ratio()
+        log_start = self.__dict__["_cached_log_start"]
+        if log_start is None:
+            return float(self.start) * np.exp(p * log)
+        return np.where(p == 0.0, float(self.start), np.exp(log_start + p * log))  # start exactly at 0
 
     # NOTE: the length mode's transcendental functions in `_at` are numpy's exp and expm1, called on
     # one float (~0.1 us): they run the same loops as `_over`, so both paths agree to the last bit.
@@ -190,12 +234,19 @@ class Exponential(Schedule):
         every = float(self.every)
         if self.rate is not None:
             if not self.staircase:
-                return float(np.power(self.rate, np.array([t / every])).item())
+                with np.errstate(over="ignore"):
+                    value = float(np.power(self.rate, np.array([t / every])).item())
+                if value == math.inf:
+                    raise overflow_error(self, self._overflow(), step=t)
+                return value
             stair = math.floor(t / every)
             last = self.__dict__.get("_last_stair")
             if last is not None and last[0] == stair:
                 return float(last[1])
-            value = float(np.power(self.rate, np.array([float(stair)])).item())
+            with np.errstate(over="ignore"):
+                value = float(np.power(self.rate, np.array([float(stair)])).item())
+            if value == math.inf:
+                raise overflow_error(self, self._overflow(), step=t)
             object.__setattr__(self, "_last_stair", (stair, value))
             return value
         n = float(self.steps)  # type: ignore[arg-type]
@@ -206,7 +257,7 @@ class Exponential(Schedule):
         p = t / n
         start, end = float(self.start), float(self.end)
         if self.base is None:
-            return start * float(np.exp(p * self._log_ratio()))
+            return float(self._geometric(p))
         log, low, high = self._log_base()
         return start * (float(np.expm1((p - 1.0) * log)) / low) + end * (float(np.expm1(p * log)) / high)
 
@@ -216,7 +267,11 @@ class Exponential(Schedule):
             x = t / every if every != 1.0 else t  # t / 1.0 is t: skip that pass over the array
             if self.staircase:
                 x = np.floor(x)
-            return np.asarray(np.power(self.rate, x), dtype=np.float64)
+            with np.errstate(over="ignore"):
+                out = np.asarray(np.power(self.rate, x), dtype=np.float64)
+            if self.rate > 1.0 and out.size and out.max() == math.inf:
+                raise overflow_error(self, self._overflow(), step=float(t.ravel()[np.argmax(out)]))
+            return out
         n = float(self.steps)  # type: ignore[arg-type]
         u = np.minimum(t, n)
         if self.staircase:
@@ -224,7 +279,7 @@ class Exponential(Schedule):
         p = u / n
         start, end = float(self.start), float(self.end)
         if self.base is None:
-            curve = start * np.exp(p * self._log_ratio())
+            curve = self._geometric(p)
         else:
             log, low, high = self._log_base()
             curve = start * (np.expm1((p - 1.0) * log) / low) + end * (np.expm1(p * log) / high)

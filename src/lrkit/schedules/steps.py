@@ -17,6 +17,7 @@ import numpy as np
 
 from lrkit._validate import check_length, check_lengths, check_number, fail
 from lrkit.schedules._base import FloatArray, Run, Schedule, check_value, schedule_class
+from lrkit.schedules._growth import first_overflow, overflow_error
 
 __all__ = [
     "MultiStep",
@@ -37,19 +38,31 @@ class StepDecay(Schedule):
     Open-ended: it needs no total unless `every` is a fraction of the run. The first decay acts at
     ``t = every`` (the value at step ``every`` is already ``gamma``).
 
+    A `gamma` above 1 grows, as torch's StepLR does with it. The value then passes the largest
+    float at a step known from `gamma` and `every` (``every * 1024`` for ``gamma=2``): resolving
+    for a window that reaches it, or evaluating there, raises `ValueError` naming that
+    step; no value is ever ``inf``.
+
     Args:
         every: the interval: int steps (>= 1) or a float fraction of the run in (0, 1].
-        gamma: the factor applied at each interval, in (0, 1] (above 1 the value would grow
-            without bound). Default 0.1.
+        gamma: the factor applied at each interval, a finite number >= 0 (0 drops to 0 at the
+            first interval, as in torch; above 1 the value grows). Default 0.1.
 
     Raises:
-        ValueError: `every` not a positive length, `gamma` outside (0, 1].
+        ValueError: `every` not a positive length, `gamma` negative or not finite; a growth that
+            overflows within the window it is resolved for, or at the step it is evaluated at.
 
     Example:
         >>> from lrkit import step_decay
         >>> s = step_decay(2, gamma=0.5)
         >>> [s(t) for t in range(6)]
         [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+        >>> [step_decay(2, gamma=2.0)(t) for t in range(6)]
+        [1.0, 1.0, 2.0, 2.0, 4.0, 4.0]
+        >>> step_decay(1, gamma=2.0).resolve(total=2000)
+        Traceback (most recent call last):
+        ...
+        ValueError: step_decay(1, gamma=2.0) grows past the largest float (1.8e308) from step 1024 on ...
     """
 
     every: int | float
@@ -60,8 +73,24 @@ class StepDecay(Schedule):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "every", check_length("step_decay", "every", self.every, allow_none=False))
-        gamma = check_number("step_decay", "gamma", self.gamma, low=0.0, high=1.0, low_open=True)
+        gamma = check_number("step_decay", "gamma", self.gamma, low=0.0)
         object.__setattr__(self, "gamma", gamma)
+
+    def _overflow(self) -> float:
+        """The first step whose value is not finite (`inf` unless `gamma` > 1), computed once."""
+        cached = self.__dict__.get("_cached_overflow")
+        if cached is None:
+            cached = first_overflow(self.gamma, float(self.every), whole=True)
+            object.__setattr__(self, "_cached_overflow", cached)
+        return float(cached)
+
+    def _resolve(self, run: Run) -> Schedule:
+        resolved = super()._resolve(run)
+        if self.gamma > 1.0 and run.span is not None:
+            at = resolved._overflow()  # type: ignore[attr-defined]
+            if at < run.span:
+                raise overflow_error(resolved, at, span=run.span)
+        return resolved
 
     # NOTE: numpy's power over a one-element array (~0.6 us) runs the same loop as `_over`, so both
     # paths agree to the last bit (the C library's power differs from numpy's in the last bit for a
@@ -72,12 +101,19 @@ class StepDecay(Schedule):
         last = self.__dict__.get("_last_stair")
         if last is not None and last[0] == stair:
             return float(last[1])
-        value = float(np.power(self.gamma, np.array([float(stair)])).item())
+        with np.errstate(over="ignore"):
+            value = float(np.power(self.gamma, np.array([float(stair)])).item())
+        if value == math.inf:
+            raise overflow_error(self, self._overflow(), step=t)
         object.__setattr__(self, "_last_stair", (stair, value))
         return value
 
     def _over(self, t: FloatArray) -> FloatArray:
-        return np.asarray(np.power(self.gamma, np.floor(t / self.every)), dtype=np.float64)
+        with np.errstate(over="ignore"):
+            out = np.asarray(np.power(self.gamma, np.floor(t / self.every)), dtype=np.float64)
+        if self.gamma > 1.0 and out.size and out.max() == math.inf:
+            raise overflow_error(self, self._overflow(), step=float(t.ravel()[np.argmax(out)]))
+        return out
 
 
 def _values(owner: str, values: Any) -> tuple[Any, ...]:
