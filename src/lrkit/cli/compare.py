@@ -2,7 +2,7 @@
 
     lrkit compare [SPEC ...] [--task charlm] [--epochs N] [--seeds K] [--out DIR] [--target ACC]
                   [--lr LR|find] [--threads T] [--jobs N] [--backend local|ray] [--address A]
-                  [--fit] [--progress | --no-progress]
+                  [--fit] [--progress | --no-progress] [--predict [SPEC ...] [--fit-on LABEL ...]]
 
 Each SPEC is a schedule spec (``"warmup(cosine(), steps=0.1)"``), optionally named
 (``"wc=warmup(cosine(), steps=0.1)"``); without SPEC the default race runs (constant, warmup,
@@ -10,8 +10,11 @@ cosine, WSD, one-cycle) on the default task, ``charlm`` (a character-level trans
 model). The task is a bundled one (``charlm``, ``digits``, ``digits-cnn``) or ``module:function``
 (see `lrkit.tasks`). It prints the table (with 95 % intervals over seeds and paired differences
 with the best schedule) and writes ``results.json``, ``results.csv`` (after every run),
-``report.png`` and ``report.html`` into DIR. Needs the ``lrkit[compare]`` extra (scikit-learn,
-matplotlib, tqdm); ``--backend ray`` needs ``lrkit[ray]``.
+``report.png`` and ``report.html`` into DIR. With ``--predict``, a loss law is fitted on the
+``--fit-on`` schedules after the race and the others (and the specs given to ``--predict``, not
+run) are predicted: predicted vs measured in the table, the report and ``results.json``.
+Needs the ``lrkit[compare]`` extra (scikit-learn, matplotlib, tqdm); ``--backend ray`` needs
+``lrkit[ray]``; ``--predict`` needs scipy (``lrkit[predict]``).
 
 Bad input (an unknown spec or task, a failing task, ``--epochs 0``) prints one line and exits
 with status 2; the runs that finished before an error stay in DIR.
@@ -42,6 +45,7 @@ MAX_EPOCHS = 1_000_000
 
 def add_parser(subparsers: Any) -> None:
     """Register ``lrkit compare``."""
+    from lrkit.cli.predict import add_compare_arguments
     from lrkit.compare import DEFAULT_SEEDS, DEFAULT_TASK
 
     parser = subparsers.add_parser(
@@ -110,6 +114,7 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="stretch every schedule whose own length differs from the run's to the run (default: warn)",
     )
+    add_compare_arguments(parser)
     parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
@@ -120,6 +125,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _check(args: argparse.Namespace) -> None:
+    from lrkit.cli.predict import check_compare
     from lrkit.compare import MAX_JOBS, MAX_SEEDS, MAX_THREADS
 
     if args.epochs is not None and not 1 <= args.epochs <= MAX_EPOCHS:
@@ -136,6 +142,7 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError(f"argument --jobs: must be an int in [1, {MAX_JOBS}]. Received: {args.jobs}")
     if args.address is not None and args.backend != "ray":
         raise UsageError("argument --address: only with --backend ray")
+    check_compare(args)
     if args.lr is not None and args.lr != "find":
         try:
             rate = float(args.lr)
@@ -155,6 +162,8 @@ def _cores() -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the race, print the table and where the files are; return the exit status."""
+    from lrkit.cli.predict import compare_predictions
+
     _check(args)
     try:
         from lrkit.compare import compare
@@ -202,6 +211,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         raise UsageError(f"cannot write to {args.out!r}: {error.strerror or error}") from None
     print(result.table())
+    if args.predict is not None:
+        print("\n" + compare_predictions(args, result))
     where = (
         "in this process"
         if result.jobs == 1 and result.backend == "local"

@@ -28,7 +28,15 @@ from typing import Any
 
 from lrkit.cli import UsageError
 
-__all__ = ["add_fit_arguments", "add_parser", "fitted", "run"]
+__all__ = [
+    "add_compare_arguments",
+    "add_fit_arguments",
+    "add_parser",
+    "check_compare",
+    "compare_predictions",
+    "fitted",
+    "run",
+]
 
 
 def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
@@ -215,3 +223,88 @@ def _table(rows: list[dict[str, Any]]) -> str:
         if index == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)
+
+
+def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
+    """``lrkit compare``'s ``--predict``, ``--fit-on`` and ``--law``."""
+    parser.add_argument(
+        "--predict",
+        nargs="*",
+        default=None,
+        metavar="[LABEL=]SPEC",
+        help="after the race, fit a loss law on the --fit-on schedules and predict the final validation "
+        "loss of the other raced schedules (next to the measured one) and of these specs (not run); "
+        "in the table, report and results.json. Put it after the SPECs. Needs scipy",
+    )
+    parser.add_argument(
+        "--fit-on",
+        nargs="+",
+        metavar="LABEL",
+        help="with --predict: the raced schedules to fit the law on (default: all of them)",
+    )
+    parser.add_argument(
+        "--law",
+        default=None,
+        choices=("annealing", "multi-power"),
+        help="with --predict: annealing (default; Tissue et al. 2024) or multi-power (Luo et al. 2025)",
+    )
+
+
+def check_compare(args: argparse.Namespace) -> None:
+    """Refuse a bad ``--predict``/``--fit-on``/``--law`` before any training (one line, exit 2)."""
+    if args.predict is None:
+        for name, value in (("--fit-on", args.fit_on), ("--law", args.law)):
+            if value is not None:
+                raise UsageError(f"argument {name}: only with --predict")
+        return
+    try:
+        import scipy  # noqa: F401
+    except ModuleNotFoundError:
+        raise UsageError("lrkit compare --predict needs scipy: pip install 'lrkit[predict]'") from None
+    from lrkit.compare import parse_specs
+
+    raced = list(parse_specs(args.specs or None))
+    extra = parse_specs(args.predict) if args.predict else {}
+    clash = [label for label in extra if label in raced]
+    if clash:
+        raise UsageError(
+            f"argument --predict: {clash[0]!r} is also a raced schedule; name it: 'other={extra[clash[0]]!r}'"
+        )
+    for label, schedule in extra.items():
+        if any(node.name == "plateau" for _, node in schedule.walk()):
+            raise UsageError(
+                f"argument --predict: {label!r} has a plateau phase: its rates depend on the losses, "
+                "so they cannot be known before the run"
+            )
+    fit_on = list(args.fit_on) if args.fit_on else raced
+    unknown = [label for label in fit_on if label not in raced]
+    if unknown:
+        raise UsageError(f"argument --fit-on: {unknown[0]!r} is not a raced schedule; the race has {raced}")
+    if not extra and all(label in fit_on for label in raced):
+        raise UsageError(
+            "argument --predict: nothing to predict: give specs to --predict, or --fit-on some of the "
+            f"raced schedules {raced} (the others are predicted)"
+        )
+    args.fit_on = fit_on
+
+
+def compare_predictions(args: argparse.Namespace, comparison: Any) -> str:
+    """Fit on the race, attach the predictions to it, rewrite its files; return the table to print."""
+    from lrkit.compare import parse_specs, write_report
+    from lrkit.predict import predict_race
+
+    extra = parse_specs(args.predict) if args.predict else {}
+    try:
+        result = predict_race(comparison, args.fit_on, specs=extra, law=args.law or "annealing")
+    except ValueError as error:
+        raise UsageError(
+            f"--predict: {str(error).splitlines()[0]} (the race's results are in {args.out})"
+        ) from None
+    comparison.predictions = result.to_dict()
+    comparison.write(args.out)
+    write_report(comparison, args.out)
+    law = result.law
+    return (
+        f"predicted by the {law.law} law fitted on {', '.join(dict.fromkeys(law.labels))} "
+        f"(rmse {law.rmse:.4g}, 95% intervals: {law.uncertainty})\n{result.table()}"
+    )

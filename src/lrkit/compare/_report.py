@@ -100,8 +100,11 @@ def figure_png(comparison: Comparison, *, dpi: int = 110) -> bytes:
         _band(loss_axis, x_updates, losses, color, entry.label)
         val = _stack([run.val_loss for run in entry.runs], comparison.epochs)
         _band(val_axis, x_epochs, val, color, entry.label)
+    predicted, extra = _draw_predictions(val_axis, comparison, colors)
     seeds = len(comparison.seeds)
     band = f"; band: min-max over {seeds} seeds" if seeds > 1 else ""
+    if comparison.predictions is not None:
+        band += "\ndashed: predicted (95% band)"
     lr_axis.set(title="learning rate (group 0)", xlabel="epoch", ylabel="lr")
     loss_axis.set(title="training loss (moving average)", xlabel="epoch", ylabel="loss", yscale="log")
     val_axis.set(title=f"validation loss{band}", xlabel="epoch", ylabel="loss")
@@ -111,7 +114,7 @@ def figure_png(comparison: Comparison, *, dpi: int = 110) -> bytes:
         for r in e.runs
         for v in r.val_loss[comparison.epochs // 4 :]
         if v is not None and np.isfinite(v)
-    ]
+    ] + predicted
     if later:
         low, high = min(later), max(later)
         val_axis.set_ylim(low - 0.05 * (high - low + 1e-9), high + 0.05 * (high - low + 1e-9))
@@ -119,6 +122,7 @@ def figure_png(comparison: Comparison, *, dpi: int = 110) -> bytes:
         axis.grid(alpha=0.3)
         axis.set_xlim(0, comparison.epochs)
     handles, labels = lr_axis.get_legend_handles_labels()
+    handles, labels = handles + [h for h, _ in extra], labels + [label for _, label in extra]
     figure.legend(
         handles, labels, loc="outside lower center", ncol=min(len(labels), 3), fontsize=8, frameon=False
     )
@@ -130,6 +134,74 @@ def figure_png(comparison: Comparison, *, dpi: int = 110) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _draw_predictions(axis: Any, comparison: Comparison, colors: list[Any]) -> tuple[list[float], list[Any]]:
+    """``lrkit compare --predict``'s curves on the validation panel, dashed with their 95 % band.
+
+    A raced schedule's prediction takes its color; a predicted-only spec takes the next colors.
+    Returns the predicted losses in the last three quarters of the run (for the axis' limits) and
+    (handle, label) legend items for the predicted-only specs.
+    """
+    data = comparison.predictions
+    if not data:
+        return [], []
+    spe = comparison.steps_per_epoch
+    by_label = dict(zip([e.label for e in comparison.entries], colors, strict=True))
+    spare = _colors(len(comparison.entries) + len(data.get("schedules", [])))[len(comparison.entries) :]
+    values: list[float] = []
+    extra: list[Any] = []
+    for row in data.get("schedules", []):
+        prediction = row["prediction"]
+        x = np.asarray(prediction["steps"], dtype=np.float64) / spe
+        loss = np.asarray(prediction["loss"], dtype=np.float64)
+        color = by_label.get(row["label"]) if row["role"] != "spec" else None
+        if color is None:
+            color = spare.pop(0)
+        (line,) = axis.plot(x, loss, color=color, linestyle="--", linewidth=1.2)
+        if prediction.get("low") is not None and prediction.get("high") is not None:
+            axis.fill_between(x, prediction["low"], prediction["high"], color=color, alpha=0.1, linewidth=0)
+        if row["role"] == "spec":
+            extra.append((line, f"{row['label']} (predicted, not run)"))
+        values += [float(v) for v, at in zip(loss, x, strict=True) if at >= comparison.epochs / 4]
+    return values, extra
+
+
+def _predictions_html(comparison: Comparison) -> str:
+    """The ``--predict`` section of the report: the fit, then predicted vs measured per schedule."""
+    data = comparison.predictions
+    if not data:
+        return ""
+    law = data.get("fit", {})
+    fitted = ", ".join(law.get("schedules", []))
+    head = "".join(
+        f"<th>{name}</th>" for name in ("schedule", "role", "measured", "predicted", "95% interval", "error")
+    )
+    body = []
+    for row in data.get("schedules", []):
+        prediction = row["prediction"]
+        measured = row.get("measured_final")
+        interval = prediction.get("final_interval")
+        cells = [
+            row["label"],
+            row["role"],
+            "-" if measured is None else f"{measured:.4f}",
+            f"{prediction['final']:.4f}",
+            "-" if interval is None else f"[{interval[0]:.4f}, {interval[1]:.4f}]",
+            "-" if measured is None else f"{100 * (prediction['final'] - measured) / measured:+.2f}%",
+        ]
+        body.append("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>")
+    pairs = data.get("pairs_ranked_right")
+    ranked = (
+        f" Pairs of held-out schedules ranked right: {pairs[0]}/{pairs[1]}." if pairs and pairs[1] else ""
+    )
+    return (
+        f"<h2 id='predictions'>Predicted vs measured</h2>\n<p>The {html.escape(str(law.get('law')))} law "
+        f"fitted on {html.escape(fitted)} (rmse {law.get('rmse', float('nan')):.4g}, uncertainty "
+        f"{html.escape(str(law.get('uncertainty')))}) predicts the final validation loss of the other "
+        f"schedules from the rates they use (dashed in the figure).{ranked}</p>\n"
+        f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
+    )
 
 
 def _colors(n: int) -> list[Any]:
@@ -214,6 +286,7 @@ Total time {c.seconds:.1f} s.</p>
  src="data:image/png;base64,{image}">
 {_table_html(c)}
 {notes}
+{_predictions_html(c)}
 <h2>Schedules</h2>
 {_spec_list(c.entries)}
 <p>Every curve is in <code>results.json</code> and <code>results.csv</code> next to this file.

@@ -190,6 +190,10 @@ class Comparison:
     lengths: dict[str, str] = dataclasses.field(default_factory=dict)
     jobs: int = 1
     backend: str = "local"
+    #: Predicted vs measured final losses from ``lrkit compare --predict`` (plain data, the
+    #: `lrkit.predict.RacePrediction.to_dict` form), written to results.json and drawn in the
+    #: report when set; None otherwise.
+    predictions: dict[str, Any] | None = None
 
     def finals(self, entry: Entry, metric: str = "val_loss") -> dict[int, float]:
         """Seed -> the final value of `metric` (``val_loss`` or ``val_accuracy``), finite values only."""
@@ -242,7 +246,7 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data: settings, and per schedule its summary and every run's curves."""
         stats = self.statistics()
-        return {
+        data: dict[str, Any] = {
             "status": self.status,
             "error": self.error,
             "task": self.task,
@@ -276,6 +280,9 @@ class Comparison:
                 for entry in self.entries
             ],
         }
+        if self.predictions is not None:
+            data["predictions"] = self.predictions
+        return data
 
     def to_json(self) -> str:
         """`to_dict` as JSON (non-finite numbers written as null)."""

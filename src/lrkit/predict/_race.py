@@ -1,8 +1,9 @@
 """Predictions for a race: fit on some of its schedules, predict the others (and extra specs) side by side.
 
-Used by ``lrkit compare --predict LABEL...``: the table puts each schedule's predicted final
-validation loss (with its 95 % interval) next to the measured mean, and the figure draws the
-measured mean curves (solid) with the predicted ones (dashed, with their band).
+Used by ``lrkit compare --predict [SPEC ...] --fit-on LABEL ...``: the table puts each
+schedule's predicted final validation loss (with its 95 % interval) next to the measured mean,
+and the figure draws the measured mean curves (solid) with the predicted ones (dashed, with
+their band).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from lrkit._validate import fail
 from lrkit.predict._fit import Fit, Prediction, fit
 from lrkit.predict._load import from_comparison
+from lrkit.schedules import Schedule
 
 __all__ = ["RacePrediction", "predict_race"]
 
@@ -130,7 +132,7 @@ def predict_race(
     results: str | os.PathLike[str] | Mapping[str, Any] | Any,
     fit_on: Sequence[str],
     *,
-    specs: Mapping[str, str] | None = None,
+    specs: Mapping[str, str | Schedule] | None = None,
     law: str = "annealing",
     decay: float | None = None,
     resamples: int = 100,
