@@ -150,7 +150,8 @@ class CyclicLR(CompatScheduler):
         self.mode, self.gamma, self.scale_mode = mode, gamma, scale_mode
         self.cycle_momentum = bool(cycle_momentum)
         wave = _Wave(up, down, g, scale_mode)
-        if scale_fn is None and all(lo <= hi for lo, hi in zip(lows, highs, strict=True)):
+        core = not (mode == "exp_range" and not 0 < gamma <= 1)  # torch takes any gamma (0: no rise)
+        if scale_fn is None and core and all(lo <= hi for lo, hi in zip(lows, highs, strict=True)):
             lr: list[Schedule] = [
                 presets.CyclicLR(lo, hi, up, down, mode, gamma) for lo, hi in zip(lows, highs, strict=True)
             ]
@@ -309,20 +310,38 @@ class OneCycleLR(CompatScheduler):
             check_number(owner, "max_lr", _number(v), low=0.0, low_open=True)
             for v in per_group(owner, "max_lr", max_lr, n)
         ]
-        lr = [
-            presets.OneCycleLR(
+
+        def preset(peak: float, total: Any, pct: Any) -> Schedule:
+            return presets.OneCycleLR(
                 peak,
-                total_steps,
-                epochs,
-                steps_per_epoch,
-                pct_start,
+                total,
+                epochs if total is total_steps else None,
+                steps_per_epoch if total is total_steps else None,
+                pct,
                 anneal_strategy,
                 div_factor=div_factor,
                 final_div_factor=final_div_factor,
                 three_phase=three_phase,
             )
-            for peak in peaks
-        ]
+
+        try:
+            lr = [preset(peak, total_steps, pct_start) for peak in peaks]
+        except ValueError as error:
+            # torch also runs layouts the core's one_cycle refuses (a rise of one step or less, a
+            # total of 1 or 2 steps): its arithmetic, step by step, as a function of the step.
+            total = _short_layout(error, preset, peaks[0], total_steps, epochs, steps_per_epoch, pct_start)
+            anneal = _anneal(anneal_strategy)
+            lr = [
+                scale(
+                    function(
+                        _torch_one_cycle(
+                            p, total, pct_start, div_factor, final_div_factor, three_phase, anneal
+                        )
+                    ),
+                    absolute(1.0),
+                )
+                for p in peaks
+            ]
         steps = total_steps if total_steps is not None else int(epochs) * int(steps_per_epoch)  # type: ignore[arg-type]
         self.total_steps = steps
         self.max_lrs = peaks
@@ -350,17 +369,22 @@ class OneCycleLR(CompatScheduler):
             for low, top in zip(bases, tops, strict=True):
                 if (low, top) in curves:
                     continue
+                shape: Schedule | None = None
                 if low > 0.0 and steps > 1 and float(pct_start * steps) - 1 > 0:
                     # The rate's one-cycle turned upside down: from top/low down to 1 where the
                     # rate peaks, back to top/low; times `low` (a composition, no new math).
-                    shape = one_cycle(
-                        steps=steps - 1,
-                        peak_at=(float(pct_start * steps) - 1) / (steps - 1),
-                        start=top / low,
-                        end=top / low,
-                        anneal=anneal_strategy,
-                        three_phase=bool(three_phase),
-                    )
+                    try:
+                        shape = one_cycle(
+                            steps=steps - 1,
+                            peak_at=(float(pct_start * steps) - 1) / (steps - 1),
+                            start=top / low,
+                            end=top / low,
+                            anneal=anneal_strategy,
+                            three_phase=bool(three_phase),
+                        )
+                    except ValueError:  # a layout only torch's arithmetic runs (see the rates)
+                        shape = None
+                if shape is not None:
                     curves[(low, top)] = scale(shape, absolute(low))
                 else:  # a momentum floor of 0 has no factor form: torch's arithmetic, as a function
                     curve = _momentum_curve(phases, {"max": top, "base": low}, anneal, steps)
@@ -406,6 +430,65 @@ class OneCycleLR(CompatScheduler):
 
     def _load_extra(self, extra: dict[str, Any]) -> None:
         self._warned_end = bool(extra.get("warned_end", False))
+
+
+def _short_layout(
+    error: ValueError,
+    preset: Callable[[float, Any, Any], Schedule],
+    peak: float,
+    total_steps: Any,
+    epochs: Any,
+    steps_per_epoch: Any,
+    pct_start: Any,
+) -> int:
+    """N for a layout torch runs and the core's `one_cycle` refuses; else `error` again."""
+    preset(peak, 100, 0.3)  # every other argument's checks (raises what they raise)
+    try:
+        if total_steps is not None:
+            total = check_int("OneCycleLR", "total_steps", total_steps, low=1)
+        else:
+            total = check_int("OneCycleLR", "epochs", epochs, low=1) * check_int(
+                "OneCycleLR", "steps_per_epoch", steps_per_epoch, low=1
+            )
+        check_number("OneCycleLR", "pct_start", pct_start, low=0.0, high=1.0)
+    except (TypeError, ValueError):
+        raise error from None
+    return total
+
+
+def _torch_one_cycle(
+    peak: float,
+    total: int,
+    pct_start: float,
+    div_factor: float,
+    final_div_factor: float,
+    three_phase: bool,
+    anneal: Callable[[float, float, float], float],
+) -> Callable[[Any], float]:
+    """torch's OneCycleLR rate at each step (held after step N - 1), for layouts with short phases.
+
+    Raises:
+        ValueError: a phase of length 0 that a step falls in (torch divides by zero there).
+    """
+    ends = [float(pct_start * total) - 1, float(2 * pct_start * total) - 2, float(total - 1)]
+    if three_phase:
+        phases = [(ends[0], "initial", "max"), (ends[1], "max", "initial"), (ends[2], "initial", "min")]
+    else:
+        phases = [(ends[0], "initial", "max"), (ends[2], "max", "min")]
+    initial = peak / div_factor
+    curve = _momentum_curve(
+        phases, {"initial": initial, "max": peak, "min": initial / final_div_factor}, anneal, total
+    )
+    for t in range(total):
+        try:
+            curve(t)
+        except ZeroDivisionError:
+            raise ValueError(
+                f"Argument `pct_start` of OneCycleLR() makes a phase of length 0 at step {t} with "
+                f"total_steps={total}{' and three_phase=True' if three_phase else ''} (torch divides by "
+                f"zero there). Received: pct_start={pct_start!r}"
+            ) from None
+    return curve
 
 
 def _momentum_curve(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any, ClassVar, SupportsFloat
 
@@ -11,10 +12,35 @@ from lrkit._validate import check_choice, check_number, fail
 from lrkit.compat._base import EPOCH_WARNING, CompatScheduler, per_group, rate
 from lrkit.compat._shared import PLATEAU
 from lrkit.scheduler import to_float
-from lrkit.schedules import Schedule, plateau
+from lrkit.schedules import Schedule
 from lrkit.schedules.plateau import Plateau, PlateauCounters
 
 __all__ = ["ReduceLROnPlateau"]
+
+
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class _TorchPlateau(Plateau):
+    """The core's `plateau` with torch's ranges: any `factor` below 1 and any finite `threshold`.
+
+    torch checks only ``factor < 1``: a factor of 0 or below sets each rate to its ``min_lr`` at the
+    first reduction (``max(lr * factor, min_lr)``), and a relative threshold of 1 or more (or a
+    negative one) is used as written. lrkit's own `plateau` keeps factor in (0, 1) and a relative
+    threshold in [0, 1).
+    """
+
+    def __post_init__(self) -> None:
+        factor, threshold = self.factor, self.threshold
+        object.__setattr__(self, "factor", 0.5)  # the core checks the other fields
+        object.__setattr__(self, "threshold", 0.0)
+        super().__post_init__()
+        factor = check_number("ReduceLROnPlateau", "factor", factor, high=1.0, high_open=True)
+        object.__setattr__(self, "factor", factor)
+        object.__setattr__(self, "threshold", check_number("ReduceLROnPlateau", "threshold", threshold))
+
+    def _value(self) -> float:
+        if self.factor > 0.0 or self.reductions == 0:
+            return super()._value()
+        return max(float(self.min), 0.0)  # torch: max(lr * factor, min_lr) = min_lr from the first one
 
 
 class ReduceLROnPlateau(CompatScheduler):
@@ -32,9 +58,10 @@ class ReduceLROnPlateau(CompatScheduler):
     Args:
         optimizer: the optimizer.
         mode: "min" or "max". Default "min".
-        factor: the multiplier per reduction, in (0, 1). Default 0.1.
+        factor: the multiplier per reduction, a number < 1 (0 or below: `min_lr` at the first
+            reduction, as in torch). Default 0.1.
         patience: bad evaluations tolerated, an int >= 0. Default 10.
-        threshold: the improvement that counts, >= 0. Default 1e-4.
+        threshold: the improvement that counts, a finite number (as in torch). Default 1e-4.
         threshold_mode: "rel" or "abs". Default "rel".
         cooldown: evaluations ignored after a reduction, an int >= 0. Default 0.
         min_lr: the floor (absolute), >= 0, or a list with one per group. Default 0.
@@ -82,7 +109,7 @@ class ReduceLROnPlateau(CompatScheduler):
         self.factor, self.patience, self.threshold = factor, patience, threshold
         self.cooldown, self.eps = cooldown, eps
         nodes: list[Plateau] = [
-            plateau(
+            _TorchPlateau(
                 factor=factor,
                 patience=patience,
                 threshold=threshold,

@@ -112,7 +112,19 @@ class MultiStepLR(CompatScheduler):
         last_epoch: int = -1,
     ) -> None:
         self.milestones, self.gamma = list(milestones), gamma
-        super().__init__(optimizer, presets.MultiStepLR(milestones, gamma), last_epoch)
+        schedule: Schedule
+        if _is_zero(gamma) or _grows(gamma):  # torch accepts both (0: the rate drops to 0)
+            presets.MultiStepLR(milestones, 0.5)  # the milestones' checks
+            marks = sorted(int(m) for m in milestones)
+            if not marks:
+                schedule = constant(1.0)
+            elif _is_zero(gamma):
+                schedule = piecewise_constant((marks[0],), (1.0, 0.0))
+            else:
+                schedule = function(lambda t: float(gamma) ** sum(1 for m in marks if m <= t))
+        else:
+            schedule = presets.MultiStepLR(milestones, gamma)
+        super().__init__(optimizer, schedule, last_epoch)
 
 
 class ConstantLR(CompatScheduler):
