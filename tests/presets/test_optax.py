@@ -1,9 +1,10 @@
 """optax.<name> presets against optax's own schedules.
 
-optax needs jax, which CI does not install: the oracle is ``reference/optax.json``, written by
+Two oracles. Stored: ``reference/optax.json``, written by
 ``reference/generate.py`` with optax 0.2.8 on jax 0.10.2 (CPU, ``jax_enable_x64`` so that optax
 computes in float64; the versions are in the file). Values must agree to 1e-12 relative (1e-15
-absolute near 0). Where optax and jax are installed, random configurations are also compared live.
+absolute near 0). Live: random configurations against optax itself (the ``test`` extra installs
+optax with jax's CPU build, so CI runs them).
 """
 
 from __future__ import annotations
@@ -104,10 +105,11 @@ def test_bad_arguments_raise(call, message):
 
 
 def _optax():
-    """optax with jax in float64, when installed (not in CI: the stored curves cover it there)."""
-    jax = pytest.importorskip("jax")
+    """optax with jax in float64 (both in the ``test`` extra)."""
+    why = "optax/jax are not installed (pip install -e '.[test]'): the live comparison did not run"
+    jax = pytest.importorskip("jax", reason=why)
     jax.config.update("jax_enable_x64", True)
-    return pytest.importorskip("optax")
+    return pytest.importorskip("optax", reason=why)
 
 
 @settings(max_examples=15, deadline=None)

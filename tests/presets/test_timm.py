@@ -1,13 +1,15 @@
 """timm.<Class> presets against timm's schedulers.
 
-timm needs torchvision, which CI does not install: the oracle is ``reference/timm.json``, written
-by ``reference/generate.py`` with timm 1.0.31 (its ``scheduler`` package loaded on its own; the
-version is in the file): the rate after ``step(t)`` (or ``step_update(t)``) for t = 0..N. Values
-must agree to 1e-12 relative (1e-15 absolute near 0; decaying tanh cycles above a floor to
-``(1 + tanh(lb)) / 2``, see TanhLRScheduler's note). With noise, timm draws from torch's
-generator and lrkit from its own hash: the noise-free curve must agree exactly, and the noisy one
-must stay within timm's clip, and equal the noise-free curve outside the noise range. Where timm is
-installed, random cycle configurations are also compared live.
+Two oracles. Stored: ``reference/timm.json``, written by ``reference/generate.py`` with timm 1.0.31
+(its ``scheduler`` package loaded on its own; the version is in the file): the rate after
+``step(t)`` (or ``step_update(t)``) for t = 0..N. Values must agree to 1e-12 relative (1e-15
+absolute near 0; decaying tanh cycles above a floor to ``(1 + tanh(lb)) / 2``, see TanhLRScheduler's
+note). With noise, timm draws from torch's generator and lrkit from its own hash: the noise-free
+curve must agree exactly, and the noisy one must stay within timm's clip, and equal the noise-free
+curve outside the noise range. Live: random cycle configurations against timm itself. timm's top
+level needs torchvision (not installed here); its ``scheduler`` package needs only torch, so CI
+installs timm with ``--no-deps`` (see ``.ci/run`` and the README) and the live tests load that
+package alone.
 """
 
 from __future__ import annotations
@@ -166,12 +168,15 @@ def test_bad_arguments_raise(call, name):
 
 @functools.cache
 def _timm_scheduler():
-    """timm.scheduler (loaded without torchvision) when timm is installed; not in CI."""
+    """timm.scheduler, loaded without timm's top level (which needs torchvision)."""
     import importlib.util
     import sys
 
     if importlib.util.find_spec("timm") is None:
-        pytest.skip("timm is not installed: the stored curves cover it")
+        pytest.skip(
+            "timm is not installed (python -m pip install -c constraints.txt --no-deps timm==1.0.31, "
+            "as CI does): the live comparison did not run, the stored curves still do"
+        )
     here = Path(__file__).resolve().parent / "reference"
     sys.path.insert(0, str(here))
     try:
