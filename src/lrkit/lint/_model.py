@@ -12,6 +12,9 @@ One walk over the AST records, in source order:
 * ``torch.save`` calls and the dictionaries they save, Lightning's ``configure_optimizers``.
 
 The file is never imported or run.
+
+(Over 400 lines for one job, the model: the walk that records bindings, sites and loops, and the
+queries the rules ask of them, which read the same private records.)
 """
 
 from __future__ import annotations

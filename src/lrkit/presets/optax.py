@@ -13,6 +13,10 @@ Where optax logs and falls back (``transition_steps <= 0``, ``decay_rate == 0``,
 sentence. A ``decay_rate > 1`` (growth) is accepted, as in optax.
 
 No new math lives here: every function returns a composition of the core's primitives.
+
+(Over 400 lines for one job, optax's names: one function per optax schedule, each with optax's
+signature, its argument checks and a docstring with the exact math and a runnable example, which
+are most of the file; splitting them would scatter one library's conventions.)
 """
 
 from __future__ import annotations

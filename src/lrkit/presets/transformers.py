@@ -21,6 +21,9 @@ Conventions follow transformers, not lrkit's own defaults:
   group's base, which is the same for a single group).
 
 No new math lives here: every function returns a composition of the core's primitives.
+
+(Over 400 lines for one job, transformers' names: one function per `get_*_schedule`, each
+with its signature and a docstring with the math and an example, which are most of the file.)
 """
 
 from __future__ import annotations

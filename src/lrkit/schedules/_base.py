@@ -13,6 +13,9 @@ Lengths inside a schedule may be given before the run's length is known:
 `Schedule.resolve(total)` replaces them with whole steps. Values (``start``, ``end``, ``peak``,
 ...) are factors; `absolute(v)` gives a value in the units of the scheduled hyperparameter instead
 (an lr of 1e-3), turned into a factor by `Schedule.resolve(base=...)`.
+
+(Over 400 lines for one job, the base class every schedule shares: registration, lengths,
+resolving, configs and the tree operations depend on each other's private helpers.)
 """
 
 from __future__ import annotations
