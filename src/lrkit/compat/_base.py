@@ -16,6 +16,10 @@ The ordering check ("scheduler.step() before optimizer.step()") uses the optimiz
 ``register_step_post_hook`` instead of wrapping ``optimizer.step``, and does not fire when the
 first update was skipped by GradScaler (the gradients hold an inf or a NaN) or by an accelerate
 wrapper (``step_was_skipped``).
+
+(Over 400 lines for one job, torch's surface shared by every compat class: the base-rate keys,
+the step-order check and the state format depend on each other's private helpers, and every class
+uses them all.)
 """
 
 from __future__ import annotations
