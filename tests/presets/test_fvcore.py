@@ -9,6 +9,7 @@ on fvcore's schedulers. Values must agree to 1e-12 relative (1e-15 absolute near
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from _reference import assert_matches, assert_round_trips, cases, curve, load
 from hypothesis import given, settings
@@ -133,3 +134,26 @@ def test_bad_arguments_raise(call, name):
 def test_multistep_without_either_is_a_type_error():
     with pytest.raises(TypeError, match="num_updates"):
         F.MultiStepParamScheduler([1.0, 0.1])
+
+
+def test_composite_with_a_step_child_matches_live_fvcore():
+    """A rescaled step child divides its own window; values landing on one step: the last one wins."""
+    ps = pytest.importorskip("fvcore.common.param_scheduler")
+    rng = np.random.default_rng(0)
+    for _ in range(400):
+        total = int(rng.integers(2, 41))
+        values = [round(float(v), 3) for v in rng.uniform(0.01, 1.0, size=int(rng.integers(1, 9)))]
+        first = float(rng.choice([0.1, 0.2, 0.25, 0.3, 0.5, 0.6]))
+        scalings = [str(rng.choice(["rescaled", "fixed"])) for _ in range(2)]
+        theirs = ps.CompositeParamScheduler(
+            [ps.ConstantParamScheduler(0.1), ps.StepParamScheduler(4, values)], [first, 1 - first], scalings
+        )
+        ours = F.CompositeParamScheduler(
+            [F.ConstantParamScheduler(0.1), F.StepParamScheduler(4, values)], [first, 1 - first], scalings
+        ).resolve(total=total)
+        expected = [theirs(t / total) for t in range(total)]
+        assert_matches(ours(np.arange(float(total))), expected)
+        alone = F.StepParamScheduler(4, values).resolve(total=total)
+        assert [alone(t) for t in range(total)] == [
+            ps.StepParamScheduler(4, values)(t / total) for t in range(total)
+        ]

@@ -22,7 +22,10 @@ from lrkit.schedules import REGISTRY
 LIBRARY = "optax"
 
 #: The stored fallback cases warn as optax logs (tested once below).
-pytestmark = pytest.mark.filterwarnings("ignore:An exponential schedule was set:UserWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:An exponential schedule was set:UserWarning"),
+    pytest.mark.filterwarnings("ignore:A polynomial schedule was set:UserWarning"),
+]
 
 
 def make(case):
@@ -82,8 +85,8 @@ def test_plateau_matches_stored_scales(case):
     ("call", "message"),
     [
         (
-            lambda: O.linear_schedule(1.0, 0.0, transition_steps=0),
-            "Argument `transition_steps` of optax.linear_schedule()",
+            lambda: O.linear_schedule(1.0, -0.5, transition_steps=3),
+            "Argument `end_value` of optax.linear_schedule()",
         ),
         (
             lambda: O.exponential_decay(1.0, 2, decay_rate=-0.5),

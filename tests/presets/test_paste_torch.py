@@ -226,18 +226,22 @@ def test_the_optimizer_may_be_any_name_or_attribute_chain_or_keyword():
     assert math.isclose(lrkit.parse("StepLR(opt, 5, 0.5)")(5), 0.5)
 
 
-#: Values torch accepts beyond a decay: growth (gamma > 1, as in a range test) and gamma = 0.
+#: Values torch accepts at the edges: growth (gamma > 1, as in a range test), gamma = 0, zero lengths.
 EDGE_CASES = [
     ("StepLR", {"step_size": 3, "gamma": 2.0}),
     ("StepLR", {"step_size": 2, "gamma": 0.0}),
     ("MultiStepLR", {"milestones": [2, 5, 5, 9], "gamma": 3.0}),
     ("ExponentialLR", {"gamma": 1.1}),
     ("ExponentialLR", {"gamma": 0.0}),
+    # Zero (and negative) lengths: torch applies the first factor forever.
+    ("LinearLR", {"start_factor": 0.25, "total_iters": 0}),
+    ("LinearLR", {"start_factor": 0.5, "total_iters": -2}),
+    ("ConstantLR", {"factor": 0.5, "total_iters": 0}),
 ]
 
 
 @pytest.mark.parametrize(("name", "given"), EDGE_CASES, ids=[f"{n}-{g}" for n, g in EDGE_CASES])
-def test_pasted_growth_and_zero_gamma_equal_torch(name, given):
+def test_pasted_edge_values_equal_torch(name, given):
     spec = full_call(name, "torch.optim.lr_scheduler", given)
     expected = torch_rates(lambda opt: getattr(L, name)(opt, **given))
     assert_matches(lrkit_rates(spec), expected, rtol=1e-12, atol=1e-15)

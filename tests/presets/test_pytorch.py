@@ -219,10 +219,8 @@ def test_seed_answer_step_lr_after_three_epochs():
 def test_preset_arguments_are_checked():
     with pytest.raises(ValueError, match=r"Argument `start_factor` of LinearLR\(\)"):
         P.LinearLR(start_factor=0.0)
-    with pytest.raises(ValueError, match=r"Argument `total_iters` of LinearLR\(\)"):
-        P.LinearLR(total_iters=0)
-    with pytest.raises(ValueError, match=r"Argument `total_iters` of ConstantLR\(\)"):
-        P.ConstantLR(total_iters=0)
+    with pytest.raises(TypeError, match=r"Argument `total_iters` of LinearLR\(\)"):
+        P.LinearLR(total_iters=1.5)
     assert [P.ConstantLR(0.0, 2)(t) for t in range(4)] == [0.0, 0.0, 1.0, 1.0]
     with pytest.raises(ValueError, match="needs `total_steps`"):
         P.OneCycleLR(max_lr=0.1)

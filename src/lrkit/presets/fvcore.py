@@ -34,6 +34,7 @@ from typing import Any
 
 from lrkit._validate import check_choice, check_int, check_number, fail
 from lrkit.schedules import (
+    PiecewiseConstant,
     Schedule,
     cosine,
     exponential,
@@ -338,6 +339,16 @@ def _window(schedule: Schedule, start: float | None, end: float | None) -> Sched
     return phases[0] if len(phases) == 1 else sequence(tuple(phases), tuple(bounds))
 
 
+def _in_window(phase: Schedule, start: Fraction, end: Fraction) -> Schedule:
+    """A step child's positions (fractions of its window ``[start, end)``) as fractions of the run."""
+    if not isinstance(phase, PiecewiseConstant) or not all(isinstance(b, float) for b in phase.boundaries):
+        return phase
+    length = end - start
+    return piecewise_constant(
+        tuple(_at_most(start + length * Fraction(repr(b))) for b in phase.boundaries), phase.values
+    )
+
+
 @register("fvcore.CompositeParamScheduler")
 def CompositeParamScheduler(
     schedulers: SequenceType[Schedule], lengths: SequenceType[float], interval_scaling: SequenceType[str]
@@ -389,10 +400,23 @@ def CompositeParamScheduler(
             owner, "interval_scaling", list(interval_scaling), f"one scaling per scheduler ({len(phases)})"
         )
     # Exact decimal sums: 0.1 + 0.2 is the boundary 0.3 (fvcore's WHERE_EPSILON hides the float sum).
-    bounds = [_at_most(b) for b in itertools.accumulate(Fraction(repr(x)) for x in parts[:-1])]
+    exact = list(itertools.accumulate(Fraction(repr(x)) for x in parts[:-1]))
+    bounds = [_at_most(b) for b in exact]
     if len(phases) == 1:
         only: Schedule = phases[0]
         return only
+    # NOTE: a step child (StepParamScheduler, MultiStepParamScheduler: `piecewise_constant` at
+    # fractions) counts its fractions of the window it is rescaled to; lrkit's fractions are of the
+    # run. Such a child is placed on the global clock with its positions mapped into the window.
+    edges = [Fraction(0), *exact, Fraction(1)]
+    phases = tuple(
+        _in_window(phase, edges[i], edges[i + 1]) if scalings[i] == "rescaled" else phase
+        for i, phase in enumerate(phases)
+    )
+    scalings = [
+        "fixed" if phase is not original else scaling
+        for phase, original, scaling in zip(phases, schedulers, scalings, strict=True)
+    ]
     if len(set(scalings)) == 1:
         clock = "local" if scalings[0] == "rescaled" else "global"
         return sequence(phases, tuple(bounds), clock=clock)

@@ -9,8 +9,9 @@ Conventions follow optax: ``count`` starts at 0; a boundary ``b`` acts at ``coun
 ``join_schedules`` restarts each schedule's clock at its boundary; decays hold their end value.
 
 Where optax logs and falls back (``transition_steps <= 0``, ``decay_rate == 0``, a negative
-``transition_begin`` in ``exponential_decay``), lrkit gives optax's result and warns with optax's
-sentence. A ``decay_rate > 1`` (growth) is accepted, as in optax.
+``transition_begin`` in ``exponential_decay``, ``polynomial_schedule``, ``linear_schedule`` and
+``warmup_constant_schedule``), lrkit gives optax's result and warns with optax's sentence.
+A ``decay_rate > 1`` (growth) is accepted, as in optax.
 
 No new math lives here: every function returns a composition of the core's primitives.
 
@@ -66,6 +67,11 @@ __all__ = [
 
 def _value(owner: str, name: str, value: Any) -> float:
     return check_number(owner, name, value, low=0.0)
+
+
+def _fallback(sentence: str) -> None:
+    """optax's logged fallback, as a warning (optax logs it at INFO level and goes on)."""
+    warnings.warn(f"{sentence} (optax logs this and goes on)", UserWarning, stacklevel=3)
 
 
 def _begin(owner: str, schedule: Schedule, init: float, transition_begin: Any) -> Schedule:
@@ -150,9 +156,9 @@ def polynomial_schedule(
         init_value: ``I``, >= 0.
         end_value: ``E``, >= 0.
         power: > 0.
-        transition_steps: ``T``, an int >= 1 (optax turns ``T <= 0`` into a constant; lrkit
-            refuses it).
-        transition_begin: ``B``, an int >= 0.
+        transition_steps: ``T``, an int (``T <= 0``: the constant ``I``, as optax, with its
+            logged sentence as a warning).
+        transition_begin: ``B``, an int (< 0 counts as 0, as in optax, with a warning).
 
     Raises:
         ValueError: an argument outside its range.
@@ -165,9 +171,29 @@ def polynomial_schedule(
     owner = "optax.polynomial_schedule"
     init = _value(owner, "init_value", init_value)
     end = _value(owner, "end_value", end_value)
-    steps = check_int(owner, "transition_steps", transition_steps, low=1)
     exponent = check_number(owner, "power", power, low=0.0, low_open=True)
-    return _begin(owner, polynomial(init, end, power=exponent, steps=steps), init, transition_begin)
+    steps, begin = _polynomial_lengths(owner, transition_steps, transition_begin)
+    if steps <= 0:
+        return _constant(init)
+    return _begin(owner, polynomial(init, end, power=exponent, steps=steps), init, begin)
+
+
+def _polynomial_lengths(owner: str, transition_steps: Any, transition_begin: Any) -> tuple[int, int]:
+    """optax's `polynomial_schedule` fallbacks: ``T <= 0`` is a constant, ``B < 0`` counts as 0."""
+    steps = check_int(owner, "transition_steps", transition_steps, low=-MAX_STEPS)
+    begin = check_int(owner, "transition_begin", transition_begin, low=-MAX_STEPS)
+    if steps <= 0:
+        _fallback(
+            "A polynomial schedule was set with a non-positive `transition_steps` value; this results "
+            "in a constant schedule with value `init_value`."
+        )
+    elif begin < 0:
+        _fallback(
+            "A polynomial schedule was set with a negative `transition_begin` value; this will result "
+            "in `transition_begin` falling back to `0`."
+        )
+        begin = 0
+    return steps, begin
 
 
 @register("optax.linear_schedule")
@@ -182,8 +208,9 @@ def linear_schedule(
     Args:
         init_value: ``I``, >= 0.
         end_value: ``E``, >= 0.
-        transition_steps: ``T``, an int >= 1.
-        transition_begin: ``B``, an int >= 0.
+        transition_steps: ``T``, an int (``T <= 0``: the constant ``I``, as in optax, with a
+            warning).
+        transition_begin: ``B``, an int (< 0 counts as 0, as in optax, with a warning).
 
     Raises:
         ValueError: an argument outside its range.
@@ -196,8 +223,10 @@ def linear_schedule(
     owner = "optax.linear_schedule"
     init = _value(owner, "init_value", init_value)
     end = _value(owner, "end_value", end_value)
-    steps = check_int(owner, "transition_steps", transition_steps, low=1)
-    return _begin(owner, _linear(init, end, steps=steps), init, transition_begin)
+    steps, begin = _polynomial_lengths(owner, transition_steps, transition_begin)
+    if steps <= 0:
+        return _constant(init)
+    return _begin(owner, _linear(init, end, steps=steps), init, begin)
 
 
 @register("optax.piecewise_constant_schedule")
@@ -342,11 +371,6 @@ def exponential_decay(
     return _decay(init, every, rate, staircase, end, begin)
 
 
-def _fallback(sentence: str) -> None:
-    """optax's logged fallback, as a warning (optax logs it at INFO level and goes on)."""
-    warnings.warn(f"{sentence} (optax logs this and goes on)", UserWarning, stacklevel=3)
-
-
 def _decay(init: float, every: int, rate: float, staircase: bool, end: float | None, begin: int) -> Schedule:
     """`exponential_decay` past its constant cases: ``init * rate ** p`` bounded by `end`, from `begin`."""
     curve: Schedule = scale(exponential(rate=rate, every=every, staircase=staircase), init)
@@ -406,7 +430,8 @@ def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps:
     Args:
         init_value: >= 0.
         peak_value: >= 0.
-        warmup_steps: an int >= 1 (optax gives ``init_value`` forever for 0; lrkit refuses it).
+        warmup_steps: an int (optax's ``linear_schedule``: ``<= 0`` gives ``init_value``
+            forever, with optax's sentence as a warning).
 
     Raises:
         ValueError: an argument outside its range.
@@ -419,7 +444,9 @@ def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps:
     owner = "optax.warmup_constant_schedule"
     init = _value(owner, "init_value", init_value)
     peak = _value(owner, "peak_value", peak_value)
-    steps = check_int(owner, "warmup_steps", warmup_steps, low=1)
+    steps, _ = _polynomial_lengths(owner, warmup_steps, 0)
+    if steps <= 0:
+        return _constant(init)  # optax: linear_schedule(init, peak, 0) is init forever
     return _linear(init, peak, steps=steps)
 
 

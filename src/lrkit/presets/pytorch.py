@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence as SequenceType
 from typing import Any
 
-from lrkit._validate import check_choice, check_int, check_number, fail
+from lrkit._validate import MAX_STEPS, check_choice, check_int, check_number, fail
 from lrkit.presets._common import check_fresh, rate
 from lrkit.schedules import (
     Schedule,
+    constant,
     cosine,
     cyclic,
     exponential,
@@ -106,8 +107,11 @@ def ConstantLR(factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = 
 
     lrkit: ``piecewise_constant([total_iters], [factor, 1.0])``.
 
+    With ``total_iters <= 0`` torch applies `factor` forever (it never reaches the step where it
+    would undo it); so does the preset (``constant(factor)``).
+
     Raises:
-        ValueError: `factor` outside [0, 1] or `total_iters` < 1.
+        ValueError: `factor` outside [0, 1].
 
     Example:
         >>> s = ConstantLR(factor=0.5, total_iters=2)
@@ -116,14 +120,9 @@ def ConstantLR(factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = 
     """
     check_fresh("ConstantLR", last_epoch)
     value = check_number("ConstantLR", "factor", factor, low=0.0, high=1.0)
-    iters = check_int("ConstantLR", "total_iters", total_iters, low=0)
-    if iters == 0:
-        raise fail(
-            "ConstantLR",
-            "total_iters",
-            total_iters,
-            "an int >= 1 (torch 2.13 accepts 0 and then applies `factor` forever)",
-        )
+    iters = check_int("ConstantLR", "total_iters", total_iters, low=-MAX_STEPS)
+    if iters <= 0:
+        return constant(value)  # torch: `factor` forever
     return piecewise_constant((iters,), (value, 1.0))
 
 
@@ -135,9 +134,11 @@ def LinearLR(
 
     lrkit: ``linear(start_factor, end_factor, steps=total_iters)`` (which may also start at 0).
 
+    With ``total_iters <= 0`` torch applies `start_factor` forever; so does the preset
+    (``constant(start_factor)``).
+
     Raises:
-        ValueError: `start_factor` outside (0, 1], `end_factor` outside [0, 1] (torch's ranges),
-            or `total_iters` < 1 (torch would apply `start_factor` forever).
+        ValueError: `start_factor` outside (0, 1], `end_factor` outside [0, 1] (torch's ranges).
 
     Example:
         >>> s = LinearLR(start_factor=0.25, total_iters=4)
@@ -147,14 +148,9 @@ def LinearLR(
     check_fresh("LinearLR", last_epoch)
     start = check_number("LinearLR", "start_factor", start_factor, low=0.0, high=1.0, low_open=True)
     end = check_number("LinearLR", "end_factor", end_factor, low=0.0, high=1.0)
-    iters = check_int("LinearLR", "total_iters", total_iters, low=0)
-    if iters == 0:
-        raise fail(
-            "LinearLR",
-            "total_iters",
-            total_iters,
-            "an int >= 1 (torch 2.13 accepts 0 and then applies start_factor forever)",
-        )
+    iters = check_int("LinearLR", "total_iters", total_iters, low=-MAX_STEPS)
+    if iters <= 0:
+        return constant(start)  # torch: `start_factor` forever
     return linear(start, end, steps=iters)
 
 

@@ -416,7 +416,8 @@ def warmup_stable_decay(
 
     Args:
         num_warmup_steps: ``W``, an int >= 0.
-        num_decay_steps: ``D``, an int >= 1.
+        num_decay_steps: ``D``, an int >= 0 (0: `min_lr_ratio` right after the stable phase, as
+            in transformers).
         num_training_steps: ``T`` (warmup + stable + decay); used when `num_stable_steps` is None.
         num_stable_steps: ``S``, an int >= 0; takes precedence over `num_training_steps`.
         warmup_type: "linear", "cosine" or "1-sqrt".
@@ -439,7 +440,7 @@ def warmup_stable_decay(
     """
     owner = "transformers.warmup_stable_decay"
     w = check_int(owner, "num_warmup_steps", num_warmup_steps, low=0)
-    d = check_int(owner, "num_decay_steps", num_decay_steps, low=1)
+    d = check_int(owner, "num_decay_steps", num_decay_steps, low=0)
     if num_stable_steps is not None:
         s = check_int(owner, "num_stable_steps", num_stable_steps, low=0)
     elif num_training_steps is not None:
@@ -470,7 +471,9 @@ def warmup_stable_decay(
     if s:
         phases.append(_constant(1.0))
         bounds.append(w + s)
-    if decay_type == "linear":
+    if not d:
+        pass  # transformers skips an empty decay: min_lr_ratio from w + s on
+    elif decay_type == "linear":
         phases.append(_linear(1.0, m, steps=d))
     elif decay_type == "cosine":
         waves = _waves(owner, d, num_cycles, 1.0, m)
@@ -479,9 +482,10 @@ def warmup_stable_decay(
         phases.append(waves)
     else:
         phases.append(power_decay(1.0, m, power=0.5, steps=d))
-    bounds.append(w + s + d)
+    if d:
+        bounds.append(w + s + d)
     phases.append(_constant(m))
-    return sequence(tuple(phases), tuple(bounds))
+    return sequence(tuple(phases), tuple(bounds)) if bounds else phases[0]
 
 
 _MODES = ("min", "max")

@@ -221,8 +221,9 @@ class PiecewiseConstant(Schedule):
         values: ``len(boundaries) + 1`` factors >= 0 (each may be `absolute(v)`).
 
     Raises:
-        ValueError: boundaries out of order or equal (also once fractions are rounded to steps), a
-            wrong number of values, a negative value.
+        ValueError: boundaries out of order or equal, a wrong number of values, a negative value.
+            Fractions that round to the same step act there together (the value between them
+            holds for no step).
 
     Example:
         >>> from lrkit import piecewise_constant
@@ -254,12 +255,19 @@ class PiecewiseConstant(Schedule):
 
     def _resolve(self, run: Run) -> Schedule:
         bounds = run.length("piecewise_constant", "boundaries", self.boundaries)
-        if any(b <= a for a, b in itertools.pairwise(bounds)):
-            raise ValueError(
-                "Argument `boundaries` of piecewise_constant() must be strictly increasing once resolved. "
-                f"Received: boundaries={list(self.boundaries)!r} -> {list(bounds)!r} steps"
-            )
-        return PiecewiseConstant(bounds, run.value("piecewise_constant", "values", self.values))
+        values = list(run.value("piecewise_constant", "values", self.values))
+        # NOTE: fractions that round to the same step act there together: the value between them
+        # holds for no step and is dropped (fvcore's StepParamScheduler with more values than steps).
+        merged: list[int] = []
+        kept = [values[0]]
+        for b, value in zip(bounds, values[1:], strict=True):
+            if merged and merged[-1] == b:
+                kept[-1] = value
+            else:
+                merged.append(b)
+                kept.append(value)
+        bounds, values = tuple(merged), kept
+        return PiecewiseConstant(bounds, tuple(values))
 
     @property
     def horizon(self) -> float | None:

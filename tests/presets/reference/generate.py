@@ -186,6 +186,8 @@ def transformers_cases() -> tuple[str, list[Case]]:
     cases += [
         run("warmup_stable_decay", 12, num_warmup_steps=2, num_training_steps=10, num_decay_steps=4),
         run("warmup_stable_decay", 14, num_warmup_steps=2, num_decay_steps=3, num_stable_steps=5),
+        run("warmup_stable_decay", 9, num_warmup_steps=0, num_training_steps=6, num_decay_steps=0),
+        run("warmup_stable_decay", 9, num_warmup_steps=2, num_decay_steps=0, num_stable_steps=3),
         run("warmup_stable_decay", 12, num_warmup_steps=0, num_training_steps=10, num_decay_steps=10),
         run("warmup_stable_decay", 12, num_warmup_steps=3, num_training_steps=10, num_decay_steps=7),
         run(
@@ -417,6 +419,22 @@ def optax_cases() -> tuple[str, list[Case]]:
         run("linear_schedule", 10, init_value=1.0, end_value=0.1, transition_steps=6),
         run("linear_schedule", 10, init_value=0.0, end_value=1.0, transition_steps=4, transition_begin=3),
         run("linear_schedule", 6, init_value=0.5, end_value=0.5, transition_steps=3),
+        # optax's logged fallbacks: T <= 0 is the constant init_value, a negative begin counts as 0.
+        run("linear_schedule", 5, init_value=1.0, end_value=0.0, transition_steps=0),
+        run("linear_schedule", 5, init_value=1.0, end_value=0.0, transition_steps=-2),
+        run("linear_schedule", 6, init_value=1.0, end_value=0.0, transition_steps=3, transition_begin=-1),
+        run("polynomial_schedule", 5, init_value=1.0, end_value=0.0, power=2, transition_steps=0),
+        run("warmup_constant_schedule", 5, init_value=0.0, peak_value=1.0, warmup_steps=0),
+        run("warmup_cosine_decay_schedule", 8, init_value=0.0, peak_value=1.0, warmup_steps=0, decay_steps=6),
+        run(
+            "warmup_exponential_decay_schedule",
+            8,
+            init_value=0.0,
+            peak_value=1.0,
+            warmup_steps=0,
+            transition_steps=0,
+            decay_rate=0.5,
+        ),
         run(
             "polynomial_schedule",
             8,
@@ -812,6 +830,9 @@ def fvcore_cases() -> tuple[str, list[Case]]:
         run("PolynomialDecayParamScheduler", 6, base_value=1.0, power=2.0),
         run("StepParamScheduler", 12, num_updates=12, values=[0.1, 0.01, 0.001, 0.0001]),
         run("StepParamScheduler", 10, num_updates=120, values=[1.0, 0.5]),
+        # More values than updates: several values land on one step, the last one wins.
+        run("StepParamScheduler", 3, num_updates=3, values=[1.0, 0.8, 0.6, 0.4, 0.2, 0.1, 0.05]),
+        run("StepParamScheduler", 2, num_updates=2, values=[1.0, 0.5, 0.25, 0.125, 0.0625]),
         run("StepWithFixedGammaParamScheduler", 12, base_value=0.1, gamma=0.1, num_decays=3, num_updates=12),
         run("StepWithFixedGammaParamScheduler", 20, base_value=1.0, gamma=0.5, num_decays=4, num_updates=5),
         run(
@@ -841,6 +862,41 @@ def fvcore_cases() -> tuple[str, list[Case]]:
             ],
             lengths=[0.1, 0.5, 0.4],
             interval_scaling=["rescaled", "fixed", "rescaled"],
+        ),
+        # A step child counts its fractions of its own (rescaled) window.
+        run(
+            "CompositeParamScheduler",
+            12,
+            schedulers=[
+                ["LinearParamScheduler", {"start_value": 0.1, "end_value": 1.0}],
+                ["StepParamScheduler", {"num_updates": 4, "values": [1.0, 0.5, 0.25]}],
+            ],
+            lengths=[0.25, 0.75],
+            interval_scaling=["rescaled", "rescaled"],
+        ),
+        run(
+            "CompositeParamScheduler",
+            20,
+            schedulers=[
+                ["ConstantParamScheduler", {"value": 0.1}],
+                [
+                    "MultiStepParamScheduler",
+                    {"values": [1.0, 0.3, 0.1], "num_updates": 10, "milestones": [4, 7]},
+                ],
+                ["StepParamScheduler", {"num_updates": 4, "values": [0.05, 0.01]}],
+            ],
+            lengths=[0.1, 0.5, 0.4],
+            interval_scaling=["rescaled", "rescaled", "fixed"],
+        ),
+        run(
+            "CompositeParamScheduler",
+            7,
+            schedulers=[
+                ["ConstantParamScheduler", {"value": 0.1}],
+                ["StepParamScheduler", {"num_updates": 4, "values": [1.0, 0.8, 0.6, 0.4, 0.2, 0.1]}],
+            ],
+            lengths=[0.3, 0.7],
+            interval_scaling=["rescaled", "rescaled"],
         ),
         run("WarmupParamScheduler", 20, scheduler=cos, warmup_factor=0.001, warmup_length=0.1),
         run(
