@@ -559,15 +559,6 @@ def test_rates_are_a_function_of_the_step():
     assert opt.param_groups[0]["lr"] == 0.25
 
 
-def test_chained_scheduler_refuses_what_is_not_a_product():
-    opt = make_optimizer()
-    with pytest.raises(ValueError, match="put it last"):
-        C.ChainedScheduler([C.CyclicLR(opt, 0.01, 0.1, cycle_momentum=False), C.ExponentialLR(opt, 0.9)])
-    opt = make_optimizer()
-    with pytest.raises(ValueError, match="eta_min"):
-        C.ChainedScheduler([C.CosineAnnealingLR(opt, 10, 0.01), C.ExponentialLR(opt, 0.9)])
-
-
 def test_plateau_counts_a_nan_metric_as_bad_as_torch_does():
     for ns in (T, C):
         opt = make_optimizer(bases=(1.0,))

@@ -226,3 +226,66 @@ def test_sequential_lr_and_its_inner_schedulers(name, groups):
         return [m.SequentialLR(o, inner, milestones=milestones), *inner]
 
     same("SequentialLR (inner get_last_lr)", build, GROUPS[groups], steps=14, stepped=1)
+
+
+@pytest.mark.parametrize("groups", sorted(GROUPS))
+@pytest.mark.parametrize(("first", "second"), PAIRS, ids=[f"{a}+{b}" for a, b in PAIRS])
+def test_every_pair_chained(first, second, groups):
+    # torch's ChainedScheduler steps its children in order, each from the rates the previous one
+    # left: any two step-based classes, also those that set the rate from the base before another
+    # one, a CosineAnnealingLR (with or without eta_min, past T_max) or SWALR among others.
+    def build(o, m):
+        inner = [CLASSES[first](o, m), CLASSES[second](o, m)]
+        return [m.ChainedScheduler(inner), *inner]
+
+    same(
+        "ChainedScheduler (every pair)",
+        build,
+        GROUPS[groups],
+        first_row=_skip_first_round(first, second),
+        stepped=1,
+    )
+
+
+def test_a_stepped_chain_resumes_and_refuses_to_be_a_sequential_phase():
+    def build(o, m):
+        return m.ChainedScheduler([m.CyclicLR(o, 0.01, 0.2, 4), m.ExponentialLR(o, 0.9)])
+
+    opt = optimizer((0.1, 0.03))
+    chain = build(opt, C)
+    for _ in range(5):
+        opt.step()
+        chain.step()
+    saved_opt, saved = opt.state_dict(), chain.state_dict()
+    rest = []
+    for _ in range(5):
+        opt.step()
+        chain.step()
+        rest.append(chain.get_last_lr())
+    opt2 = optimizer((0.1, 0.03))
+    chain2 = build(opt2, C)
+    opt2.load_state_dict(saved_opt)
+    chain2.load_state_dict(saved)
+    again = []
+    for _ in range(5):
+        opt2.step()
+        chain2.step()
+        again.append(chain2.get_last_lr())
+    assert again == rest
+    with pytest.raises(ValueError, match="cannot use as a phase"):
+        C.SequentialLR(opt2, [build(opt2, C), C.ConstantLR(opt2, 0.5, 2)], [3])
+
+
+def test_a_stepped_chain_with_a_plateau_takes_the_metric_itself():
+    opt = optimizer((1.0,))
+    plateau = C.ReduceLROnPlateau(opt, factor=0.5, patience=0)
+    chain = C.ChainedScheduler([C.LambdaLR(opt, lambda e: 1.0), plateau])
+    rates = []
+    for loss in [3.0, 3.0, 3.0]:
+        opt.step()
+        chain.step(loss)
+        rates.append(chain.get_last_lr()[0])
+    # side by side in torch's order: LambdaLR sets the base rate, then the plateau reduces it
+    assert rates == [1.0, 0.5, 0.5]
+    with pytest.raises(RuntimeError, match=r"chain\.step\(2\.0\)"):
+        plateau.step(2.0)

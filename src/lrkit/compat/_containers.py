@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import bisect
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar, SupportsFloat
 
 import torch
 
 from lrkit._validate import fail
-from lrkit.compat._base import CompatScheduler, initial_bases
+from lrkit.compat._base import FORMAT, GET_LR_WARNING, CompatScheduler, initial_bases
 from lrkit.compat._cyclic import _prepare_momentum
 from lrkit.compat._functions import MultiplicativeLR
-from lrkit.compat._shared import _ratio
+from lrkit.compat._shared import ABSOLUTE, FACTOR, PLATEAU, _ratio
 from lrkit.compat._steps import CosineAnnealingLR
 from lrkit.schedules import Schedule, constant, product, scale, sequence
 
@@ -152,6 +153,14 @@ class SequentialLR(CompatScheduler):
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise fail(owner, "optimizer", optimizer, "a torch.optim.Optimizer", kind=TypeError)
         children = _children(owner, schedulers, optimizer)
+        for i, child in enumerate(children):
+            if getattr(child, "_stepped", False):
+                raise ValueError(
+                    f"Argument `schedulers` of {owner}() holds at index {i} a ChainedScheduler whose "
+                    f"children torch steps one after the other (not a product of factors), "
+                    f"which lrkit.compat cannot use as a phase; build that phase's schedulers side by side "
+                    f"or as a product"
+                )
         marks = list(milestones)
         if len(marks) != len(children) - 1:
             raise ValueError(
@@ -206,23 +215,24 @@ class SequentialLR(CompatScheduler):
 
 
 class ChainedScheduler(CompatScheduler):
-    """torch's ``ChainedScheduler``: every child's factor applies at once (their product).
+    """torch's ``ChainedScheduler``: each child steps in turn from the rates the previous one left.
 
-    ``lr(t) = base * prod_i child_i(t)`` (the core's ``product``), for children whose torch form is
-    multiplicative (StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, PolynomialLR,
-    MultiplicativeLR, CosineAnnealingLR with ``eta_min=0`` up to ``T_max``, ReduceLROnPlateau,
-    nested containers). When the last child computes its rate from the base alone (LambdaLR,
-    CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts, SWALR), torch lets it overwrite the others
-    at every step, and so does this class.
+    Where that is a product of factors, ``lr(t) = base * prod_i child_i(t)`` (the core's
+    ``product``): children whose torch form is multiplicative (StepLR, MultiStepLR, ConstantLR,
+    LinearLR, ExponentialLR, PolynomialLR, MultiplicativeLR, ReduceLROnPlateau, nested containers),
+    followed by at most one child that computes its rate from the base alone (LambdaLR, CyclicLR,
+    OneCycleLR, CosineAnnealingWarmRestarts), which then sets the rate at every step, as in torch.
+    Any other chain (such a child before others, a CosineAnnealingLR or SWALR among others) steps
+    its children one after the other, side by side on the optimizer, which gives torch's rates;
+    it cannot be a phase of a `SequentialLR`.
 
     Args:
         schedulers: the children, a non-empty list of lrkit.compat schedulers on one optimizer.
         optimizer: the optimizer (torch 2.13's optional second argument). Default: the children's.
 
     Raises:
-        ValueError: a child that computes its rate from the base followed by others (torch then
-            applies one step's ratio of the later children, which is not a schedule lrkit
-            reproduces: put that child last or use `SequentialLR`), or children of other optimizers.
+        TypeError: a child that is not an lrkit.compat scheduler.
+        ValueError: children of other optimizers, or already in a container.
 
     Example:
         >>> import torch
@@ -239,6 +249,15 @@ class ChainedScheduler(CompatScheduler):
 
     #: torch's containers write no ``initial_lr`` (their children did).
     _writes_initial_lr: ClassVar[bool] = False
+    #: True for a chain whose children are stepped one after the other (see `_SteppedChain`).
+    _stepped: ClassVar[bool] = False
+
+    def __new__(
+        cls, schedulers: list[CompatScheduler], optimizer: torch.optim.Optimizer | None = None
+    ) -> ChainedScheduler:
+        if cls is ChainedScheduler and not _is_product(_children("ChainedScheduler", schedulers, optimizer)):
+            return super().__new__(_SteppedChain)
+        return super().__new__(cls)
 
     def __init__(
         self, schedulers: list[CompatScheduler], optimizer: torch.optim.Optimizer | None = None
@@ -246,22 +265,6 @@ class ChainedScheduler(CompatScheduler):
         owner = "ChainedScheduler"
         children = _children(owner, schedulers, optimizer)
         opt = children[0].optimizer
-        for i, child in enumerate(children[:-1]):
-            if child.overwrites:
-                raise ValueError(
-                    f"Argument `schedulers` of {owner}() has a {type(child).__name__} at index {i} "
-                    f"followed by other schedulers. torch computes {type(child).__name__}'s rate from the "
-                    f"base rate and then applies one step's ratio of the later ones, which is not a "
-                    f"schedule; put it last (it then sets the rate, as in torch) or use SequentialLR"
-                )
-        for i, child in enumerate(children):
-            if isinstance(child, CosineAnnealingLR) and child.eta_min != 0 and len(children) > 1:
-                raise ValueError(
-                    f"Argument `schedulers` of {owner}() has a CosineAnnealingLR with "
-                    f"eta_min={child.eta_min!r} at index {i}: torch's chained cosine then adds eta_min "
-                    f"terms that are not a product of factors; use eta_min=0 or lrkit's own composition "
-                    f"(floor(product(...), absolute(v)))"
-                )
         n = len(opt.param_groups)
         chosen = [children[-1]] if children[-1].overwrites else children
         per_group: list[Schedule] = [
@@ -344,3 +347,128 @@ class ChainedScheduler(CompatScheduler):
         before = self.values_for_next_update()
         super().step()
         self._show_children(before)
+
+
+def _is_product(children: list[CompatScheduler]) -> bool:
+    """True when torch's chained steps equal the product of the children's factors at every step:
+    multiplying children (a CosineAnnealingLR only alone: past ``T_max`` torch's recursive cosine
+    adds a term of the base), followed by at most one child that sets the rate from its base."""
+    if len(children) == 1:
+        return True
+
+    def multiplies(child: CompatScheduler) -> bool:
+        return (
+            child._side in (FACTOR, PLATEAU)
+            and not child.overwrites
+            and not isinstance(child, CosineAnnealingLR)
+        )
+
+    last = children[-1]
+    return all(multiplies(c) for c in children[:-1]) and (
+        multiplies(last) or (last.overwrites and last._side == ABSOLUTE)
+    )
+
+
+class _SteppedChain(ChainedScheduler):
+    """A `ChainedScheduler` whose children torch steps one after the other, each from the rates the
+    previous one left, where that is not a product of factors: a child that sets the rate from its
+    base (LambdaLR, CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts) before others, a
+    CosineAnnealingLR or SWALR among others. The children stay side by side on the optimizer (see
+    `_shared`), which reproduces torch's result; ``step()`` steps them in order. Its state is the
+    children's states; it cannot be a phase of a `SequentialLR`.
+    """
+
+    _stepped: ClassVar[bool] = True
+
+    def __init__(  # NOTE: CompatScheduler.__init__ is not called: the children drive the optimizer
+        self, schedulers: list[CompatScheduler], optimizer: torch.optim.Optimizer | None = None
+    ) -> None:
+        children = _children("ChainedScheduler", schedulers, optimizer)
+        self.optimizer = children[0].optimizer
+        self._schedulers = children
+        self._container = None
+        self._has_plateau = any(child.has_plateau for child in children)
+        self.base_lrs = list(children[0].base_lrs)
+        self.last_epoch = children[-1].last_epoch
+        self._last_lr = self._rates()
+        _adopt(self, children)
+
+    def _rates(self) -> list[Any]:
+        return [
+            group["lr"].detach().clone() if isinstance(group["lr"], torch.Tensor) else float(group["lr"])
+            for group in self.optimizer.param_groups
+        ]
+
+    def step(self, metrics: SupportsFloat | None = None) -> None:  # type: ignore[override]
+        """Step every child in order (a ReduceLROnPlateau child only when `metrics` are given).
+
+        Raises:
+            TypeError: `metrics` given but no child is a ReduceLROnPlateau.
+        """
+        if metrics is not None and not self._has_plateau:
+            raise TypeError(
+                f"ChainedScheduler.step() takes metrics only when a child is a ReduceLROnPlateau. "
+                f"Received: metrics={metrics!r}"
+            )
+        for child in self._schedulers:
+            child._container = None
+            try:
+                if child.has_plateau and not isinstance(child, ChainedScheduler | SequentialLR):
+                    if metrics is not None:
+                        child.step(metrics)  # type: ignore[arg-type]
+                else:
+                    child.step()
+            finally:
+                child._container = self
+        self.last_epoch = self._schedulers[-1].last_epoch
+        self._last_lr = self._rates()
+
+    def observe(self, metric: Any, **kwargs: Any) -> bool:  # type: ignore[override]
+        """A ReduceLROnPlateau child's ``step(metrics)``: refused, the chain steps its children.
+
+        Raises:
+            RuntimeError: always; call ``chain.step(metrics)``.
+        """
+        raise RuntimeError(
+            "This ReduceLROnPlateau is part of a ChainedScheduler whose children are stepped one after "
+            f"the other; pass the metric to the chain: chain.step({metric!r})"
+        )
+
+    def get_last_lr(self) -> list[Any]:  # type: ignore[override]
+        """The rates after the last child's step (torch: the groups' rates)."""
+        return list(self._last_lr)
+
+    def get_lr(self) -> list[Any]:  # type: ignore[override]
+        """The current rates, with torch's warning to use `get_last_lr` instead."""
+        warnings.warn(GET_LR_WARNING, UserWarning, stacklevel=2)
+        return self.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        """The children's states, in order (plain data)."""
+        return {
+            "format": FORMAT,
+            "class": "ChainedScheduler",
+            "stepped": True,
+            "_schedulers": [child.state_dict() for child in self._schedulers],
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:  # type: ignore[override]
+        """Load each child's state (from `state_dict` of a chain of the same children)."""
+        owner = "ChainedScheduler.load_state_dict"
+        states = state_dict.get("_schedulers") if isinstance(state_dict, dict) else None
+        if not isinstance(states, list) or len(states) != len(self._schedulers):
+            raise ValueError(
+                f"Argument `state_dict` of {owner}() must come from state_dict() of a ChainedScheduler with "
+                f"{len(self._schedulers)} children"
+            )
+        for child, state in zip(self._schedulers, states, strict=True):
+            child._container = None
+            try:
+                child.load_state_dict(state)
+            finally:
+                child._container = self
+        self.last_epoch = self._schedulers[-1].last_epoch
+        self._last_lr = self._rates()
+
+    def __repr__(self) -> str:
+        return f"lrkit.compat.ChainedScheduler(last_epoch={self.last_epoch}, lr={self.get_last_lr()})"
