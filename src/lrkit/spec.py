@@ -28,7 +28,7 @@ from lrkit._spec_names import optimizer_position, resolve
 from lrkit.config import build
 from lrkit.schedules import REGISTRY, Schedule
 
-__all__ = ["SpecError", "parse"]
+__all__ = ["SpecError", "cycled_momentum", "parse"]
 
 MAX_LENGTH = 20_000
 
@@ -144,6 +144,14 @@ class _Builder:
         return name is not None and resolve(name, REGISTRY) is None
 
     def call(self, node: ast.Call) -> Any:
+        name, args, kwargs = self.arguments(node)
+        try:
+            return build(name, args, kwargs)
+        except (ValueError, TypeError) as error:
+            raise self.error(str(error), node) from None
+
+    def arguments(self, node: ast.Call) -> tuple[str, list[Any], dict[str, Any]]:
+        """The registry name a call names and its argument values (the optimizer left out)."""
         dotted = _dotted(node.func)
         if dotted is None:
             raise self.error("only registered schedule names can be called", node)
@@ -189,10 +197,7 @@ class _Builder:
             if keyword.arg == "optimizer" and position is not None and self.is_optimizer(keyword.value, True):
                 continue  # optimizer=optimizer, as the code passes it
             kwargs[keyword.arg] = self.value(keyword.value)
-        try:
-            return build(name, args, kwargs)
-        except (ValueError, TypeError) as error:
-            raise self.error(str(error), node) from None
+        return name, args, kwargs
 
     def scheduler_type(self, node: ast.expr) -> str:
         """transformers' ``SchedulerType.COSINE`` (any module path before it) as its value, "cosine"."""
@@ -252,3 +257,32 @@ def parse(spec: str) -> Schedule:
     if not isinstance(result, Schedule):
         raise SpecError(f"a spec must describe a schedule, not {result!r}", spec, 1)
     return result
+
+
+def cycled_momentum(spec: str) -> Any:
+    """The momentum a pasted torch ``OneCycleLR``/``CyclicLR`` cycles, or None.
+
+    torch cycles the optimizer's momentum (``betas[0]`` for Adam) against the rate when
+    ``cycle_momentum=True`` (its default): from `max_momentum` down to `base_momentum` as the rate
+    rises, and back. For a spec whose outermost call is one of these two classes (any module path),
+    this is `lrkit.presets.pytorch.CycledMomentum` (``values(steps, total)`` gives the momentum
+    at each step); for any other spec, or ``cycle_momentum=False``, None.
+
+    Raises:
+        SpecError: the spec does not parse (as `parse`).
+
+    Example:
+        >>> m = cycled_momentum("OneCycleLR(optimizer, max_lr=0.1, total_steps=10)")
+        >>> [round(v, 4) for v in m.values(5, total=10)]
+        [0.95, 0.9, 0.85, 0.855, 0.8688]
+        >>> cycled_momentum("OneCycleLR(optimizer, 0.1, 10, cycle_momentum=False)") is None
+        True
+    """
+    from lrkit.presets.pytorch import momentum
+
+    parse(spec)  # every check (and error) of the spec itself
+    node = ast.parse(spec.strip(), mode="eval").body
+    if not isinstance(node, ast.Call):
+        return None
+    name, args, kwargs = _Builder(spec.strip()).arguments(node)
+    return momentum(name, args, kwargs)

@@ -3,7 +3,9 @@
     lrkit table SPEC [--lr LR[,LR...]] --steps N [--total T] [--format text|csv|json]
 
 Row 0 is the rate before the first scheduler step (torch's rate right after the scheduler is
-built); one column per base rate. Imports the schedule core and numpy only, never torch.
+built); one column per base rate, and a ``momentum`` column when the spec is a torch
+``OneCycleLR``/``CyclicLR`` that cycles it (``cycle_momentum=True``, torch's default; JSON:
+``"momentum"``). Imports the schedule core and numpy only, never torch.
 
 Example:
     >>> from lrkit.cli import main
@@ -121,7 +123,8 @@ def add_parser(subparsers: Any) -> None:
         "table",
         help="print the learning rate at each step",
         description="Print the learning rate in effect at each step 0..N-1 (step 0 is the rate "
-        "before the first scheduler step), one column per base rate.",
+        "before the first scheduler step), one column per base rate, and the momentum when a "
+        "torch OneCycleLR/CyclicLR cycles it.",
     )
     add_preview_arguments(parser)
     parser.add_argument("--format", choices=_FORMATS, default="text", help="output format (default: text)")
@@ -135,6 +138,9 @@ def run(args: argparse.Namespace) -> int:
         UsageError, ValueError: bad input, turned by `lrkit.cli.main` into one line and status 2.
     """
     from lrkit.preview.table import format_rows
+    from lrkit.spec import cycled_momentum
 
     values = preview_rows(args)
-    return write(format_rows(values, args.format, spec=args.spec))
+    cycled = cycled_momentum(args.spec)  # torch's OneCycleLR/CyclicLR cycle the momentum too
+    momentum = None if cycled is None else cycled.values(args.steps, total=args.total or args.steps)
+    return write(format_rows(values, args.format, spec=args.spec, momentum=momentum))

@@ -15,6 +15,8 @@ No new math lives here: every function is a composition of the core's primitives
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from collections.abc import Sequence as SequenceType
 from typing import Any
 
@@ -246,10 +248,10 @@ def CyclicLR(
 
     Cycles between `base_lr` and `max_lr` (triangular, triangular2 or exp_range); torch ignores
     the optimizer's own rate, and so does this preset (`lrkit table ... --lr 1` shows the rates).
-    lrkit: ``cyclic(...)``. The momentum arguments are checked here and cycled by `momentum`
-    (``lrkit table`` shows them); `scale_fn` is a Python function, which only
-    `lrkit.compat.CyclicLR` takes (here it must be None, and `scale_mode` is then set by `mode`,
-    as in torch).
+    lrkit: ``cyclic(...)``. The momentum arguments are checked here; the momentum torch cycles is
+    `momentum` (`lrkit.spec.cycled_momentum` for a spec; ``lrkit table`` shows it). `scale_fn`
+    is a Python function, which only `lrkit.compat.CyclicLR` takes (here it must be None, and
+    `scale_mode` is then set by `mode`, as in torch).
 
     Example:
         >>> s = CyclicLR(base_lr=0.1, max_lr=1.0, step_size_up=2, mode="triangular2")
@@ -300,7 +302,8 @@ def OneCycleLR(
     torch's phases end at the float steps ``pct_start * N - 1`` and ``N - 1`` (N = total steps),
     so this is ``scale(one_cycle(steps=N - 1, peak_at=(pct_start * N - 1) / (N - 1), ...),
     absolute(max_lr))``. torch raises when stepped past ``N``; lrkit holds the final rate.
-    The momentum arguments are checked here and cycled by `momentum` (``lrkit table`` shows them).
+    The momentum arguments are checked here; the momentum torch cycles is `momentum`
+    (`lrkit.spec.cycled_momentum` for a spec; ``lrkit table`` shows it).
 
     Example:
         >>> s = OneCycleLR(max_lr=1.0, total_steps=10).resolve(base=1.0)
@@ -337,6 +340,71 @@ def OneCycleLR(
         three_phase=bool(three_phase),
     )
     return scale(shape, rate(owner, "max_lr", max_lr))
+
+
+@dataclasses.dataclass(frozen=True)
+class CycledMomentum:
+    """The momentum torch's OneCycleLR/CyclicLR cycle: ``high - (high - low) * shape(t)``.
+
+    `shape` is the rate's own cycle normalized to [0, 1] (0 at the rate's low ends, 1 at its
+    peak), so the momentum is `high` (`max_momentum`) where the rate is lowest and `low`
+    (`base_momentum`) at the peak, as torch computes it. Not a schedule (a schedule's factors only
+    scale up from 0): a description for previews (``lrkit table`` shows it).
+    """
+
+    shape: Schedule
+    high: float
+    low: float
+
+    def values(self, steps: int, total: int | None = None) -> list[float]:
+        """The momentum at steps ``0 .. steps - 1`` (`total`: the run's length, default `steps`)."""
+        import numpy as np
+
+        curve = self.shape.resolve(steps if total is None else total)(np.arange(steps, dtype=np.float64))
+        return [float(v) for v in self.high - (self.high - self.low) * curve]
+
+
+def momentum(name: str, args: list[Any], kwargs: dict[str, Any]) -> CycledMomentum | None:
+    """The momentum cycled by the torch call ``name(*args, **kwargs)``, or None (see `CycledMomentum`).
+
+    Example:
+        >>> m = momentum("CyclicLR", [0.01, 0.1], {"step_size_up": 2})
+        >>> [round(v, 4) for v in m.values(5)]
+        [0.9, 0.85, 0.8, 0.85, 0.9]
+    """
+    if name not in ("OneCycleLR", "CyclicLR"):
+        return None
+    builder = OneCycleLR if name == "OneCycleLR" else CyclicLR
+    builder(*args, **kwargs)  # every check of the rates' arguments
+    bound = inspect.signature(builder).bind(*args, **kwargs)
+    bound.apply_defaults()
+    p = bound.arguments
+    cycled = _momenta(name, p["cycle_momentum"], p["base_momentum"], p["max_momentum"])
+    if cycled is None:
+        return None
+    low, high = cycled
+    if name == "CyclicLR":
+        mode = p["mode"]
+        shape = cyclic(
+            low=0.0,
+            high=1.0,
+            steps_up=p["step_size_up"],
+            steps_down=p["step_size_down"],
+            mode=mode,
+            gamma=p["gamma"] if mode == "exp_range" else 1.0,
+        )
+        return CycledMomentum(shape, high, low)
+    n = p["total_steps"] if p["total_steps"] is not None else p["epochs"] * p["steps_per_epoch"]
+    peak_step = float(p["pct_start"]) * n - 1.0
+    shape = one_cycle(
+        steps=n - 1,
+        peak_at=peak_step / (n - 1),
+        start=0.0,
+        end=0.0,
+        anneal=p["anneal_strategy"],
+        three_phase=bool(p["three_phase"]),
+    )
+    return CycledMomentum(shape, high, low)
 
 
 @register("SequentialLR")

@@ -93,8 +93,13 @@ def rows(
     return out
 
 
-def _header(groups: int) -> list[str]:
-    return ["step", "lr"] if groups == 1 else ["step", *(f"lr{g}" for g in range(groups))]
+def _header(groups: int, momentum: Sequence[float] | None = None) -> list[str]:
+    names = ["step", "lr"] if groups == 1 else ["step", *(f"lr{g}" for g in range(groups))]
+    return names if momentum is None else [*names, "momentum"]
+
+
+def _with_momentum(row: list[str], t: int, momentum: Sequence[float] | None, text: Any) -> list[str]:
+    return row if momentum is None else [*row, text(momentum[t])]
 
 
 def _number(value: float) -> str:
@@ -102,10 +107,11 @@ def _number(value: float) -> str:
     return f"{value:.10g}"
 
 
-def to_text(values: FloatArray) -> str:
+def to_text(values: FloatArray, momentum: Sequence[float] | None = None) -> str:
     """Aligned columns: ``step`` then ``lr`` (or ``lr0``, ``lr1``, ... for several groups).
 
     Rates are written with 10 significant digits; use `to_csv` or `to_json` for every digit.
+    `momentum` (one value per step, from `lrkit.spec.cycled_momentum`) adds a ``momentum`` column.
 
     Example:
         >>> import numpy as np
@@ -115,8 +121,11 @@ def to_text(values: FloatArray) -> str:
            0  0.1
            1  0.05
     """
-    table = [_header(values.shape[1])]
-    table += [[str(t), *(_number(float(v)) for v in row)] for t, row in enumerate(values)]
+    table = [_header(values.shape[1], momentum)]
+    table += [
+        _with_momentum([str(t), *(_number(float(v)) for v in row)], t, momentum, _number)
+        for t, row in enumerate(values)
+    ]
     widths = [max(len(line[c]) for line in table) for c in range(len(table[0]))]
     lines = []
     for line in table:
@@ -126,8 +135,10 @@ def to_text(values: FloatArray) -> str:
     return "\n".join(lines)
 
 
-def to_csv(values: FloatArray) -> str:
+def to_csv(values: FloatArray, momentum: Sequence[float] | None = None) -> str:
     """CSV with a header row (``step,lr`` or ``step,lr0,lr1,...``) and every digit of each rate.
+
+    `momentum` adds a last ``momentum`` column.
 
     Example:
         >>> import numpy as np
@@ -138,14 +149,16 @@ def to_csv(values: FloatArray) -> str:
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_header(values.shape[1]))
+    writer.writerow(_header(values.shape[1], momentum))
     for t, row in enumerate(values.tolist()):
-        writer.writerow([t, *(repr(v) for v in row)])
+        writer.writerow(_with_momentum([str(t), *(repr(v) for v in row)], t, momentum, repr))
     return buffer.getvalue().rstrip("\n")
 
 
-def to_json(values: FloatArray, spec: str) -> str:
+def to_json(values: FloatArray, spec: str, momentum: Sequence[float] | None = None) -> str:
     """JSON ``{"spec": spec, "lr": [[rate of each group] for each step]}``, every digit kept.
+
+    `momentum` adds ``"momentum": [value at each step]``.
 
     Example:
         >>> import numpy as np
@@ -154,16 +167,21 @@ def to_json(values: FloatArray, spec: str) -> str:
         '{"spec": "StepLR(step_size=1, gamma=0.5)", "lr": [[0.1], [0.05]]}'
     """
     data: dict[str, Any] = {"spec": spec, "lr": values.tolist()}
+    if momentum is not None:
+        data["momentum"] = [float(v) for v in momentum]
     return json.dumps(data)
 
 
-def format_rows(values: FloatArray, fmt: str = "text", *, spec: str = "") -> str:
+def format_rows(
+    values: FloatArray, fmt: str = "text", *, spec: str = "", momentum: Sequence[float] | None = None
+) -> str:
     """`values` (from `rows`) as text, CSV or JSON; `spec` is written into the JSON.
 
     Args:
         values: a (steps, groups) array of rates.
         fmt: one of "text", "csv", "json".
         spec: the spec the rows come from (JSON only).
+        momentum: the momentum at each step, or None (no momentum column).
 
     Raises:
         ValueError: an unknown format.
@@ -178,7 +196,7 @@ def format_rows(values: FloatArray, fmt: str = "text", *, spec: str = "") -> str
     """
     check_choice("format_rows", "fmt", fmt, FORMATS)
     if fmt == "csv":
-        return to_csv(values)
+        return to_csv(values, momentum)
     if fmt == "json":
-        return to_json(values, spec)
-    return to_text(values)
+        return to_json(values, spec, momentum)
+    return to_text(values, momentum)
