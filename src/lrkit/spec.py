@@ -28,7 +28,7 @@ from lrkit._spec_names import optimizer_position, resolve
 from lrkit.config import build
 from lrkit.schedules import REGISTRY, Schedule
 
-__all__ = ["SpecError", "cycled_momentum", "parse"]
+__all__ = ["SpecError", "cycled_momentum", "group_calls", "parse"]
 
 MAX_LENGTH = 20_000
 
@@ -250,6 +250,14 @@ def parse(spec: str) -> Schedule:
         raise SpecError(f"invalid syntax ({error.msg})", spec, error.offset) from None
     except (RecursionError, MemoryError, ValueError):
         raise SpecError("the spec is too deeply nested", spec) from None
+    if group_calls(spec) is not None:
+        raise SpecError(
+            "per-group lists (one value per parameter group, as torch takes them) describe one "
+            "schedule per group: `lrkit table` shows one column per group; in Python, "
+            "lrkit.spec.group_calls(spec) gives each group's call",
+            spec,
+            1,
+        )
     try:
         result = _Builder(spec.strip()).value(tree.body)
     except RecursionError:
@@ -280,9 +288,79 @@ def cycled_momentum(spec: str) -> Any:
     """
     from lrkit.presets.pytorch import momentum
 
-    parse(spec)  # every check (and error) of the spec itself
-    node = ast.parse(spec.strip(), mode="eval").body
+    calls = group_calls(spec)
+    if calls is None:
+        parse(spec)  # every check (and error) of the spec itself
+        node = ast.parse(spec.strip(), mode="eval").body
+        if not isinstance(node, ast.Call):
+            return None
+        calls = [_Builder(spec.strip()).arguments(node)]
+    found = [momentum(name, args, kwargs) for name, args, kwargs in calls]
+    if found[0] is None:
+        return None
+    return found[0] if len(found) == 1 else found
+
+
+#: torch arguments that take one value per parameter group (a list), as torch's signatures say.
+PER_GROUP = {
+    "CyclicLR": ("base_lr", "max_lr", "base_momentum", "max_momentum"),
+    "OneCycleLR": ("max_lr", "base_momentum", "max_momentum"),
+    "ReduceLROnPlateau": ("min_lr",),
+}
+
+
+def group_calls(spec: str, groups: int | None = None) -> list[tuple[str, list[Any], dict[str, Any]]] | None:
+    """One call per parameter group when a torch call gives per-group lists (``max_lr=[0.1, 0.01]``).
+
+    torch's CyclicLR, OneCycleLR and ReduceLROnPlateau take a list of values, one per parameter
+    group, for the arguments in `PER_GROUP`. For such a spec (the outermost call), this is the
+    call of each group: ``(name, [], kwargs)`` with every list replaced by the group's value; None
+    when no list is given. `groups` is the number of parameter groups, when known.
+
+    Raises:
+        SpecError: lists of different lengths, or a length other than `groups` (torch's message:
+            "max_lr must have the same length as optimizer.param_groups").
+
+    Example:
+        >>> calls = group_calls("OneCycleLR(optimizer, max_lr=[0.1, 0.01], total_steps=10)")
+        >>> [kwargs["max_lr"] for _, _, kwargs in calls]
+        [0.1, 0.01]
+    """
+    import inspect
+
+    from lrkit.schedules import REGISTRY
+
+    text = spec.strip()
+    try:
+        node = ast.parse(text, mode="eval").body
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return None  # `parse` says what is wrong
     if not isinstance(node, ast.Call):
         return None
-    name, args, kwargs = _Builder(spec.strip()).arguments(node)
-    return momentum(name, args, kwargs)
+    builder = _Builder(text)
+    dotted = _dotted(node.func)
+    if dotted is None or resolve(dotted, REGISTRY) not in PER_GROUP:
+        return None
+    name, args, kwargs = builder.arguments(node)
+    try:
+        bound = inspect.signature(REGISTRY[name]).bind(*args, **kwargs)
+    except TypeError:
+        return None  # `parse` says what is wrong
+    given = {k: v for k, v in bound.arguments.items() if k in PER_GROUP[name] and isinstance(v, list)}
+    if not given:
+        return None
+    lengths = {k: len(v) for k, v in given.items()}
+    count = groups if groups is not None else next(iter(lengths.values()))
+    for key, length in lengths.items():
+        if length != count:
+            other = "param_groups" if groups is not None else next(iter(lengths))
+            raise builder.error(
+                f"{key} must have the same length as optimizer.param_groups (torch's rule). "
+                f"{key} has {length} values, {other} has {count}",
+                node,
+            )
+    calls = []
+    for g in range(count):
+        values = {k: (v[g] if k in given else v) for k, v in bound.arguments.items()}
+        calls.append((name, [], values))
+    return calls

@@ -83,16 +83,27 @@ def preview_rows(args: argparse.Namespace) -> Any:
         UsageError: a bad --lr, --steps or --total (printed as one line, exit status 2).
         ValueError: a spec that does not parse or does not fit in the run (likewise).
     """
+    import numpy as np
+
+    from lrkit.config import build
     from lrkit.preview.table import MAX_STEPS, rows
-    from lrkit.spec import parse
+    from lrkit.spec import group_calls, parse
 
     if not 1 <= args.steps <= MAX_STEPS:
         raise UsageError(f"argument --steps: must be an int in [1, {MAX_STEPS}]. Received: {args.steps}")
     if args.total is not None and args.total < 1:
         raise UsageError(f"argument --total: must be an int >= 1. Received: {args.total}")
     lrs = _parse_lrs(args.lr)
-    schedule = parse(args.spec)
-    return rows(schedule, steps=args.steps, lrs=lrs, total=args.total)
+    # torch's per-group lists (max_lr=[0.1, 0.01]): one schedule, and one column, per group.
+    calls = group_calls(args.spec, groups=len(lrs) if len(lrs) > 1 else None)
+    if calls is None:
+        return rows(parse(args.spec), steps=args.steps, lrs=lrs, total=args.total)
+    bases = lrs * len(calls) if len(lrs) == 1 else lrs
+    columns = [
+        rows(build(name, call_args, kwargs), steps=args.steps, lrs=[base], total=args.total)[:, 0]
+        for (name, call_args, kwargs), base in zip(calls, bases, strict=True)
+    ]
+    return np.stack(columns, axis=1)
 
 
 def write(text: str) -> int:
@@ -142,5 +153,8 @@ def run(args: argparse.Namespace) -> int:
 
     values = preview_rows(args)
     cycled = cycled_momentum(args.spec)  # torch's OneCycleLR/CyclicLR cycle the momentum too
-    momentum = None if cycled is None else cycled.values(args.steps, total=args.total or args.steps)
+    if isinstance(cycled, list):
+        momentum = [c.values(args.steps, total=args.total or args.steps) for c in cycled]
+    else:
+        momentum = None if cycled is None else [cycled.values(args.steps, total=args.total or args.steps)]
     return write(format_rows(values, args.format, spec=args.spec, momentum=momentum))

@@ -93,13 +93,23 @@ def rows(
     return out
 
 
-def _header(groups: int, momentum: Sequence[float] | None = None) -> list[str]:
+#: The momentum at each step: one column (a list of values) per parameter group.
+Momentum = Sequence[Sequence[float]]
+
+
+def _header(groups: int, momentum: Momentum | None = None) -> list[str]:
     names = ["step", "lr"] if groups == 1 else ["step", *(f"lr{g}" for g in range(groups))]
-    return names if momentum is None else [*names, "momentum"]
+    if momentum is None:
+        return names
+    return (
+        [*names, "momentum"]
+        if len(momentum) == 1
+        else [*names, *(f"momentum{g}" for g in range(len(momentum)))]
+    )
 
 
-def _with_momentum(row: list[str], t: int, momentum: Sequence[float] | None, text: Any) -> list[str]:
-    return row if momentum is None else [*row, text(momentum[t])]
+def _with_momentum(row: list[str], t: int, momentum: Momentum | None, text: Any) -> list[str]:
+    return row if momentum is None else [*row, *(text(column[t]) for column in momentum)]
 
 
 def _number(value: float) -> str:
@@ -107,11 +117,12 @@ def _number(value: float) -> str:
     return f"{value:.10g}"
 
 
-def to_text(values: FloatArray, momentum: Sequence[float] | None = None) -> str:
+def to_text(values: FloatArray, momentum: Momentum | None = None) -> str:
     """Aligned columns: ``step`` then ``lr`` (or ``lr0``, ``lr1``, ... for several groups).
 
     Rates are written with 10 significant digits; use `to_csv` or `to_json` for every digit.
-    `momentum` (one value per step, from `lrkit.spec.cycled_momentum`) adds a ``momentum`` column.
+    `momentum` (one column of values per group, from `lrkit.spec.cycled_momentum`) adds a
+    ``momentum`` column (``momentum0``, ``momentum1``, ... for several groups).
 
     Example:
         >>> import numpy as np
@@ -135,10 +146,10 @@ def to_text(values: FloatArray, momentum: Sequence[float] | None = None) -> str:
     return "\n".join(lines)
 
 
-def to_csv(values: FloatArray, momentum: Sequence[float] | None = None) -> str:
+def to_csv(values: FloatArray, momentum: Momentum | None = None) -> str:
     """CSV with a header row (``step,lr`` or ``step,lr0,lr1,...``) and every digit of each rate.
 
-    `momentum` adds a last ``momentum`` column.
+    `momentum` adds the momentum columns last.
 
     Example:
         >>> import numpy as np
@@ -155,10 +166,11 @@ def to_csv(values: FloatArray, momentum: Sequence[float] | None = None) -> str:
     return buffer.getvalue().rstrip("\n")
 
 
-def to_json(values: FloatArray, spec: str, momentum: Sequence[float] | None = None) -> str:
+def to_json(values: FloatArray, spec: str, momentum: Momentum | None = None) -> str:
     """JSON ``{"spec": spec, "lr": [[rate of each group] for each step]}``, every digit kept.
 
-    `momentum` adds ``"momentum": [value at each step]``.
+    `momentum` adds ``"momentum": [value at each step]`` (one group) or
+    ``[[value of each group] for each step]``.
 
     Example:
         >>> import numpy as np
@@ -168,12 +180,15 @@ def to_json(values: FloatArray, spec: str, momentum: Sequence[float] | None = No
     """
     data: dict[str, Any] = {"spec": spec, "lr": values.tolist()}
     if momentum is not None:
-        data["momentum"] = [float(v) for v in momentum]
+        if len(momentum) == 1:
+            data["momentum"] = [float(v) for v in momentum[0]]
+        else:
+            data["momentum"] = [[float(v) for v in step] for step in zip(*momentum, strict=True)]
     return json.dumps(data)
 
 
 def format_rows(
-    values: FloatArray, fmt: str = "text", *, spec: str = "", momentum: Sequence[float] | None = None
+    values: FloatArray, fmt: str = "text", *, spec: str = "", momentum: Momentum | None = None
 ) -> str:
     """`values` (from `rows`) as text, CSV or JSON; `spec` is written into the JSON.
 
@@ -181,7 +196,7 @@ def format_rows(
         values: a (steps, groups) array of rates.
         fmt: one of "text", "csv", "json".
         spec: the spec the rows come from (JSON only).
-        momentum: the momentum at each step, or None (no momentum column).
+        momentum: the momentum at each step, one column per group, or None (no momentum column).
 
     Raises:
         ValueError: an unknown format.
