@@ -131,3 +131,58 @@ def test_a_one_cycle_phase_of_length_zero_is_refused_with_a_clear_error():
         TORCH.OneCycleLR(opt, 1.0, total_steps=10, pct_start=0.1)
     with pytest.raises(ValueError, match=r"pct_start.*phase of length 0 at step 0 with total_steps=10"):
         COMPAT.OneCycleLR(opt, 1.0, total_steps=10, pct_start=0.1)
+
+
+def _plateau_with_a_group_added(
+    m: Any, min_lr: Any, append: float | None, edit: list[float] | None
+) -> list[Any]:
+    """torch's test pattern (#104361): a group added to the optimizer while a ReduceLROnPlateau runs;
+    rows of every group's rate, or the error's class name and message start."""
+    params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(3)]
+    opt = torch.optim.SGD([{"params": [params[0]], "lr": 0.5}, {"params": [params[1]], "lr": 0.3}], lr=0.1)
+    scheduler = m.ReduceLROnPlateau(opt, threshold=0.1, patience=2, cooldown=1, min_lr=min_lr, factor=0.5)
+    rows: list[Any] = []
+    for epoch, metric in enumerate([1.0] * 7 + [0.6] + [0.5] * 16):
+        if epoch == 8:
+            opt.add_param_group({"params": [params[2]], "lr": 0.05})
+            if append is not None:
+                scheduler.min_lrs.append(append)
+        if epoch == 14 and edit is not None:
+            scheduler.min_lrs[:] = edit  # torch reads min_lrs at every reduction
+        opt.step()
+        try:
+            scheduler.step(metric)
+        except RuntimeError as error:
+            rows.append(f"RuntimeError: {str(error)[:40]}")
+            break
+        rows.append([float(g["lr"]) for g in opt.param_groups])
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("min_lr", "append", "edit"),
+    [
+        (0, None, None),
+        (0.02, None, None),
+        ([1e-5, 1e-4], 1e-6, None),
+        ([1e-5, 1e-4], None, None),
+        ([0.2, 0.01], 0.04, None),
+        ([0.2, 0.01], 0.04, [0.0, 0.1, 0.0]),
+    ],
+)
+def test_a_param_group_added_while_reduce_lr_on_plateau_runs(min_lr, append, edit):
+    ref = _plateau_with_a_group_added(TORCH, min_lr, append, edit)
+    ours = _plateau_with_a_group_added(COMPAT, min_lr, append, edit)
+    assert len(ours) == len(ref)
+    for row_ours, row_ref in zip(ours, ref, strict=True):
+        if isinstance(row_ref, str):
+            assert row_ours == row_ref
+        else:
+            assert row_ours == pytest.approx(row_ref, rel=RTOL, abs=1e-15)
+
+
+@pytest.mark.parametrize("groups", sorted(GROUPS))
+def test_a_min_lr_above_the_rate_leaves_the_rate_as_torch(groups):
+    # torch applies max(lr * factor, min_lr) only when it lowers the rate: a floor above it changes nothing.
+    build = lambda o, m: m.ReduceLROnPlateau(o, factor=0.5, patience=0, min_lr=0.05)  # noqa: E731
+    _compare(build, FLAT, GROUPS[groups], "sgd", len(FLAT))

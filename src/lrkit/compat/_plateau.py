@@ -11,7 +11,7 @@ import torch
 from lrkit._validate import check_choice, check_number, fail
 from lrkit.compat._base import EPOCH_WARNING, CompatScheduler, per_group, rate
 from lrkit.compat._shared import PLATEAU
-from lrkit.scheduler import to_float
+from lrkit.scheduler import Scheduler, to_float
 from lrkit.schedules import Schedule
 from lrkit.schedules.plateau import Plateau, PlateauCounters
 
@@ -106,30 +106,111 @@ class ReduceLROnPlateau(CompatScheduler):
         self.threshold_mode = check_choice(owner, "threshold_mode", threshold_mode, ("rel", "abs"))
         floors = [rate(owner, "min_lr", v) for v in per_group(owner, "min_lr", min_lr, n)]
         self.min_lrs = [float(getattr(f, "value", f)) for f in floors]
+        #: torch's attribute: the scalar `min_lr` that extends `min_lrs` to groups added later.
+        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else self.min_lrs[0]
         self.factor, self.patience, self.threshold = factor, patience, threshold
         self.cooldown, self.eps = cooldown, eps
-        nodes: list[Plateau] = [
+        self._options: dict[str, Any] = {
+            "factor": factor,
+            "patience": patience,
+            "threshold": threshold,
+            "threshold_mode": threshold_mode,
+            "cooldown": cooldown,
+            "mode": mode,
+            "eps": eps,
+        }
+        # torch reduces from the rates in the groups now (not from `initial_lr`).
+        bases = [to_float(group["lr"]) for group in optimizer.param_groups]
+        nodes = self._nodes(self.min_lrs, bases)
+        self._node = nodes[0]
+        self._layout = (n, tuple(self.min_lrs))
+        super().__init__(optimizer, self._one_or_list(nodes), -1, bases=bases)
+        self.last_epoch = 0
+
+    def _nodes(self, floors: list[float], rates: list[float]) -> list[Plateau]:
+        """One plateau per group. torch never raises a rate (``max(lr * factor, min_lr)`` is only
+        applied when it lowers the rate), so a floor above the group's rate is the rate itself."""
+        return [
             _TorchPlateau(
-                factor=factor,
-                patience=patience,
-                threshold=threshold,
-                threshold_mode=threshold_mode,
-                cooldown=cooldown,
-                min=floor,
-                mode=mode,
-                eps=eps,
+                **self._options,
+                min=rate("ReduceLROnPlateau", "min_lr", min(floor, lr)),
                 convention="torch",
                 nonfinite="bad",
             )
-            for floor in floors
+            for floor, lr in zip(floors, rates, strict=True)
         ]
-        # torch reduces from the rates in the groups now (not from `initial_lr`).
-        bases = [to_float(group["lr"]) for group in optimizer.param_groups]
-        self._node = nodes[0]
-        super().__init__(
-            optimizer, list[Schedule](nodes) if len(set(floors)) > 1 else nodes[0], -1, bases=bases
+
+    @staticmethod
+    def _one_or_list(nodes: list[Plateau]) -> Schedule | list[Schedule]:
+        return nodes[0] if all(node == nodes[0] for node in nodes) else list[Schedule](nodes)
+
+    def _follow_groups(self, value: float) -> None:
+        """torch's reading of the groups and of `min_lrs` at each step, for a ReduceLROnPlateau alone on
+        its optimizer: groups added with ``add_param_group`` (a scalar `min_lr` covers them; with a
+        list, torch expects ``min_lrs`` extended by the user and raises its RuntimeError at the next
+        reduction otherwise) and `min_lrs` changed by hand. The plateau then continues from the
+        groups' current rates (bases), with its counters."""
+        groups = self.optimizer.param_groups
+        n = len(groups)
+        if n < len(self.bases()):
+            return  # the Scheduler's own error (fewer groups) follows
+        if self.default_min_lr is not None and len(self.min_lrs) != n:
+            self.min_lrs = [self.default_min_lr] * n  # torch: at its next reduction (same rates)
+        layout = (n, tuple(self.min_lrs))
+        if layout == self._layout:
+            return
+        c = self._counters()
+        counters = PlateauCounters(
+            float(c["best"]), int(c["bad"]), int(c["cooldown"]), int(c.get("evaluations", 0))
         )
-        self.last_epoch = 0
+        floors = [float(v) for v in self.min_lrs]
+        if len(floors) != n:
+            if self._node.judge(counters, value)[1]:
+                raise RuntimeError(
+                    "The number of param groups in the `optimizer` "
+                    f"({n}) differs "
+                    f"from when `ReduceLROnPlateau` was initialized "
+                    f"({len(floors)}), usually due to a new "
+                    "param group being added to the optimizer. Please "
+                    "modify the `min_lrs` field to match the length "
+                    "of the `optimizer` param groups."
+                )
+            floors = (floors + [0.0] * n)[:n]  # no reduction uses them before min_lrs is fixed
+        rates = [to_float(group["lr"]) for group in groups]
+        nodes = self._nodes(floors, rates)
+        position, last_epoch, step_count = self.updates, self.last_epoch, self._step_count
+        # A new layout: lrkit.Scheduler's constructor binds the groups again (the adapter surface has
+        # no "add a group with its own schedule"); bases are the current rates, reductions restart.
+        Scheduler.__init__(
+            self,
+            self.optimizer,
+            self._one_or_list(nodes),
+            after_end="continue",
+            skip_zero_start=False,
+            detect_skips=False,
+        )
+        self._node = nodes[0]
+        self._compat_lr = list[Schedule](nodes)
+        self._compat_bases = rates
+        self.seek(position, write=False)
+        self.last_epoch, self._step_count = last_epoch, step_count
+        if counters.evaluations:
+            self.load_plateau_state(
+                [
+                    {
+                        "key": "lr",
+                        "group": g,
+                        "path": [],
+                        "best": counters.best,
+                        "bad": counters.bad,
+                        "cooldown": counters.cooldown,
+                        "evaluations": counters.evaluations,
+                        "reductions": 0,
+                    }
+                    for g in range(n)
+                ]
+            )
+        self._layout = layout if len(self.min_lrs) == n else (-1, ())
 
     def step(self, metrics: SupportsFloat, epoch: int | None = None) -> None:  # type: ignore[override]
         """Evaluate `metrics` (a loss, or an accuracy with mode "max") and reduce if it plateaued.
@@ -150,6 +231,7 @@ class ReduceLROnPlateau(CompatScheduler):
         if shared.pending:
             shared.settle()
         if shared.anchor is None:
+            self._follow_groups(value)
             self.observe(value, reduce="local")  # torch: per-rank metrics
         else:
             # Side by side with other schedulers: torch reduces the rates the others left.
