@@ -110,14 +110,11 @@ def validate(data: dict[str, Any], law: str, resamples: int) -> dict[str, Any]:
                 "predicted": prediction.final,
                 "interval": prediction.final_interval,
                 "error": (prediction.final - mean) / mean,
+                "warning": prediction.warning,
             }
         )
     held = [row for row in rows if row["held_out"]]
-    right = total = 0
-    for i, a in enumerate(held):
-        for b in held[i + 1 :]:
-            total += 1
-            right += (a["predicted"] < b["predicted"]) == (a["measured"] < b["measured"])
+    same = [row for row in held if row["warning"] is None]
     errors = [abs(row["error"]) for row in held]
     return {
         "law": law,
@@ -126,8 +123,23 @@ def validate(data: dict[str, Any], law: str, resamples: int) -> dict[str, Any]:
         "rows": rows,
         "mean_error": float(np.mean(errors)),
         "max_error": float(np.max(errors)),
-        "pairs": (right, total),
+        "pairs": _pairs(held),
+        "same_warmup": (
+            len(same),
+            float(np.mean([abs(row["error"]) for row in same])) if same else float("nan"),
+            _pairs(same),
+        ),
     }
+
+
+def _pairs(rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """Pairs of rows whose predicted order matches the measured order."""
+    right = total = 0
+    for i, a in enumerate(rows):
+        for b in rows[i + 1 :]:
+            total += 1
+            right += (a["predicted"] < b["predicted"]) == (a["measured"] < b["measured"])
+    return right, total
 
 
 def show(result: dict[str, Any]) -> None:
@@ -138,7 +150,7 @@ def show(result: dict[str, Any]) -> None:
     for row in result["rows"]:
         interval = row["interval"]
         shown = "" if interval is None else f" [{interval[0]:.4f}, {interval[1]:.4f}]"
-        role = "held out" if row["held_out"] else "fitted"
+        role = ("held out" if row["held_out"] else "fitted") + (" !" if row["warning"] else "")
         print(
             f"| {row['label']} | {role} | {row['measured']:.4f} ± {row['sem']:.4f} | "
             f"{row['predicted']:.4f}{shown} | {100 * row['error']:+.2f} % |"
@@ -149,6 +161,13 @@ def show(result: dict[str, Any]) -> None:
         f"(target <= 1.5 %); pairs ranked right {right}/{total} = {100 * right / total:.0f} % "
         "(target >= 80 %)"
     )
+    count, error, (good, pairs) = result["same_warmup"]
+    if count < len([row for row in result["rows"] if row["held_out"]]):
+        shown = f"; pairs ranked right {good}/{pairs}" if pairs else ""
+        print(
+            f"held out with a warmup of the fit set ({count}): mean |error| {100 * error:.2f} %{shown}; "
+            "! = a warmup none of the fitted runs had (the laws do not model it)"
+        )
 
 
 def paired(a: dict[int, float], b: dict[int, float]) -> tuple[float, float, float, int]:

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from lrkit.predict import predict_race, rates_of
+from lrkit.predict import Curve, predict_race, rates_of
 from lrkit.predict._laws import AnnealingLaw
 
 THETA = [2.0, 1.0, 0.5, 0.01]
@@ -58,3 +58,33 @@ def test_errors():
         predict_race(race(), list(SPECS))
     with pytest.raises(ValueError, match="Argument `fit_on` of predict_race"):
         predict_race(race(), "flat")
+
+
+def test_a_warmup_no_fitted_run_had_is_flagged():
+    specs = {"wc": "warmup(cosine(), steps=0.1)", "oc": "one_cycle()", "late": "wsd(warmup=0, decay=0.1)"}
+    result = predict_race(race(), ["flat", "cos"], specs=specs, resamples=10)
+    warnings = {row["label"]: row["prediction"].warning for row in result.rows}
+    # The fitted runs start at their peak (warmup 0 %); a 10 % warmup over 200 updates peaks at
+    # update 20, one_cycle's default pct_start 0.3 at update 60 (torch's OneCycleLR).
+    assert warnings["wc"] is not None
+    assert "warmup over 10% of the run, the fitted runs' over 0%" in warnings["wc"]
+    assert warnings["oc"] is not None
+    assert "warmup over 30% of the run" in warnings["oc"]
+    assert {label for label, warning in warnings.items() if warning} == {"wc", "oc"}
+    table = result.table().splitlines()
+    assert [line.split(":")[0] for line in table if line.startswith("!")] == ["! wc", "! oc"]
+    assert result.to_dict()["schedules"][-3]["prediction"]["warning"] == warnings["wc"]
+
+
+def test_a_fit_on_warmed_up_runs_accepts_that_warmup():
+    from lrkit.predict import fit
+
+    steps = np.arange(10, 201, 10)
+    curves = []
+    for spec in ("warmup(constant(), steps=0.05)", "warmup(cosine(), steps=0.05)"):
+        rates = rates_of(spec, 200, 0.1)
+        curves.append(Curve(rates, steps, AnnealingLaw(0.9).loss(THETA, rates / 0.1, steps), label=spec))
+    law = fit(curves, decay=0.9, uncertainty="none")
+    assert law.warmups == (0.05,)
+    assert law.predict("wsd(warmup=0.05, decay=0.2)").warning is None
+    assert "warmup over 0% of the run, the fitted runs' over 5%" in law.predict("cosine()").warning

@@ -162,6 +162,9 @@ def run(args: argparse.Namespace) -> int:
                 else "one schedule: no pairs"
             )
         )
+    for row in rows:
+        if row["warning"]:
+            print(f"! {row['label']}: {row['warning']}")
     if args.json:
         payload = {"fit": result.to_dict(), "predictions": rows, "pairs_ranked_right": list(agreement)}
         try:
@@ -181,6 +184,7 @@ def _row(label: str, prediction: Any, measured: float | None, role: str) -> dict
         "interval": list(interval) if interval is not None else None,
         "measured": measured,
         "error": None if measured is None else (prediction.final - measured) / measured,
+        "warning": prediction.warning,
     }
 
 

@@ -195,12 +195,20 @@ def _predictions_html(comparison: Comparison) -> str:
     ranked = (
         f" Pairs of held-out schedules ranked right: {pairs[0]}/{pairs[1]}." if pairs and pairs[1] else ""
     )
+    warnings = "".join(
+        f"\n<p class='warn'>! {html.escape(row['label'])}: {html.escape(row['prediction']['warning'])}</p>"
+        for row in data.get("schedules", [])
+        if row["prediction"].get("warning")
+    )
     return (
         f"<h2 id='predictions'>Predicted vs measured</h2>\n<p>The {html.escape(str(law.get('law')))} law "
         f"fitted on {html.escape(fitted)} (rmse {law.get('rmse', float('nan')):.4g}, uncertainty "
         f"{html.escape(str(law.get('uncertainty')))}) predicts the final validation loss of the other "
         f"schedules from the rates they use (dashed in the figure).{ranked}</p>\n"
-        f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
+        f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
+        + "\n".join(body)
+        + "\n</tbody>\n</table>"
+        + warnings
     )
 
 

@@ -44,6 +44,8 @@ class Prediction:
     """A predicted loss curve: the loss after each number of updates in `steps`, and a 95 % band.
 
     `low` and `high` are None when the fit has no uncertainty (``uncertainty="none"``).
+    `warning` says why the prediction is outside what the law was fitted on (a warmup that none
+    of the fitted runs had: neither law models the warmup), or is None.
     """
 
     label: str
@@ -52,6 +54,7 @@ class Prediction:
     low: FloatArray | None
     high: FloatArray | None
     total: int
+    warning: str | None = None
 
     @property
     def final(self) -> float:
@@ -76,6 +79,7 @@ class Prediction:
             "loss": self.loss.tolist(),
             "low": None if self.low is None else self.low.tolist(),
             "high": None if self.high is None else self.high.tolist(),
+            "warning": self.warning,
         }
 
 
@@ -185,7 +189,20 @@ class Fit:
             gradient = _gradient(law, theta, scaled, at)
             sd = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", gradient, self.covariance, gradient), 0.0))
             low, high = loss - _Z95 * sd, loss + _Z95 * sd
-        return Prediction(name, at, loss, low, high, total)
+        return Prediction(name, at, loss, low, high, total, self._warmup_warning(rates))
+
+    def _warmup_warning(self, rates: FloatArray) -> str | None:
+        """A note when `rates` warm up over another fraction of the run than every fitted run."""
+        if not self.warmups:
+            return None
+        warmup = _warmup_fraction(rates)
+        if any(abs(warmup - fitted) < 0.005 for fitted in self.warmups):
+            return None
+        fitted = " or ".join(f"{100 * w:g}%" for w in self.warmups)
+        return (
+            f"warmup over {100 * warmup:g}% of the run, the fitted runs' over {fitted}: neither law "
+            "models the warmup, so this prediction extrapolates (fit on runs with this warmup)"
+        )
 
     def summary(self) -> str:
         """The law, its parameters with standard errors, and the quality of the fit, as text."""

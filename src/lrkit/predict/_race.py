@@ -79,6 +79,9 @@ class RacePrediction:
             ranked = f"; pairs ranked right {good}/{pairs}" if pairs else ""
             mean_error, max_error = 100 * float(np.mean(errors)), 100 * max(errors)
             out.append(f"held out: mean |error| {mean_error:.2f}%, max {max_error:.2f}%{ranked}")
+        out += [
+            f"! {row['label']}: {row['prediction'].warning}" for row in self.rows if row["prediction"].warning
+        ]
         return "\n".join(out)
 
     def to_dict(self) -> dict[str, Any]:
