@@ -119,6 +119,11 @@ def test_files_and_their_contents(tiny):
         SPE,
     )
     assert [s["label"] for s in data["schedules"]] == ["cosine()", "wc"]
+    # How to read it: the validation set is sklearn's 20 % split of the 1797 digits (rounded up).
+    assert data["validation_size"] == math.ceil(0.2 * 1797) == 360
+    assert data["accuracy_resolution"] == 1 / 360
+    assert data["confidence_level"] == 0.95
+    assert [s["statistics"]["rank"] for s in data["schedules"]].count("1") == 1
     assert data["schedules"][1]["spec"] == "warmup(cosine(end=0.1), steps=0.25)"
     for schedule in data["schedules"]:
         assert [run["seed"] for run in schedule["runs"]] == [0, 1]
@@ -175,6 +180,8 @@ def test_report_png_and_html(tiny):
     assert base64.b64decode(embedded.group(1)) == png
     assert "<table>" in html
     assert "<td>wc</td>" in html
+    assert "<th>vs best [95% CI]</th>" in html
+    assert "validation: 360 predicted values; accuracy resolution 0.278 pp" in html
     assert "http://" not in html
     assert "https://" not in html
 
