@@ -173,6 +173,6 @@ def test_help_lists_the_options_without_importing_torch():
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     for option in (
         "--task", "--epochs", "--seeds", "--out", "--target", "--threads", "--progress",
-        "--jobs", "--backend", "--address", "--fit",
+        "--jobs", "--backend", "--address", "--fit", "--predict", "--fit-on", "--law",
     ):  # fmt: skip
         assert option in completed.stdout
