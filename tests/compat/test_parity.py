@@ -21,13 +21,20 @@ CASES = settings(max_examples=30, deadline=None, suppress_health_check=list(Heal
 STEPS = 300
 
 
+#: Three equal groups: each configuration also runs on them (the paths that share one schedule).
+EQUAL = (0.1, 0.1, 0.1)
+
+
 def check(name, build, steps=STEPS, first_row=0, **options):
-    ref = run(build, TORCH, steps, **options)[first_row:]
-    ours = run(build, COMPAT, steps, **options)[first_row:]
-    difference = relative_difference(ours, ref)
-    record(name, difference)
-    assert ours.shape == ref.shape
-    assert difference <= RTOL, f"{name}: largest relative difference {difference:.3g}"
+    """torch vs compat on three distinct groups and on three equal groups (or on `bases` if given)."""
+    layouts = [options.pop("bases")] if "bases" in options else [BASES, EQUAL]
+    for bases in layouts:
+        ref = run(build, TORCH, steps, bases=bases, **options)[first_row:]
+        ours = run(build, COMPAT, steps, bases=bases, **options)[first_row:]
+        difference = relative_difference(ours, ref)
+        record(name, difference)
+        assert ours.shape == ref.shape
+        assert difference <= RTOL, f"{name} ({bases}): largest relative difference {difference:.3g}"
 
 
 def per_group(draw, values):
@@ -283,10 +290,38 @@ def test_reduce_lr_on_plateau_modes_thresholds_cooldown_min_lr(data):
     )
 
 
+#: Every class with arguments for one group (scalars), as most torch code builds them.
+ONE_GROUP = {
+    **ANY_CHILD,
+    "one_cycle": lambda o, m: m.OneCycleLR(o, 0.5, total_steps=301, three_phase=True),
+    "cyclic_momentum": lambda o, m: m.CyclicLR(o, 0.01, 0.2, 9, mode="exp_range", gamma=0.999),
+    "swalr": lambda o, m: m.SWALR(o, 0.02, anneal_epochs=30),
+    "sequential": lambda o, m: m.SequentialLR(
+        o, [m.LinearLR(o, 0.1, 1.0, 20), m.CosineAnnealingLR(o, 280)], [20]
+    ),
+    "chained": lambda o, m: m.ChainedScheduler([m.ConstantLR(o, 0.5, 12), m.ExponentialLR(o, 0.99)]),
+    "chained_stepped": lambda o, m: m.ChainedScheduler(
+        [m.CosineAnnealingLR(o, 40, 0.001), m.StepLR(o, 30, 0.5)]
+    ),
+}
+
+
 @pytest.mark.parametrize("kind", ["sgd", "adam"])
-def test_one_group_and_a_single_float_rate(kind):
-    for name, build in MULTIPLICATIVE.items():
-        check(f"one group: {name}", build, bases=(0.25,), kind=kind)
+@pytest.mark.parametrize("name", sorted(ONE_GROUP))
+def test_every_class_with_one_group_and_a_single_float_rate(name, kind):
+    check(f"one group: {name}", ONE_GROUP[name], bases=(0.25,), kind=kind)
+
+
+@pytest.mark.parametrize("bases", [(0.25,), EQUAL, BASES], ids=["one", "equal", "distinct"])
+def test_reduce_lr_on_plateau_with_one_equal_and_distinct_groups(bases):
+    metrics = [1.0, 0.99, 0.99, 0.999, 1.1, 0.5, 0.5, 0.5, 0.5, 2.0] * 8
+    check(
+        "ReduceLROnPlateau",
+        lambda o, m: m.ReduceLROnPlateau(o, factor=0.3, patience=1, cooldown=1, min_lr=0.004),
+        steps=len(metrics),
+        metrics=metrics,
+        bases=bases,
+    )
 
 
 @CASES
