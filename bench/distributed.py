@@ -37,9 +37,10 @@ def _cases(world: int) -> dict[str, tuple[Scheduler, object]]:
     def opt() -> torch.optim.Optimizer:
         return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
 
-    updates = Scheduler(opt(), cosine(), total=10**9)
-    samples = Scheduler(opt(), cosine(), total=10**12, unit="sample")
-    plateaus = Scheduler(opt(), plateau(patience=10**9))
+    # No optimizer steps are made here, so skip detection (lrkit.scheduler._detect) is off.
+    updates = Scheduler(opt(), cosine(), total=10**9, detect_skips=False)
+    samples = Scheduler(opt(), cosine(), total=10**12, unit="sample", detect_skips=False)
+    plateaus = Scheduler(opt(), plateau(patience=10**9), detect_skips=False)
     return {
         "step()": (updates, lambda: updates.step()),
         "step(samples=n * world)": (samples, lambda: samples.step(samples=32 * world)),

@@ -243,7 +243,7 @@ def test_a_scheduler_stepped_per_epoch_is_warned_about_once(tmp_path):
     assert model.used[:3] == [0.1, 0.1, 0.1]
     assert len(caught) == 1  # once, though every later batch lags as well
     message = str(caught[0].message)
-    assert "counted 0 updates while the optimizer made 2" in message
+    assert "was stepped 0 times while the optimizer made 2 updates" in message
     assert "interval='epoch'" in message
     assert "scheduler_config(sched)" in message
 

@@ -5,7 +5,10 @@ does nothing during gradient accumulation (no sync) or after a skipped step (mix
 otherwise calls the scheduler's ``step()`` **once per process** (``num_processes`` times), unless
 the Accelerator was built with ``split_batches=True``: accelerate assumes schedules sized in
 per-process batches. An lrkit schedule counts optimizer updates (or samples, tokens), so with 4
-processes it would run 4x too fast (accelerate#2773, diffusers#3954, transformers PR#24088).
+processes it would run 4x too fast (accelerate#2773, diffusers#3954, transformers PR#24088). In
+updates or epochs, lrkit's skip detection now leaves the calls after the first of an update
+uncounted (no ``optimizer.step()`` before them) and warns once (`UncountedStepWarning`); the
+recipes below avoid the extra calls and the warning.
 
 Three ways to stay at one count per update:
 

@@ -193,9 +193,10 @@ class StepCheck(pl.Callback):  # type: ignore[misc]
         Lightning's default ``interval="epoch"``: an `lrkit.Scheduler`, whose position counts optimizer
         updates, then advances once per epoch, and a schedule over N updates would take N epochs.
         Nothing fails; the rates are just wrong. After each training batch this callback compares each
-        lrkit scheduler's count of updates with the optimizer updates the trainer made since ``fit``
-        started; when the scheduler lags, it warns once per scheduler (`SteppingWarning`) with the
-        counts and the fix (`scheduler_config`). It has no state and changes nothing.
+        lrkit scheduler's ``step()`` calls (counted or skipped) with the optimizer updates the trainer
+        made since ``fit`` started; when the scheduler lags, it warns once per scheduler
+        (`SteppingWarning`) with the counts and the fix (`scheduler_config`). It has no state and
+        changes nothing.
 
         Lightning adds it to every ``Trainer`` through lrkit's ``lightning.pytorch.callbacks_factory``
         entry point (`callbacks`); passing it by hand as well does no harm (one warning per scheduler,
@@ -220,7 +221,7 @@ class StepCheck(pl.Callback):  # type: ignore[misc]
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         """Note where each lrkit scheduler and the trainer start (a resumed fit starts mid-run)."""
         self._start = {
-            id(c.scheduler): (c.scheduler.updates, trainer.global_step) for c in self._schedulers(trainer)
+            id(c.scheduler): (_calls(c.scheduler), trainer.global_step) for c in self._schedulers(trainer)
         }
 
     def on_train_batch_end(
@@ -234,8 +235,8 @@ class StepCheck(pl.Callback):  # type: ignore[misc]
                 continue
             counted0, steps0 = self._start[key]
             made = trainer.global_step - steps0
-            counted = scheduler.updates - counted0
-            # A skipped update (GradScaler) is not counted by either; Lightning steps "step"
+            counted = _calls(scheduler) - counted0
+            # Step calls, counted or skipped (a GradScaler skip is a call); Lightning steps "step"
             # schedulers right after the update, before this hook, so the two agree when stepped
             # per update. Lagging by 2 or more is never an off-by-one of the hooks' order.
             if made - counted >= 2:
@@ -243,10 +244,15 @@ class StepCheck(pl.Callback):  # type: ignore[misc]
                 _warn_stepping(config, made, counted)
 
 
+def _calls(scheduler: Any) -> int:
+    """The scheduler's step() calls: counted updates and skipped ones (Lightning steps it for both)."""
+    return int(scheduler.updates) + int(scheduler.skipped)
+
+
 def _warn_stepping(config: Any, made: int, counted: int) -> None:
     warnings.warn(
-        f"An lrkit.Scheduler under Lightning counted {counted} updates while the optimizer made {made}: "
-        f"Lightning steps it with interval={config.interval!r}, frequency={config.frequency!r} "
+        f"An lrkit.Scheduler under Lightning was stepped {counted} times while the optimizer made {made} "
+        f"updates: Lightning steps it with interval={config.interval!r}, frequency={config.frequency!r} "
         f"(returning [optimizer], [scheduler] from configure_optimizers means interval='epoch'), so "
         f"a schedule over N updates would take N epochs. Fix: return {{'optimizer': opt, "
         f"'lr_scheduler': lrkit.integrations.lightning.scheduler_config(sched)}} (interval='step')",

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch.optim.lr_scheduler import LRScheduler
 
-from lrkit.scheduler._detect import SkipDetector
+from lrkit.scheduler._detect import SkipDetector, StepWatch
 from lrkit.scheduler._timeline import Anneal, Extension, stretch
 from lrkit.scheduler._track import NonFiniteValueError, Track
 from lrkit.schedules._base import Schedule
@@ -88,6 +88,7 @@ class Engine(LRScheduler):
     # per-step options
     _detector: SkipDetector
     _detect: bool
+    _watch: StepWatch | None
     _transform: Transform | None
     _record: bool
     _hooks: list[Callable[[Any], None]]
@@ -239,11 +240,14 @@ class Engine(LRScheduler):
         `_fast` is ``(schedule, bases, groups)`` when one lr schedule is shared by float groups and
         nothing else is scheduled (no method call at all per step); ``(None, [], [])`` for any
         tracks (other hyperparameters, tensor values), evaluated directly; None for the general path
-        (another unit, an extension or anneal, history or hooks, skip detection, a transform).
+        (another unit, an extension or anneal, history or hooks, a scaler or wrapper flag to read, a
+        transform). With the step watch of `_detect`, `step` takes the fast path only after an
+        ``optimizer.step()`` call that got no GradScaler verdict.
         """
         lr = self._lr
         simple = self._unit == "update" and not self._extensions and self._anneal is None
-        simple = simple and not self._record and not self._hooks and not self._detect
+        simple = simple and not self._record and not self._hooks
+        simple = simple and not (self._detect and self._detector.active)
         simple = simple and self._transform is None
         if not simple:
             self._fast = None

@@ -19,7 +19,7 @@ from lrkit._validate import check_int, fail
 from lrkit.scheduler import _resume, _state
 from lrkit.scheduler._adapter import Adapter
 from lrkit.scheduler._build import AFTER_END, build_tracks, check_run, choose_offset
-from lrkit.scheduler._detect import SkipDetector
+from lrkit.scheduler._detect import AMOUNTS, SkipDetector
 from lrkit.scheduler._engine import OWNER, _check_betas
 from lrkit.scheduler._observe import Observing
 from lrkit.scheduler._plans import PlanChanges
@@ -60,10 +60,10 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
     instead of being wasted at rate 0, and update ``total - 1`` uses the schedule's end value.
 
     Call ``optimizer.step(); scheduler.step()`` once per optimizer update (``step(samples=n)`` or
-    ``step(tokens=n)`` in those units). Only applied updates count: an update skipped by
-    `torch.amp.GradScaler` (pass ``scaler=``) or flagged ``step(applied=False)`` does not advance
-    the position. ``optimizer.step`` is never wrapped and no key (no ``initial_lr``) is written into
-    the param groups other than the scheduled values; tensor values are updated in place.
+    ``step(tokens=n)`` in those units). Only applied updates count: a step hook on the optimizer
+    sees `torch.amp.GradScaler` skips, no ``scaler=`` needed (`lrkit.scheduler._detect` has the
+    rules and the one `UncountedStepWarning`). ``optimizer.step`` is never wrapped and no key (no
+    ``initial_lr``) is written into the groups but the scheduled values (tensors: in place).
 
     Args:
         optimizer: a `torch.optim.Optimizer`.
@@ -86,10 +86,10 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
         skip_zero_start: see above. Default True.
         tensor_lr: turn float lrs into per-group 0-dim tensors (for `torch.compile`: a changing float
             lr recompiles the optimizer step). Default False.
-        scaler: the `torch.amp.GradScaler` whose skipped steps must not count.
+        scaler: a `torch.amp.GradScaler` to read skips from instead (optional, see above).
         history: keep a `Record` per update in `history`. Default False.
         detect_skips: False counts every ``step()`` call (except ``step(applied=False)``), as torch's
-            schedulers count; `lrkit.compat` uses it. Default True.
+            schedulers count, and registers no hook; `lrkit.compat` uses it. Default True.
 
     Raises:
         TypeError: an optimizer or schedule of the wrong type.
@@ -156,8 +156,8 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
         self._resolve_all()
         self._offset = choose_offset(run, self._lr.resolved, skip_zero_start)
 
-        self._detector = SkipDetector(optimizer, scaler)
-        self._detect = detect_skips and self._detector.active
+        self._detector = SkipDetector(optimizer, scaler, watch=detect_skips)
+        self._detect, self._watch = detect_skips, self._detector.watch
         self._transform = None
         self._record = history
         self._history = []
@@ -186,8 +186,8 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
             epoch: not supported (torch's deprecated argument); raises TypeError if given.
             samples: with ``unit="sample"``, the samples in the update just made, an int >= 0.
             tokens: with ``unit="token"``, the tokens in the update just made, an int >= 0.
-            applied: whether the update was applied; None (default) detects it (GradScaler, see
-                ``scaler``; accelerate's ``step_was_skipped``), False skips it.
+            applied: whether the update was applied; None (default) detects it (see above), True
+                counts it, False skips it.
 
         Raises:
             TypeError: ``epoch`` given, or a wrong type for ``samples``/``tokens``/``applied``.
@@ -208,7 +208,9 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
             p = float(u + self._offset)
             end = self._end
             pg = self.optimizer.param_groups
-            if (end is None or p <= end) and pg is self._pg and len(pg) == self._n:
+            watch = self._watch  # with one, only an optimizer.step() without GradScaler's verdict
+            ok = watch is None or (watch.pending and watch.found_inf is None)
+            if ok and (end is None or p <= end) and pg is self._pg and len(pg) == self._n:
                 schedule, bases, groups, peak = fast
                 if schedule is not None:
                     f = schedule._at(p)
@@ -232,6 +234,8 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
                     for track, values in zip(self._tracks, planned, strict=True):
                         track.write(values)
                 wrote = True
+                if watch is not None:
+                    watch.pending = False
         if not wrote:
             if epoch is not None:
                 raise TypeError(
@@ -240,11 +244,7 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
                 )
             if samples is not None or tokens is not None or self._unit not in ("update", "epoch"):
                 n = self._amount_of(samples, tokens)
-            if applied is None:
-                applied = self._detector.applied() if self._detect else True
-            elif not isinstance(applied, bool):
-                raise fail("Scheduler.step", "applied", applied, "True, False or None", kind=TypeError)
-            if not applied:
+            if not self._detector.decide(applied, self._detect, self._unit in AMOUNTS):
                 self._skipped += 1
                 return
             used = self._position_of(self._updates, self._amount)
