@@ -1051,9 +1051,82 @@ LIBRARIES: dict[str, Callable[[], tuple[str, list[Case]]]] = {
 }
 
 
+# -- signatures -----------------------------------------------------------------------------------
+
+
+def library_entry(library: str, name: str) -> Any:
+    """The library's own class or function that the preset ``<library>.<name>`` mirrors, or None.
+
+    transformers' short names (``cosine``, ``linear``, ...) are ``SchedulerType`` names, not
+    callables: None. detectron2's warmup is not on the package index: None.
+    """
+    if library == "optax":
+        import optax
+        import optax.contrib
+
+        return getattr(optax, name, None) or getattr(optax.contrib, name, None)
+    if library == "transformers":
+        import transformers
+
+        return getattr(transformers, name, None) if name.startswith("get_") else None
+    if library == "keras":
+        os.environ.setdefault("KERAS_BACKEND", "numpy")
+        import keras
+
+        return getattr(keras.optimizers.schedules, name, None) or getattr(keras.callbacks, name, None)
+    if library == "fvcore":
+        from fvcore.common import param_scheduler as ps
+
+        return getattr(ps, name, None)
+    if library == "timm":
+        return getattr(_timm_scheduler_package(), name, None)
+    return None
+
+
+def parameters(entry: Any) -> list[list[str]]:
+    """``[name, repr(default) or "<required>"]`` of each argument but the optimizer.
+
+    A signature of ``**kwargs`` only is written ``[["**kwargs", "<forwarded>"]]`` (transformers'
+    ``get_reduce_on_plateau_schedule`` forwards them to torch's ``ReduceLROnPlateau``).
+    """
+    import inspect
+
+    out = []
+    forwards = False
+    for p in inspect.signature(entry).parameters.values():
+        forwards = forwards or p.kind == p.VAR_KEYWORD
+        if p.name in ("self", "optimizer") or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        out.append([p.name, "<required>" if p.default is inspect.Parameter.empty else repr(p.default)])
+    return out or ([["**kwargs", "<forwarded>"]] if forwards else [])
+
+
+def signatures_file() -> None:
+    """``reference/signatures.json``: each library's own signature of every entry point lrkit mirrors."""
+    sys.path.insert(0, str(HERE.parents[2] / "src"))
+    from lrkit.schedules import REGISTRY
+
+    data: dict[str, Any] = {}
+    for key in sorted(REGISTRY):
+        library, _, name = key.partition(".")
+        if library not in ("optax", "transformers", "keras", "fvcore", "timm"):
+            continue
+        entry = library_entry(library, name)
+        if entry is not None:
+            lib = data.setdefault(library, {"version": importlib.metadata.version(library), "entries": {}})
+            lib["entries"][name] = parameters(entry)
+    path = HERE / "signatures.json"
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    versions = ", ".join(f"{k} {v['version']}" for k, v in data.items())
+    print(f"{path.name}: {versions}")
+
+
 def main(names: Iterable[str]) -> int:
-    wanted = list(names) or list(LIBRARIES)
+    wanted = list(names) or [*LIBRARIES, "signatures"]
     failed = 0
+    if "signatures" in wanted:
+        wanted.remove("signatures")
+        signatures_file()
     for name in wanted:
         try:
             version, cases = LIBRARIES[name]()
