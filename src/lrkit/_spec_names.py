@@ -40,6 +40,7 @@ MODULES: Mapping[str, str] = {
     "detectron2.solver": "detectron2.",
     "detectron2.solver.lr_scheduler": "detectron2.",
     "megatron": "megatron.",
+    "megatron.core.optimizer_param_scheduler": "megatron.",
 }
 
 #: Libraries whose names may also be written bare (``from optax import cosine_decay_schedule``).
@@ -115,7 +116,7 @@ def optimizer_position(name: str) -> int | None:
     """
     if name in ("transformers.get_scheduler", "ChainedScheduler"):
         return 1
-    if name in _TORCH:
+    if name in _TORCH or name == "megatron.OptimizerParamScheduler":
         return 0
     if name.startswith(("transformers.get_", "timm.")):
         return 0
