@@ -22,15 +22,18 @@ a fall of the loss after divergence); the fix (read the descent only up to the m
 after looking at those seeds, so they became development seeds, and round 2 evaluated on fresh
 seeds 8-11 (`--split eval2`). All rounds are reported in docs/benchmarks.md.
 
-Differential groups (``--groups``): fine-tuning with a "pretrained" body (the MLP trained for 3
-epochs on digits 0-4 only, fixed seed) and a new 10-way head, the body at a tenth of the head's
-rate (two parameter groups, 10:1); 3 epochs per run; the grid sweeps the head's rate (the body
+Differential groups (``--groups [finetune|scratch]``): the MLP's first layer at a tenth of the
+head's rate (two parameter groups, 10:1). ``finetune`` (default): a "pretrained" body (the MLP
+trained for 3 epochs on digits 0-4 only, fixed seed) and a new 10-way head, 3 epochs per run;
+``scratch``: the MLP from scratch, 10 epochs per run. The grid sweeps the head's rate (the body
 following at 1/10), and `find_lr` runs on the same two groups (its rate is the head's, the
-reference group). This case was added to measure the issue "find_lr with differential groups
-suggests too low"; the suggestion rule was not changed for it.
+reference group; with different group rates it runs its second, one-rate sweep and suggests by
+the groups rule, docs/finder.md). Added to measure the issue "find_lr with differential groups
+suggests too low"; the groups rule was chosen on the dev seeds and evaluated once on seeds 4-7.
 
 Run:  python bench/find_quality.py --split dev    (seeds 0-3; about 4-5 minutes on 2 CPU cores)
-      python bench/find_quality.py --groups --split dev   (the differential-groups case, ~1 minute)
+      python bench/find_quality.py --groups --split dev   (differential groups, fine-tuning, ~2 minutes)
+      python bench/find_quality.py --groups scratch --split dev   (the same from scratch, ~5 minutes)
       python bench/find_quality.py --split eval   (seeds 4-7: round 1's evaluation)
       python bench/find_quality.py --split eval2  (seeds 8-11: round 2's evaluation)
       python bench/find_quality.py --quick        (one seed, the MLP only: a smoke run)
@@ -163,9 +166,10 @@ def two_groups(net, lr):
     return [{"params": net[0].parameters(), "lr": lr / 10}, {"params": net[2].parameters(), "lr": lr}]
 
 
-def finetune(optimizer_name, lr, seed, split, epochs=3):
+def finetune(optimizer_name, lr, seed, split, epochs=3, build=None):
+    """Train the two-group model (`build`, default `pretrained`) at head rate `lr`: the accuracy."""
     xt, yt, xv, yv = split
-    net = pretrained(seed, split)
+    net = (build or pretrained)(seed, split)
     optimizer = OPTIMIZERS[optimizer_name][0](two_groups(net, lr), lr)
     torch.manual_seed(seed)
     for _ in range(epochs):
@@ -180,21 +184,37 @@ def finetune(optimizer_name, lr, seed, split, epochs=3):
         return float((net(xv).argmax(1) == yv).float().mean()) * 100.0
 
 
-def groups_case(seeds, split):
+def scratch(seed, split):
+    """The MLP from scratch (`seed`): the same two groups, no pretraining."""
+    torch.manual_seed(seed)
+    return mlp()
+
+
+GROUP_CASES = {
+    # name: (model factory, epochs per run, description)
+    "finetune": (pretrained, 3, "fine-tuning a pretrained MLP (new 10-way head), 3 epochs per run"),
+    "scratch": (scratch, 10, "the MLP from scratch, 10 epochs per run"),
+}
+
+
+def groups_case(seeds, split, case="finetune"):
     """The differential-groups case: grid best head rate against find_lr's suggestion."""
     xt, yt, _, _ = split
-    print("differential groups (body at 1/10 of the head), fine-tuning a pretrained MLP, 3 epochs per run")
+    build, epochs, description = GROUP_CASES[case]
+    print(f"differential groups (first layer at 1/10 of the head), {description}, seeds {seeds}")
     print(
         f"{'optim':5} | {'grid best lr':>12} {'acc':>6} | {'suggested':>9} {'acc':>6} {'gap pp':>12} "
         "| decades low"
     )
     for optimizer_name in OPTIMIZERS:
         grid = np.geomspace(1e-5, 10.0, 13)
-        table = np.array([[finetune(optimizer_name, lr, s, split) for s in seeds] for lr in grid])
+        table = np.array(
+            [[finetune(optimizer_name, lr, s, split, epochs, build) for s in seeds] for lr in grid]
+        )
         best = int(np.argmax(table.mean(axis=1)))
         chosen = []
         for s in seeds:
-            net = pretrained(s, split)
+            net = build(s, split)
             optimizer = OPTIMIZERS[optimizer_name][0](two_groups(net, 1e-3), 1e-3)
             torch.manual_seed(s)
             result = find_lr(
@@ -208,7 +228,12 @@ def groups_case(seeds, split):
                 progress=False,
             )
             chosen.append(result.lr)
-        accs = np.array([finetune(optimizer_name, lr, s, split) for s, lr in zip(seeds, chosen, strict=True)])
+        accs = np.array(
+            [
+                finetune(optimizer_name, lr, s, split, epochs, build)
+                for s, lr in zip(seeds, chosen, strict=True)
+            ]
+        )
         diffs = table[best] - accs
         se = float(diffs.std(ddof=1) / math.sqrt(len(diffs))) if len(diffs) > 1 else math.nan
         print(
@@ -235,13 +260,19 @@ def main():
     )
     parser.add_argument("--grid", type=int, default=16, help="rates in the grid")
     parser.add_argument("--quick", action="store_true", help="the first seed of the split, the MLP only")
-    parser.add_argument("--groups", action="store_true", help="the differential-groups fine-tuning case")
+    parser.add_argument(
+        "--groups",
+        nargs="?",
+        const="finetune",
+        choices=sorted(GROUP_CASES),
+        help="the differential-groups case: finetune (default) or scratch",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     split = data()
     if args.groups:
         first, count = SPLITS[args.split]
-        groups_case(list(range(first, first + count)), split)
+        groups_case(list(range(first, first + count)), split, args.groups)
         return
     models = ["mlp"] if args.quick else ["mlp", "cnn"]
     first, count = SPLITS[args.split]

@@ -181,9 +181,15 @@ def test_groups_keep_their_ratios_during_the_sweep():
     result = find_lr(model, optimizer, F.cross_entropy, batches(x, y), steps=10, diverge=None, progress=False)
     assert result.reference == 1
     assert result.ratios == pytest.approx((0.1, 1.0))
-    for (body, head), lr in zip(seen, result.lrs, strict=True):
+    first = len(result.lrs)
+    for (body, head), lr in zip(seen[:first], result.lrs, strict=True):
         assert head == lr
         assert body == pytest.approx(0.1 * lr, rel=1e-12)
+    # The second sweep (the rates differ): both groups at the one swept rate.
+    (together_lrs, _), = result.together_curves
+    for (body, head), lr in zip(seen[first:], together_lrs, strict=True):
+        assert body == head == lr
+    assert len(seen) == first + len(together_lrs)
     assert [g["lr"] for g in optimizer.param_groups] == [0.001, 0.01]
     result_lr = result.apply(optimizer, "steepest") if result.suggestions["steepest"].lr else None
     if result_lr is not None:

@@ -6,8 +6,9 @@ the geometric mean of the last two (`preferred`), and restores the model, the op
 random number generators exactly. `suggest` and `smooth` work on any recorded curve.
 
 Modules, one job each: `_snapshot` (copy and put back everything a test changes), `_sweep` (one
-sweep's updates and losses), `_suggest` (reading a curve; numpy only), `_result` (the result, its
-plot and the hand-off to a schedule), `_run` (`find_lr`: check, snapshot, sweep per repeat, suggest).
+sweep's updates and losses), `_suggest` (reading a curve; numpy only), `_groups` (the suggestion
+when groups have different rates, from a second, one-rate sweep), `_result` (the result, its plot
+and the hand-off to a schedule), `_run` (`find_lr`: check, snapshot, sweep per repeat, suggest).
 
 Imports torch (the suggestion functions themselves need only numpy).
 """

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from lrkit._validate import check_choice, fail
+from lrkit.finder._groups import grouped
 from lrkit.finder._suggest import METHODS, FloatArray, Suggestion, preferred
 from lrkit.schedules import Schedule, cosine, warmup
 
@@ -38,6 +39,11 @@ class RangeTestResult:
         reference: the index of the reference group.
         ratios: each group's rate divided by the reference group's rate.
         curves: ``(lrs, losses)`` of every repeat (one unless ``repeats > 1``).
+        together: when the trainable groups have different rates, the suggestions of the second
+            sweep, with every trainable group at one rate (that rate's units); None otherwise.
+        together_curves: ``(lrs, losses)`` of that sweep's repeats (empty without it).
+        spread: the parameter-weighted geometric mean of the trainable groups' ratios (1 for
+            equal rates; `lrkit.finder._groups.spread_of`).
     """
 
     lrs: FloatArray
@@ -51,14 +57,21 @@ class RangeTestResult:
     reference: int
     ratios: tuple[float, ...]
     curves: tuple[tuple[FloatArray, FloatArray], ...]
+    together: dict[str, Suggestion] | None = None
+    together_curves: tuple[tuple[FloatArray, FloatArray], ...] = ()
+    spread: float = 1.0
 
     @property
     def suggestion(self) -> Suggestion:
         """The preferred suggestion: ``sqrt(minimum / 10 x steepest)`` (`lrkit.finder.preferred`).
 
         When one of the two abstains, minimum, else valley, else steepest (`PREFERENCE`); when
-        every method abstains, the minimum's abstention (with its reason).
+        every method abstains, the minimum's abstention (with its reason). When the groups have
+        different rates (`together` is set): ``sqrt(minimum / 10 x together's suggestion /
+        spread)`` (method ``"groups"``, `lrkit.finder._groups.grouped`).
         """
+        if self.together is not None:
+            return grouped(self.suggestions, self.together, self.spread)
         return preferred(self.suggestions)
 
     @property
@@ -68,8 +81,14 @@ class RangeTestResult:
 
     @property
     def interval(self) -> tuple[float, float] | None:
-        """The spread of the rates the methods suggest: ``(lowest, highest)``, or None."""
-        found = [s.lr for s in self.suggestions.values() if s.lr is not None]
+        """The spread of the rates the methods suggest: ``(lowest, highest)``, or None.
+
+        With groups at different rates it also spans the two readings of `suggestion`.
+        """
+        found: list[float | None] = [s.lr for s in self.suggestions.values()]
+        if self.together is not None:
+            chosen = self.suggestion
+            found += [chosen.lr, chosen.low, chosen.high]
         values = [v for v in found if v is not None]
         return (min(values), max(values)) if values else None
 
@@ -198,13 +217,18 @@ class RangeTestResult:
                 lines.append(f"  {method:<9} none: {s.reason}")
             else:
                 lines.append(f"  {method:<9} {s.lr:.3g}  (plausible {s.low:.3g} .. {s.high:.3g})")
+        if self.together is not None:
+            whole = preferred(self.together)
+            lines.append(
+                f"  one rate for every trainable group: {whole.lr:.3g}" if whole.lr is not None
+                else f"  one rate for every trainable group: none: {whole.reason}"
+            )
         chosen = self.suggestion
         if chosen.lr is not None:
-            how = (
-                "sqrt(minimum x steepest)"
-                if chosen.method == "between"
-                else f"{chosen.method}; minimum or steepest abstained"
-            )
+            how = {
+                "between": "sqrt(minimum x steepest)",
+                "groups": f"groups: sqrt(minimum x one rate / spread {self.spread:.3g})",
+            }.get(chosen.method, f"{chosen.method}; a reading abstained")
             lines.append(f"  suggested {chosen.lr:.3g}  ({how})")
         return "\n".join(lines)
 

@@ -6,6 +6,7 @@ sweep's updates), `_suggest` (reading the curve), `_result` (the result object).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,9 +15,10 @@ import torch
 from torch import nn
 
 from lrkit._validate import check_choice, check_int, check_number, fail
+from lrkit.finder._groups import differ, spread_of
 from lrkit.finder._result import RangeTestResult
 from lrkit.finder._snapshot import Snapshot
-from lrkit.finder._suggest import combine, smooth, suggest, suggestion_curve
+from lrkit.finder._suggest import Suggestion, combine, smooth, suggest, suggestion_curve
 from lrkit.finder._sweep import Plan, _Cycle, _float, _Progress, rates_of, sweep
 
 __all__ = ["Snapshot", "find_lr"]
@@ -53,7 +55,10 @@ def find_lr(
     (i / (N - 1))`` (``mode="exponential"``, lrkit's ``exponential(start=start, end=end,
     steps=N-1)``) or ``start + (end - start) * i / (N - 1)`` (``"linear"``): the first update runs
     at `start`, the last at `end`. With several parameter groups the rate is the reference group's
-    (the one with the largest rate); the others keep their ratio to it. Each update's loss (the
+    (the one with the largest rate); the others keep their ratio to it. When the trainable groups
+    have different rates (differential rates, fine-tuning), a second sweep (as many updates) runs
+    with every trainable group at the swept rate, and the suggestion combines both
+    (`RangeTestResult.suggestion`, method "groups": see docs/finder.md). Each update's loss (the
     mean over `accumulate` micro-batches, measured before the update) is one point; the smoothed
     loss is a debiased moving average (`lrkit.finder.smooth`). The sweep stops early when the
     smoothed loss exceeds ``diverge`` times its best, or on a NaN/inf loss.
@@ -91,7 +96,7 @@ def find_lr(
         device: move tensors of each batch there first; None leaves them where they are.
         repeats: run the sweep this many times (on successive batches, from the same starting
             state); the suggestions become the geometric median and the interval the spread
-            across repeats. Default 1.
+            across repeats. Default 1. (With different group rates, each of the two sweeps.)
         skip_start, skip_end: points left out of the suggestions (see `lrkit.finder.suggest`).
         progress: show a progress bar (tqdm if installed, else a line every 10% on stderr).
         distributed: average each micro-batch's loss over the ranks of the default
@@ -202,28 +207,37 @@ def find_lr(
     )
     snapshot = Snapshot(model, optimizer, scaler)
     cycle = _Cycle(loader)
-    bar = _Progress(steps * repeats, progress)
-    curves: list[tuple[np.ndarray, np.ndarray]] = []
-    runs = []
+    # NOTE: with different group rates, a second sweep with every trainable group (ratio > 0) at
+    # one rate: the first sweep reads the group with the largest rate, the second the whole model.
+    plans = [plan]
+    if differ(ratios):
+        one = tuple(1.0 if r > 0.0 else 0.0 for r in ratios)
+        plans.append(dataclasses.replace(plan, ratios=one))
+    bar = _Progress(steps * repeats * len(plans), progress)
+    curves: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in plans]
+    runs: list[list[dict[str, Suggestion]]] = [[] for _ in plans]
     reasons: list[str] = []
     skipped = 0
     try:
-        for _ in range(repeats):
-            snapshot.restore_model()
-            model.train()
-            lrs, losses, reason, missed = sweep(plan, model, optimizer, cycle, bar)
-            skipped += missed
-            x = np.asarray(lrs, dtype=np.float64)
-            y = np.asarray(losses, dtype=np.float64)
-            curves.append((x, y))
-            reasons.append(reason)
-            runs.append(suggest(x, y, beta=smoothing, skip_start=skip_start, skip_end=skip_end))
+        for k, current in enumerate(plans):
+            for _ in range(repeats):
+                snapshot.restore_model()
+                model.train()
+                lrs, losses, reason, missed = sweep(current, model, optimizer, cycle, bar)
+                skipped += missed
+                x = np.asarray(lrs, dtype=np.float64)
+                y = np.asarray(losses, dtype=np.float64)
+                curves[k].append((x, y))
+                if k == 0:
+                    reasons.append(reason)
+                runs[k].append(suggest(x, y, beta=smoothing, skip_start=skip_start, skip_end=skip_end))
     finally:
         bar.close()
         snapshot.restore()
 
-    x, y = curves[0]
-    found = combine(runs)
+    x, y = curves[0][0]
+    found = combine(runs[0])
+    sizes = [sum(p.numel() for p in g["params"] if p.requires_grad) for g in optimizer.param_groups]
     return RangeTestResult(
         lrs=x,
         losses=y,
@@ -237,5 +251,8 @@ def find_lr(
         skipped=skipped,
         reference=reference,
         ratios=ratios,
-        curves=tuple(curves),
+        curves=tuple(curves[0]),
+        together=combine(runs[1]) if len(plans) > 1 else None,
+        together_curves=tuple(curves[1]) if len(plans) > 1 else (),
+        spread=spread_of(ratios, sizes),
     )
