@@ -4,6 +4,9 @@ torch lets every child write the optimizer and then undoes or re-applies their s
 the children's schedules once (`sequence` for SequentialLR, `product` for ChainedScheduler) and one
 scheduler drives the result, so containers nest, resume exactly, and may hold ReduceLROnPlateau
 (its ``step(metrics)`` feeds the container's plateau phase; the container's ``step()`` moves time).
+
+(Over 400 lines for one job, torch's two containers: SequentialLR and ChainedScheduler share
+adopting and releasing their children, the phase and plateau plumbing, and the stepped-chain path.)
 """
 
 from __future__ import annotations

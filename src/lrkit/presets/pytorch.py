@@ -11,6 +11,9 @@ periodic in torch). The one exception is OneCycleLR, which torch refuses to step
 ``total_steps`` (it raises); the preset holds its final value there, as every lrkit schedule does.
 
 No new math lives here: every function is a composition of the core's primitives and combinators.
+
+(Over 400 lines for one job, torch's names: one function per torch scheduler class with its
+signature, checks and a docstring with the math and an example, which are most of the file.)
 """
 
 from __future__ import annotations
