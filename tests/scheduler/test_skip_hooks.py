@@ -5,12 +5,16 @@ iterations: the same model and batches, no GradScaler, torch's own ``CosineAnnea
 curve as ``cosine(end=0.1)``). Inf gradients are injected at chosen iterations after the backward.
 """
 
+import copy
 import gc
 import math
+import pickle
 import warnings
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lrkit import Scheduler, cosine, linear
 from lrkit.scheduler import UncountedStepWarning
@@ -217,3 +221,56 @@ def test_plain_loop_without_scaler_matches_torch():
         sched.step()
         ref.step()
     assert sched.updates == 10
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    inf_at=st.sets(st.integers(0, N - 1), max_size=6),
+    name=st.sampled_from(sorted(OPTIMIZERS)),
+    order=st.sampled_from(["after_update", "before_update"]),
+)
+def test_any_skips_give_the_run_without_them(inf_at, name, order):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        used, params, sched = lrkit_run(name, inf_at, order=order)
+    check_against_reference(name, inf_at, used, params, sched)
+
+
+def test_a_first_skip_with_cleared_gradients_needs_the_scaler():
+    # The documented limit: before the first optimizer.step(), with the gradients cleared before
+    # sched.step(), nothing shows the skip to the hook, so it counts; scaler= reads it.
+    counts = {}
+    for scaler_arg in (False, True):
+        w, opt = sgd()
+        scaler = torch.amp.GradScaler("cpu")
+        sched = Scheduler(opt, linear(1.0, 0.0), total=4, scaler=scaler if scaler_arg else None)
+        scaler.scale((w * w).sum()).backward()
+        w.grad.fill_(float("inf"))
+        scaler.step(opt)
+        scaler.update()
+        opt.zero_grad(set_to_none=True)
+        sched.step()
+        counts[scaler_arg] = (sched.updates, sched.skipped)
+    assert counts == {False: (1, 0), True: (0, 1)}
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_scheduler_watches_the_copied_optimizer(how):
+    w, opt = sgd()
+    sched = Scheduler(opt, linear(1.0, 0.0), total=8)
+    w.grad = torch.ones(2)
+    opt.step()
+    sched.step()
+    sched2 = copy.deepcopy(sched) if how == "deepcopy" else pickle.loads(pickle.dumps(sched))
+    opt2 = sched2.optimizer
+    assert opt2 is not opt
+    assert len(opt2._optimizer_step_post_hooks) == 1
+    assert len(opt._optimizer_step_post_hooks) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(2):
+            opt2.param_groups[0]["params"][0].grad = torch.ones(2)
+            opt2.step()
+            sched2.step()
+    assert (sched2.updates, sched2.skipped) == (3, 0)
+    assert sched.updates == 1

@@ -142,6 +142,17 @@ class SkipDetector:
         #: `UncountedStepWarning` was shown (once per scheduler).
         self.warned = False
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy (deepcopy, pickle) watches its own optimizer: the optimizer's copy has no hooks.
+        state = self.__dict__.copy()
+        state["watch"] = self.watch is not None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        watch = state.pop("watch")
+        self.__dict__.update(state)
+        self.watch = _watch(self.optimizer, self) if watch else None
+
     @property
     def active(self) -> bool:
         """True when every step() must ask `applied` (a scaler or a wrapper flag to read)."""

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch.optim.lr_scheduler import LRScheduler
 
-from lrkit.scheduler._detect import SkipDetector, StepWatch
+from lrkit.scheduler._detect import SkipDetector
 from lrkit.scheduler._timeline import Anneal, Extension, stretch
 from lrkit.scheduler._track import NonFiniteValueError, Track
 from lrkit.schedules._base import Schedule
@@ -88,7 +88,6 @@ class Engine(LRScheduler):
     # per-step options
     _detector: SkipDetector
     _detect: bool
-    _watch: StepWatch | None
     _transform: Transform | None
     _record: bool
     _hooks: list[Callable[[Any], None]]

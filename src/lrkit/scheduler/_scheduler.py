@@ -157,7 +157,7 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
         self._offset = choose_offset(run, self._lr.resolved, skip_zero_start)
 
         self._detector = SkipDetector(optimizer, scaler, watch=detect_skips)
-        self._detect, self._watch = detect_skips, self._detector.watch
+        self._detect = detect_skips
         self._transform = None
         self._record = history
         self._history = []
@@ -208,7 +208,7 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
             p = float(u + self._offset)
             end = self._end
             pg = self.optimizer.param_groups
-            watch = self._watch  # with one, only an optimizer.step() without GradScaler's verdict
+            watch = self._detector.watch  # with one, only an optimizer.step() without GradScaler's verdict
             ok = watch is None or (watch.pending and watch.found_inf is None)
             if ok and (end is None or p <= end) and pg is self._pg and len(pg) == self._n:
                 schedule, bases, groups, peak = fast
