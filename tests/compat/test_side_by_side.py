@@ -195,6 +195,22 @@ SEQUENCES = {
         lambda o, m: [m.LinearLR(o, 0.1, 0.8, total_iters=4), m.LinearLR(o, 0.8, 0.1, total_iters=4)],
         [4],
     ),
+    "milestone 0 (the first child never runs)": (
+        lambda o, m: [m.ConstantLR(o, 0.5, 3), m.ExponentialLR(o, 0.9)],
+        [0],
+    ),
+    "repeated milestones (the middle child never runs)": (
+        lambda o, m: [m.ConstantLR(o, 0.5, 3), m.ExponentialLR(o, 0.9), m.StepLR(o, 2, 0.5)],
+        [5, 5],
+    ),
+    "decreasing milestones (torch's bisect)": (
+        lambda o, m: [m.ConstantLR(o, 0.5, 3), m.ExponentialLR(o, 0.9), m.StepLR(o, 2, 0.5)],
+        [6, 3],
+    ),
+    "SWALR after LinearLR (anneals from the rate the warmup left)": (
+        lambda o, m: [m.LinearLR(o, 0.1, 1.0, 5), m.SWALR(o, 0.01, 4)],
+        [5],
+    ),
     "SequentialLR(ChainedScheduler(LinearLR, ConstantLR), ConstantLR)": (
         lambda o, m: [
             m.ChainedScheduler([m.LinearLR(o, start_factor=0.1, total_iters=5), m.ConstantLR(o, 0.1, 5)]),
@@ -289,3 +305,12 @@ def test_a_stepped_chain_with_a_plateau_takes_the_metric_itself():
     assert rates == [1.0, 0.5, 0.5]
     with pytest.raises(RuntimeError, match=r"chain\.step\(2\.0\)"):
         plateau.step(2.0)
+
+
+def test_milestones_where_a_child_takes_over_without_restarting_are_refused():
+    # torch runs [3, 9, 4] (bisect on an unsorted list): at step 9 child 3 takes over in the middle of
+    # its own clock; compat says so instead of giving other rates.
+    opt = optimizer((0.1,))
+    children = [C.ConstantLR(opt, 0.5, 3), C.ExponentialLR(opt, 0.9), C.StepLR(opt, 2), C.LinearLR(opt, 0.2)]
+    with pytest.raises(ValueError, match=r"child 3 take over at step 9 without restarting"):
+        C.SequentialLR(opt, children, [3, 9, 4])

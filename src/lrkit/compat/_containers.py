@@ -25,6 +25,7 @@ from lrkit.compat._cyclic import _prepare_momentum
 from lrkit.compat._functions import MultiplicativeLR
 from lrkit.compat._shared import ABSOLUTE, FACTOR, PLATEAU, _ratio
 from lrkit.compat._steps import CosineAnnealingLR
+from lrkit.compat._swa import SWALR
 from lrkit.schedules import Schedule, constant, product, scale, sequence
 
 __all__ = ["ChainedScheduler", "SequentialLR"]
@@ -70,14 +71,17 @@ def _release(children: list[CompatScheduler]) -> None:
 def _phases(children: list[CompatScheduler], marks: list[int], g: int, base: float) -> tuple[Schedule, ...]:
     """Group `g`'s phases. A MultiplicativeLR phase after the first starts where the previous phase
     left the rate, times ``lr_lambda(0)``, as in torch (it has no closed form, so torch's ``step(0)``
-    multiplies the current rate)."""
+    multiplies the current rate); a SWALR phase anneals from that rate, as torch's."""
     phases: list[Schedule] = []
     for i, child in enumerate(children):
         phase = child._compat_lr[g]
-        if i > 0 and isinstance(child, MultiplicativeLR):
+        if i > 0 and isinstance(child, (MultiplicativeLR, SWALR)):
             span = marks[i - 1] - (marks[i - 2] if i >= 2 else 0)
             left = phases[-1].resolve(base=base)(span - 1)
-            phase = scale(phase, left * float(child.lr_lambdas[g](0)))
+            if isinstance(child, SWALR):  # torch anneals from the rate the previous phase left
+                phase = child._curves([base * left] * len(child._lr0))[g]
+            else:
+                phase = scale(phase, left * float(child.lr_lambdas[g](0)))
         phases.append(phase)
     return tuple(phases)
 
@@ -105,6 +109,38 @@ def _momentum_phases(children: list[CompatScheduler], marks: list[int], n: int) 
                 phases.append(constant(held))
         out.append(sequence(tuple(phases), tuple(marks)) if marks else phases[0])
     return out
+
+
+def _torch_phases(owner: str, marks: list[int], count: int) -> tuple[list[int], list[int]]:
+    """torch's SequentialLR with any milestones, as phases: the index of each child that runs, in
+    order, and the steps (increasing, >= 1) where each after the first starts with its clock at 0.
+
+    torch runs child ``bisect_right(milestones, t)`` at step ``t`` and restarts its clock
+    (``step(0)``) when ``milestones[index - 1] == t``: a milestone of 0 (or below) skips the first
+    child, a repeated one the child between, and a decreasing list runs what bisect finds.
+
+    Raises:
+        ValueError: a child that would take over without restarting its clock (some unsorted lists).
+    """
+    for m in marks:
+        if isinstance(m, bool) or not isinstance(m, int):
+            raise fail(owner, "milestones", marks, "a list of ints (steps)", kind=TypeError)
+    order = [bisect.bisect_right(marks, 0)]
+    starts: list[int] = []
+    for t in range(1, max(marks, default=0) + 1):
+        index = bisect.bisect_right(marks, t)
+        if index > 0 and marks[index - 1] == t:
+            order.append(index)  # torch: step(0) of the child at `index`
+            starts.append(t)
+        elif index != order[-1]:
+            raise ValueError(
+                f"Argument `milestones` of {owner}() makes child {index} take over at step {t} without "
+                f"restarting (torch steps it from where it stands); lrkit.compat needs milestones where "
+                f"each child starts at one. Received: milestones={marks!r}"
+            )
+    if order[-1] >= count:  # pragma: no cover - bisect never goes past len(marks)
+        raise AssertionError("unreachable")
+    return order, starts
 
 
 def _plateaus(container: CompatScheduler) -> bool:
@@ -171,16 +207,20 @@ class SequentialLR(CompatScheduler):
                 f"steps. Received: milestones={marks!r}"
             )
         bases = initial_bases(optimizer)
+        # torch takes any milestones (0, repeated, decreasing); the phases it then runs, in order.
+        order, starts = _torch_phases(owner, marks, len(children))
+        active = [children[i] for i in order]
         per_group: list[Schedule] = [
-            sequence(_phases(children, marks, g, base), tuple(marks)) if marks else children[0]._compat_lr[g]
+            sequence(_phases(active, starts, g, base), tuple(starts)) if starts else active[0]._compat_lr[g]
             for g, base in enumerate(bases)
         ]
         self._schedulers = children
         self.milestones = marks
+        self._active, self._starts = active, starts
         single: Schedule | list[Schedule] = (
             per_group[0] if all(s is per_group[0] for s in per_group) else per_group
         )
-        momentum = _momentum_phases(children, marks, len(bases))
+        momentum = _momentum_phases(active, starts, len(bases))
         if momentum is not None:
             _prepare_momentum(optimizer, "betas" if "betas" in optimizer.defaults else "momentum")
         hparams = None if momentum is None else {"momentum": momentum}
@@ -211,10 +251,10 @@ class SequentialLR(CompatScheduler):
     def _show_children(self) -> None:
         """As in torch, the active child has taken the step: its `get_last_lr` and `last_epoch`."""
         t = self.last_epoch
-        index = bisect.bisect_right(self.milestones, t)
-        child = self._schedulers[index]
+        index = bisect.bisect_right(self._starts, t)
+        child = self._active[index]
         child._shown = list(self.values_for_next_update())
-        child.last_epoch = t - (self.milestones[index - 1] if index else 0)
+        child.last_epoch = t - (self._starts[index - 1] if index else 0)
 
 
 class ChainedScheduler(CompatScheduler):
