@@ -1,7 +1,10 @@
 """CI runs what the README says: `.ci/run` ends with the README's test command, line for line."""
 
+import os
 import re
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,3 +34,20 @@ def test_ci_installs_the_live_oracles():
     extra = (ROOT / "pyproject.toml").read_text().split("test = [", 1)[1].split("]\n", 1)[0]
     assert '"optax' in extra
     assert "timm==" in (ROOT / "constraints.txt").read_text()
+
+
+@pytest.mark.skipif(not os.environ.get("CI"), reason="checks CI's environment (CI is not set)")
+def test_in_ci_the_live_oracles_load():
+    """In CI a missing oracle fails here instead of turning the live comparisons into skips."""
+    import importlib.util
+    import sys
+
+    assert importlib.util.find_spec("optax") is not None, "optax is not installed: pip install -e '.[test]'"
+    assert importlib.util.find_spec("jax") is not None
+    assert importlib.util.find_spec("timm") is not None, "timm is missing: see the README test command"
+    sys.path.insert(0, str(ROOT / "tests" / "presets" / "reference"))
+    try:
+        from generate import _timm_scheduler_package
+    finally:
+        sys.path.remove(str(ROOT / "tests" / "presets" / "reference"))
+    assert hasattr(_timm_scheduler_package(), "CosineLRScheduler")
