@@ -50,6 +50,7 @@ EXAMPLES = {
     "timm.StepLRScheduler": "timm.StepLRScheduler(3, decay_rate=0.5, warmup_t=2)",
     "timm.MultiStepLRScheduler": "timm.MultiStepLRScheduler([1, 5, 9], decay_rate=0.5)",
     "timm.WSDLRScheduler": "timm.WSDLRScheduler(30, 10, warmup_t=5, stable_fn='rsqrt', decay_fn='exp')",
+    "timm.create_scheduler_v2": "timm.create_scheduler_v2('cosine', num_epochs=30, warmup_epochs=3)",
     "timm.PlateauLRScheduler": "timm.PlateauLRScheduler(warmup_t=3, noise_range_t=5, noise_type='uniform')",
     "optax.constant_schedule": "optax.constant_schedule(0.01)",
     "optax.linear_schedule": "optax.linear_schedule(0.0, 0.01, 10, transition_begin=5)",

@@ -4,7 +4,17 @@ Importing this package registers every preset in the spec language (`lrkit.parse
 `lrkit.from_config`; `lrkit.config` imports it, so users never need to.
 """
 
-from lrkit.presets import fvcore, keras, megatron, optax, pytorch, timm, transformers, transformers_functions
+from lrkit.presets import (
+    fvcore,
+    keras,
+    megatron,
+    optax,
+    pytorch,
+    timm,
+    timm_factory,
+    transformers,
+    transformers_functions,
+)
 
 __all__ = [
     "fvcore",
@@ -13,6 +23,7 @@ __all__ = [
     "optax",
     "pytorch",
     "timm",
+    "timm_factory",
     "transformers",
     "transformers_functions",
 ]

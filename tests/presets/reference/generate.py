@@ -271,6 +271,8 @@ def timm_cases() -> tuple[str, list[Case]]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             sched = cls(opt, **kwargs)
+        if isinstance(sched, tuple):  # create_scheduler_v2 returns (scheduler, num_epochs)
+            sched = sched[0]
         case: Case = {"name": cls_name, "kwargs": dict(kwargs), "lr": lr}
         values = []
         if metrics is not None:
@@ -281,7 +283,7 @@ def timm_cases() -> tuple[str, list[Case]]:
         else:
             clean = []
             for t in range(n + 1):
-                if kwargs.get("t_in_epochs", True):
+                if kwargs.get("t_in_epochs", kwargs.get("step_on_epochs", True)):
                     sched.step(t)
                 else:
                     sched.step_update(t)
@@ -329,6 +331,25 @@ def timm_cases() -> tuple[str, list[Case]]:
         run("StepLRScheduler", 14, decay_t=2, decay_rate=0.1, warmup_t=3, warmup_prefix=False),
         run("StepLRScheduler", 12, decay_t=3),
         run("StepLRScheduler", 12, decay_t=3, decay_rate=2.0, warmup_t=2, warmup_lr_init=0.01),
+        # The factory, a pure function of its arguments.
+        run("create_scheduler_v2", 25, lr=0.1, sched="cosine", num_epochs=20, warmup_epochs=3, min_lr=1e-4),
+        run("create_scheduler_v2", 25, lr=0.1, sched="step", num_epochs=20, decay_epochs=4, decay_rate=0.5),
+        run("create_scheduler_v2", 25, lr=0.1, sched="multistep", num_epochs=20, decay_milestones=[5, 12]),
+        run("create_scheduler_v2", 25, lr=0.1, sched="poly", num_epochs=20, decay_rate=2.0, warmup_epochs=2),
+        run("create_scheduler_v2", 25, lr=0.1, sched="tanh", num_epochs=20, cycle_limit=2, cycle_decay=0.5),
+        run("create_scheduler_v2", 25, lr=0.1, sched="wsd", num_epochs=20, warmup_epochs=2),
+        run("create_scheduler_v2", 25, lr=0.1, sched="rsqrt", num_epochs=20, warmup_epochs=3),
+        run("create_scheduler_v2", 25, lr=0.1, sched="constant", num_epochs=20, warmup_epochs=3),
+        run(
+            "create_scheduler_v2",
+            25,
+            lr=0.1,
+            sched="cosine",
+            num_epochs=4,
+            warmup_epochs=1,
+            step_on_epochs=False,
+            updates_per_epoch=5,
+        ),
         run(
             "StepLRScheduler",
             14,
