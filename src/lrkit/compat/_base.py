@@ -93,6 +93,13 @@ def per_group(owner: str, name: str, value: Any, n: int) -> list[Any]:
     return [value] * n
 
 
+def whole(value: Any) -> Any:
+    """An integer-valued float (``T_max=epochs / 2`` gives 50.0) as the int torch treats it as."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return value
+
+
 def copied(value: Any) -> Any:
     """A value to store in a param group as torch stores it: tensors are cloned (no aliasing)."""
     return value.clone() if isinstance(value, torch.Tensor) else value

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import torch
 
 from lrkit._validate import check_choice, check_int, check_number, fail
-from lrkit.compat._base import CompatScheduler, copied, per_group
+from lrkit.compat._base import CompatScheduler, copied, per_group, whole
 from lrkit.compat._shared import ABSOLUTE
 from lrkit.presets import pytorch as presets
 from lrkit.scheduler import to_float
@@ -59,6 +59,14 @@ def _prepare_momentum(optimizer: torch.optim.Optimizer, key: str) -> None:
 def _number(value: Any) -> Any:
     """A tensor argument as a float (torch takes tensors: it clones them); anything else as given."""
     return to_float(value) if isinstance(value, torch.Tensor) else value
+
+
+def _steps(owner: str, name: str, value: Any) -> int | float:
+    """A step size: an int >= 1, or a float > 0 (torch computes with ``float(step_size)``)."""
+    value = whole(value)
+    if isinstance(value, float):
+        return check_number(owner, name, value, low=0.0, low_open=True)
+    return check_int(owner, name, value, low=1)
 
 
 def _real(owner: str, name: str, value: Any) -> float:
@@ -132,8 +140,8 @@ class CyclicLR(CompatScheduler):
         n = len(optimizer.param_groups)
         lows = [_real(owner, "base_lr", v) for v in per_group(owner, "base_lr", base_lr, n)]
         highs = [_real(owner, "max_lr", v) for v in per_group(owner, "max_lr", max_lr, n)]
-        up = check_int(owner, "step_size_up", step_size_up, low=1)
-        down = up if step_size_down is None else check_int(owner, "step_size_down", step_size_down, low=1)
+        up = _steps(owner, "step_size_up", step_size_up)
+        down = up if step_size_down is None else _steps(owner, "step_size_down", step_size_down)
         if scale_fn is None:
             check_choice(owner, "mode", mode, ("triangular", "triangular2", "exp_range"))
             scale_mode = "iterations" if mode == "exp_range" else "cycle"
@@ -154,9 +162,11 @@ class CyclicLR(CompatScheduler):
         self.cycle_momentum = bool(cycle_momentum)
         wave = _Wave(up, down, g, scale_mode)
         core = not (mode == "exp_range" and not 0 < gamma <= 1)  # torch takes any gamma (0: no rise)
+        core = core and isinstance(up, int) and isinstance(down, int)  # torch takes float step sizes
         if scale_fn is None and core and all(lo <= hi for lo, hi in zip(lows, highs, strict=True)):
             lr: list[Schedule] = [
-                presets.CyclicLR(lo, hi, up, down, mode, gamma) for lo, hi in zip(lows, highs, strict=True)
+                presets.CyclicLR(lo, hi, int(up), int(down), mode, gamma)
+                for lo, hi in zip(lows, highs, strict=True)
             ]
         else:
             # The function gives rates: scaled by absolute(1.0), they are factors of any base.
@@ -202,7 +212,7 @@ def _momentum_keys(optimizer: torch.optim.Optimizer, base: Any, top: Any) -> Non
 class _Wave:
     """torch's CyclicLR arithmetic, operation by operation (for scale_fn and momentum)."""
 
-    def __init__(self, up: int, down: int, g: Callable[[Any], float], scale_mode: str) -> None:
+    def __init__(self, up: float, down: float, g: Callable[[Any], float], scale_mode: str) -> None:
         self.total = float(up + down)
         self.ratio = up / self.total
         self.g = g

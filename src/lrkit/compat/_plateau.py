@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from typing import Any, ClassVar, SupportsFloat
 
@@ -110,6 +111,12 @@ class ReduceLROnPlateau(CompatScheduler):
         self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else self.min_lrs[0]
         self.factor, self.patience, self.threshold = factor, patience, threshold
         self.cooldown, self.eps = cooldown, eps
+        # torch compares counts with them: `bad > patience` and `cooldown_counter > 0` after each
+        # evaluation takes one off, so 1.5 acts as patience 1 and as cooldown 2.
+        if isinstance(patience, float) and math.isfinite(patience) and patience >= 0:
+            patience = math.floor(patience)
+        if isinstance(cooldown, float) and math.isfinite(cooldown) and cooldown >= 0:
+            cooldown = math.ceil(cooldown)
         self._options: dict[str, Any] = {
             "factor": factor,
             "patience": patience,

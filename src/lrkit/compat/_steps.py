@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import ClassVar
+from fractions import Fraction
+from typing import Any, ClassVar
 
 import torch
 
 from lrkit._validate import check_int, check_number
-from lrkit.compat._base import CompatScheduler
+from lrkit.compat._base import CompatScheduler, initial_bases, whole
 from lrkit.compat._shared import ABSOLUTE, AFFINE
 from lrkit.presets import pytorch as presets
 from lrkit.scheduler import Scheduler, to_float
@@ -35,6 +36,15 @@ __all__ = [
 
 def _is_zero(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
+
+
+def _torch_period(step_size: Any) -> Any:
+    """torch's StepLR decays where ``last_epoch % step_size == 0``: for a float step size, at the
+    multiples of the numerator of its exact fraction (2.5 = 5/2: every 5 steps)."""
+    step_size = whole(step_size)
+    if isinstance(step_size, float) and math.isfinite(step_size) and step_size > 0:
+        return Fraction(step_size).numerator
+    return step_size
 
 
 def _grows(value: object) -> bool:
@@ -70,6 +80,7 @@ class StepLR(CompatScheduler):
         self, optimizer: torch.optim.Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
         self.step_size, self.gamma = step_size, gamma
+        step_size = _torch_period(step_size)
         schedule: Schedule
         if _is_zero(gamma):  # torch accepts 0: the rate drops to 0 at the first decay
             schedule = piecewise_constant((check_int("StepLR", "step_size", step_size, low=1),), (1.0, 0.0))
@@ -112,7 +123,24 @@ class MultiStepLR(CompatScheduler):
         last_epoch: int = -1,
     ) -> None:
         self.milestones, self.gamma = list(milestones), gamma
+        # torch decays when `last_epoch in milestones` (0 at construction, then 1, 2, ...): a negative
+        # milestone, or one between two steps (2.5), is never met; one of 0 applies from the start.
+        milestones = [
+            m
+            for m in (whole(m) for m in milestones)
+            if isinstance(m, bool) or not isinstance(m, (int, float)) or (isinstance(m, int) and m >= 0)
+        ]
         schedule: Schedule
+        if not milestones:
+            super().__init__(optimizer, constant(1.0), last_epoch)
+            return
+        if 0 in milestones and not isinstance(gamma, bool) and isinstance(gamma, (int, float)):
+            presets.MultiStepLR([m for m in milestones if m != 0] or [1], 0.5)  # the others' checks
+            marks0 = sorted(milestones)
+            super().__init__(
+                optimizer, function(lambda t: float(gamma) ** sum(1 for m in marks0 if m <= t)), last_epoch
+            )
+            return
         if _is_zero(gamma) or _grows(gamma):  # torch accepts both (0: the rate drops to 0)
             presets.MultiStepLR(milestones, 0.5)  # the milestones' checks
             marks = sorted(int(m) for m in milestones)
@@ -160,6 +188,7 @@ class ConstantLR(CompatScheduler):
         last_epoch: int = -1,
     ) -> None:
         self.factor, self.total_iters = factor, total_iters
+        total_iters = whole(total_iters)
         schedule: Schedule
         if check_int("ConstantLR", "total_iters", total_iters, low=0) == 0:
             schedule = constant(check_number("ConstantLR", "factor", factor, low=0.0, high=1.0))
@@ -205,6 +234,7 @@ class LinearLR(CompatScheduler):
         last_epoch: int = -1,
     ) -> None:
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        total_iters = whole(total_iters)
         schedule: Schedule
         if check_int("LinearLR", "total_iters", total_iters, low=0) == 0:
             check_number("LinearLR", "end_factor", end_factor, low=0.0, high=1.0)
@@ -272,6 +302,7 @@ class PolynomialLR(CompatScheduler):
         self, optimizer: torch.optim.Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
     ) -> None:
         self.total_iters, self.power = total_iters, power
+        total_iters = whole(total_iters)
         schedule: Schedule
         if _is_zero(power):  # torch accepts 0: (1 - t / T) ** 0 is 1 at every step
             check_int("PolynomialLR", "total_iters", total_iters, low=1)
@@ -311,8 +342,21 @@ class CosineAnnealingLR(CompatScheduler):
     def __init__(
         self, optimizer: torch.optim.Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
-        self.T_max, self.eta_min = T_max, eta_min
-        super().__init__(optimizer, presets.CosineAnnealingLR(T_max, eta_min), last_epoch)
+        self.T_max, self.eta_min = whole(T_max), eta_min
+        period = self.T_max
+        if isinstance(period, float) and math.isfinite(period) and period > 0:
+            # torch's recursion with a T_max that is not a whole number never meets its restart
+            # branch: the closed form, a function of the step for each group's base.
+            low = to_float(eta_min)
+            bases = initial_bases(optimizer)
+
+            def curve(base: float) -> Schedule:
+                share = low / base if base else 0.0
+                return function(lambda t: share + (1.0 - share) * (1 + math.cos(math.pi * t / period)) / 2)
+
+            super().__init__(optimizer, [curve(b) for b in bases], last_epoch)
+            return
+        super().__init__(optimizer, presets.CosineAnnealingLR(period, eta_min), last_epoch)
 
     def _torch_step(self, current: list[float], before: list[float], after: list[float]) -> list[float]:
         """torch's chainable cosine step from the `current` rates (side by side with others): towards
