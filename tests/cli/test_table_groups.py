@@ -93,3 +93,23 @@ def test_parse_says_where_per_group_lists_go():
 
     with pytest.raises(SpecError, match=r"per-group lists .* one column per group"):
         parse("OneCycleLR(optimizer, max_lr=[0.1, 0.01], total_steps=10)")
+
+
+@pytest.mark.parametrize("name", ["CosineAnnealingLR", "CosineAnnealingWarmRestarts"])
+def test_eta_min_list_is_refused_as_torch_refuses_it(name):
+    """torch's eta_min is one float: CosineAnnealingWarmRestarts refuses a list, CosineAnnealingLR fails."""
+    from lrkit import SpecError, parse
+
+    arg = "T_max" if name == "CosineAnnealingLR" else "T_0"
+    with pytest.raises(SpecError, match=r"Argument `eta_min`.*Received: eta_min=\[0\.01, 0\.001\]"):
+        parse(f"{name}(optimizer, {arg}=10, eta_min=[0.01, 0.001])")
+    params = [{"params": [torch.nn.Parameter(torch.zeros(1))]} for _ in range(2)]
+    opt = torch.optim.SGD(params, lr=0.1)
+
+    def run_torch():
+        sched = getattr(L, name)(opt, **{arg: 10}, eta_min=[0.01, 0.001])
+        opt.step()
+        sched.step()
+
+    with pytest.raises((ValueError, TypeError)):
+        run_torch()
