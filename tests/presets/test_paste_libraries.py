@@ -1,9 +1,10 @@
 """Paste timm, optax, Keras, fvcore and transformers calls as they appear in code: full signatures.
 
 Each stored reference case (the library's own call, and the values the real library returned,
-``reference/<library>.json``) is pasted the way training code writes it: the qualified name
-(``timm.scheduler.CosineLRScheduler``, ``optax.schedules.cosine_decay_schedule``,
-``keras.optimizers.schedules.CosineDecay``, ``fvcore.common.param_scheduler.StepParamScheduler``,
+``reference/<library>.json``; nested ones with their children pasted the same way) is pasted
+the way training code writes it: the qualified name (``timm.scheduler.CosineLRScheduler``,
+``optax.schedules.cosine_decay_schedule``, ``keras.optimizers.schedules.CosineDecay``,
+``fvcore.common.param_scheduler.StepParamScheduler``,
 ``transformers.optimization.get_cosine_schedule_with_warmup``), the optimizer as the first
 positional argument where the library takes one, and every argument of the library's signature
 (``reference/signatures.json``, read from the real libraries) spelled out, with its default unless
@@ -46,7 +47,13 @@ def signatures() -> dict[str, Any]:
     return json.loads((HERE / "signatures.json").read_text())
 
 
+class _Code(str):
+    """Text written into the call as it is (a pasted child call)."""
+
+
 def _literal(value: Any) -> str:
+    if isinstance(value, _Code):
+        return str(value)
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {_literal(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
@@ -62,9 +69,27 @@ def entry_of(library: str, case: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return _TYPES[case["name"]].__name__, dict(case["kwargs"])
 
 
+#: Arguments that hold other schedules, stored as [name, kwargs] pairs (or lists of them).
+NESTED = {"schedulers", "schedules", "scheduler"}
+
+
+def _child(library: str, pair: list[Any]) -> str:
+    text = pasted(library, {"name": pair[0], "kwargs": pair[1]})
+    assert text is not None, pair
+    return text
+
+
 def pasted(library: str, case: dict[str, Any]) -> str | None:
     """The call as code writes it, every argument of the library's signature spelled out."""
     name, given = entry_of(library, case)
+    for key in NESTED & set(given):  # children pasted the same way, as code nests them
+        value = given[key]
+        children = [value] if isinstance(value[0], str) else value
+        texts = [_child(library, pair) for pair in children]
+        given[key] = _Code(texts[0] if isinstance(value[0], str) else "[" + ", ".join(texts) + "]")
+    if name == "WarmupParamScheduler":  # detectron2's, not on the package index: its own module
+        args = ", ".join(f"{k}={_literal(v)}" for k, v in given.items())
+        return f"detectron2.solver.WarmupParamScheduler({args})"
     params = signatures()[library]["entries"].get(name)
     if params is None or params == [["**kwargs", "<forwarded>"]]:
         return None
@@ -85,16 +110,8 @@ def pasted(library: str, case: dict[str, Any]) -> str | None:
     return f"{module}.{name}({', '.join(parts)})"
 
 
-def _nested(case: dict[str, Any]) -> bool:
-    """Cases whose arguments are other schedules ([name, kwargs] pairs): pasted elsewhere."""
-    return case["name"] in ("join_schedules", "CompositeParamScheduler", "WarmupParamScheduler")
-
-
 PARAMS = [
-    pytest.param(library, c.values[0], id=f"{library}-{c.id}")
-    for library in MODULES
-    for c in cases(library)
-    if not _nested(c.values[0])
+    pytest.param(library, c.values[0], id=f"{library}-{c.id}") for library in MODULES for c in cases(library)
 ]
 
 
