@@ -70,6 +70,10 @@ CASES: dict[str, tuple[Any, list[float] | None]] = {
     "ConstantLR(total_iters=4.0)": (lambda o, m: m.ConstantLR(o, 0.5, 4.0), None),
     "LinearLR(total_iters=4.0)": (lambda o, m: m.LinearLR(o, 0.5, 1.0, 4.0), None),
     "PolynomialLR(total_iters=6.0)": (lambda o, m: m.PolynomialLR(o, 6.0, 2.0), None),
+    "PolynomialLR(total_iters=0)": (lambda o, m: m.PolynomialLR(o, 0, 2.0), None),
+    "PolynomialLR(total_iters=4.5)": (lambda o, m: m.PolynomialLR(o, 4.5, 2.0), None),
+    "LinearLR(total_iters=2.5)": (lambda o, m: m.LinearLR(o, 0.5, 1.0, 2.5), None),
+    "ConstantLR(total_iters=2.5)": (lambda o, m: m.ConstantLR(o, 0.5, 2.5), None),
     "CyclicLR(step sizes 3.0, 2.0)": (lambda o, m: m.CyclicLR(o, 0.01, 0.1, 3.0, 2.0), None),
     "CyclicLR(step sizes 2.5, 1.5)": (lambda o, m: m.CyclicLR(o, 0.01, 0.1, 2.5, 1.5), None),
     "ReduceLROnPlateau(patience=1.5, cooldown=1.5)": (

@@ -38,6 +38,11 @@ def _is_zero(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
 
 
+def _fraction(value: Any) -> bool:
+    """A step count between two steps (2.5), which torch computes with."""
+    return isinstance(value, float) and math.isfinite(value) and value > 0 and not value.is_integer()
+
+
 def _torch_period(step_size: Any) -> Any:
     """torch's StepLR decays where ``last_epoch % step_size == 0``: for a float step size, at the
     multiples of the numerator of its exact fraction (2.5 = 5/2: every 5 steps)."""
@@ -190,7 +195,8 @@ class ConstantLR(CompatScheduler):
         self.factor, self.total_iters = factor, total_iters
         total_iters = whole(total_iters)
         schedule: Schedule
-        if check_int("ConstantLR", "total_iters", total_iters, low=0) == 0:
+        # A fraction (2.5): torch restores the rate when last_epoch == total_iters, so never.
+        if _fraction(total_iters) or check_int("ConstantLR", "total_iters", total_iters, low=0) == 0:
             schedule = constant(check_number("ConstantLR", "factor", factor, low=0.0, high=1.0))
         else:
             schedule = presets.ConstantLR(factor, total_iters)
@@ -236,7 +242,11 @@ class LinearLR(CompatScheduler):
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         total_iters = whole(total_iters)
         schedule: Schedule
-        if check_int("LinearLR", "total_iters", total_iters, low=0) == 0:
+        if _fraction(total_iters):  # torch's steps telescope up to floor(total_iters), then hold
+            presets.LinearLR(start_factor, end_factor, 1)  # the factors' checks
+            a, b, span = float(start_factor), float(end_factor), float(total_iters)
+            schedule = function(lambda t: a + (b - a) * min(t, math.floor(span)) / span)
+        elif check_int("LinearLR", "total_iters", total_iters, low=0) == 0:
             check_number("LinearLR", "end_factor", end_factor, low=0.0, high=1.0)
             start = check_number("LinearLR", "start_factor", start_factor, low=0.0, high=1.0, low_open=True)
             schedule = constant(start)
@@ -304,7 +314,13 @@ class PolynomialLR(CompatScheduler):
         self.total_iters, self.power = total_iters, power
         total_iters = whole(total_iters)
         schedule: Schedule
-        if _is_zero(power):  # torch accepts 0: (1 - t / T) ** 0 is 1 at every step
+        if total_iters == 0 and not isinstance(total_iters, bool):  # torch: past the end from step 1
+            schedule = constant(1.0)
+        elif _fraction(total_iters):  # torch's steps telescope up to floor(total_iters), then hold
+            presets.PolynomialLR(1, power)  # the power's checks
+            p, span = float(power), float(total_iters)
+            schedule = function(lambda t: (1.0 - min(t, math.floor(span)) / span) ** p)
+        elif _is_zero(power):  # torch accepts 0: (1 - t / T) ** 0 is 1 at every step
             check_int("PolynomialLR", "total_iters", total_iters, low=1)
             schedule = constant(1.0)
         else:
