@@ -30,11 +30,12 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_ci_installs_the_live_oracles():
-    """timm (without torchvision) and optax (with jax's CPU build) are installed, so their live tests run."""
+    """timm (without torchvision), optax (jax's CPU build) and keras (numpy backend): live tests run."""
     readme = (ROOT / "README.md").read_text()
     assert "python -m pip install -c constraints.txt --no-deps timm" in readme
     extra = (ROOT / "pyproject.toml").read_text().split("test = [", 1)[1].split("]\n", 1)[0]
     assert '"optax' in extra
+    assert '"keras' in extra
     assert "timm==" in (ROOT / "constraints.txt").read_text()
 
 
@@ -43,9 +44,12 @@ def test_in_ci_the_live_oracles_load():
     """In CI a missing oracle fails here instead of turning the live comparisons into skips."""
     # A separate process: loading timm's scheduler package alone replaces `timm` in sys.modules.
     code = (
-        "import sys, optax, jax; sys.path.insert(0, 'tests/presets/reference'); "
+        "import os, sys, optax, jax; os.environ.setdefault('KERAS_BACKEND', 'numpy'); import keras; "
+        "sys.path.insert(0, 'tests/presets/reference'); "
         "from generate import _timm_scheduler_package as load; print(load().CosineLRScheduler.__name__)"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, "timm or optax/jax missing (see the README's test command): " + done.stderr
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, "timm, optax/jax or keras missing (README's test command): " + done.stderr
     assert done.stdout.strip() == "CosineLRScheduler"

@@ -1,17 +1,22 @@
 """keras.<Class> presets against Keras 3's own schedules.
 
-Keras needs a backend, which CI does not install: the oracle is ``reference/keras.json``, written
-by ``reference/generate.py`` with Keras 3.15.1 on its numpy backend with ``floatx="float64"`` (the
-version is in the file). Values must agree to 1e-12 relative (1e-15 absolute near 0).
+Two oracles. Stored: ``reference/keras.json``, written by ``reference/generate.py`` with Keras
+3.15.1 on its numpy backend with ``floatx="float64"`` (the version is in the file). Live: random
+configurations against Keras itself, on the same numpy backend (no TensorFlow or JAX needed; Keras
+is in the ``test`` extra, so CI runs them). Values must agree to 1e-12 relative (1e-15 absolute
+near 0).
 """
 
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
 from _reference import assert_matches, assert_round_trips, build, cases, curve, load, replay_plateau
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lrkit import parse
 from lrkit.presets import keras as K  # noqa: N812
@@ -98,3 +103,103 @@ def test_polynomial_cycles_are_kerass_stretched_window():
 def test_polynomial_cycle_must_be_a_bool():
     with pytest.raises(TypeError, match=r"Argument `cycle` of keras\.PolynomialDecay"):
         K.PolynomialDecay(1.0, 3, cycle=1)
+
+
+@pytest.fixture(scope="module")
+def keras():
+    """Keras 3 on its numpy backend in float64, as the stored curves were written (the test extra).
+
+    Imported once, outside the hypothesis loops (importing Keras raises the recursion limit).
+    """
+    os.environ.setdefault("KERAS_BACKEND", "numpy")
+    keras = pytest.importorskip(
+        "keras", reason="keras is not installed (pip install -e '.[test]'): the live comparison did not run"
+    )
+    keras.config.set_floatx("float64")
+    # Outside TensorFlow, Keras' dtype promotion turns float64 into float32; keep float64.
+    from keras.src.backend.common import dtypes
+
+    dtypes.BIT64_TO_BIT32_DTYPE["float64"] = "float64"
+    return keras
+
+
+def _check(keras, name, n, **kwargs):
+    schedule = getattr(keras.optimizers.schedules, name)(**kwargs)
+    values = [float(np.asarray(schedule(np.float64(t)))) for t in range(n + 1)]
+    case = {"name": name, "kwargs": kwargs, "values": values}
+    assert_matches(curve(build(LIBRARY, case), case), case["values"])
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    init=st.floats(0.0, 1.0),
+    d=st.integers(1, 20),
+    alpha=st.floats(0.0, 1.0),
+    warmup=st.integers(0, 6),
+    target=st.floats(0.01, 2.0),
+)
+def test_cosine_decay_matches_live_keras(keras, init, d, alpha, warmup, target):
+    kwargs = {"initial_learning_rate": init, "decay_steps": d, "alpha": alpha}
+    if warmup:
+        kwargs |= {"warmup_target": target, "warmup_steps": warmup}
+    _check(keras, "CosineDecay", d + warmup + 4, **kwargs)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    first=st.integers(1, 8),
+    t_mul=st.sampled_from([1.0, 1.5, 2.0]),
+    m_mul=st.sampled_from([1.0, 0.5, 0.9]),
+    alpha=st.sampled_from([0.0, 0.1]),
+)
+def test_cosine_decay_restarts_matches_live_keras(keras, first, t_mul, m_mul, alpha):
+    _check(
+        keras,
+        "CosineDecayRestarts",
+        40,
+        initial_learning_rate=0.5,
+        first_decay_steps=first,
+        t_mul=t_mul,
+        m_mul=m_mul,
+        alpha=alpha,
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    d=st.integers(1, 10),
+    end=st.floats(0.0, 0.5),
+    power=st.sampled_from([0.5, 1.0, 2.0]),
+    cycle=st.booleans(),
+    rate=st.floats(0.05, 0.99),
+    staircase=st.booleans(),
+)
+def test_polynomial_exponential_inverse_time_match_live_keras(keras, d, end, power, cycle, rate, staircase):
+    _check(
+        keras,
+        "PolynomialDecay",
+        3 * d + 2,
+        initial_learning_rate=1.0,
+        decay_steps=d,
+        end_learning_rate=end,
+        power=power,
+        cycle=cycle,
+    )
+    _check(
+        keras,
+        "ExponentialDecay",
+        3 * d,
+        initial_learning_rate=0.1,
+        decay_steps=d,
+        decay_rate=rate,
+        staircase=staircase,
+    )
+    _check(
+        keras,
+        "InverseTimeDecay",
+        3 * d,
+        initial_learning_rate=0.1,
+        decay_steps=d,
+        decay_rate=rate,
+        staircase=staircase,
+    )
