@@ -102,3 +102,19 @@ def test_inverse_square_root_cliff_after_the_decay_steps():
 def test_bad_arguments_raise(call, name):
     with pytest.raises(ValueError, match=f"Argument `{name}` of megatron."):
         call()
+
+
+@pytest.mark.parametrize("case", lr_cases())
+def test_pasted_with_module_path_and_optimizer_matches_stored_lr(case):
+    """Megatron-LM's call as code writes it (megatron-core is not installed here: no signature file)."""
+    args = {
+        "init_lr": 0.0,
+        "max_lr": 1.0,
+        "min_lr": 0.0,
+        "lr_warmup_steps": 0,
+        "lr_decay_steps": len(case["values"]) - 1,
+        **case["kwargs"],
+    }
+    text = ", ".join(f"{k}={v!r}" for k, v in args.items())
+    spec = f"megatron.core.optimizer_param_scheduler.OptimizerParamScheduler(optimizer, {text})"
+    assert_matches(curve(parse(spec), case), case["values"])
