@@ -123,3 +123,22 @@ def test_far_apart_geometric_form_equals_exact_arithmetic() -> None:
         np.testing.assert_array_equal(s(np.arange(11.0)), scalar)
         assert scalar[0] == start
         assert scalar[10] == end
+
+
+@pytest.mark.parametrize(
+    ("spec", "lr", "step"),
+    [
+        ("optax.exponential_decay(10.0, 1, 2.0)", "1.0", 1021),  # 10 * 2 ** 1021 > 1.8e308
+        ("ExponentialLR(gamma=2.0)", "10", 1021),  # the factor is finite, the rate is not
+        ("constant(1e308) * constant(1e308)", "1.0", 0),
+    ],
+)
+def test_lrkit_table_never_prints_inf(capsys, spec, lr, step):
+    """A rate past the largest float is one line on stderr naming the step (exit 2), never `inf`."""
+    from lrkit.cli import main
+
+    assert main(["table", spec, "--lr", lr, "--steps", "1024"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert f"not finite (inf) at step {step} " in err

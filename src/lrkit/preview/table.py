@@ -68,8 +68,9 @@ def rows(
             an int >= 1. Default: `steps`.
 
     Raises:
-        ValueError: a bad spec, steps or total out of range, a negative or infinite rate, or a
-            schedule that does not fit in `total` (for example a warmup longer than the run).
+        ValueError: a bad spec, steps or total out of range, a negative or infinite rate, a
+            schedule that does not fit in `total` (for example a warmup longer than the run), or a
+            rate that is not finite at some step (named in the message; never printed as inf).
         TypeError: an argument of the wrong type.
 
     Example:
@@ -89,7 +90,17 @@ def rows(
     positions = np.arange(steps, dtype=np.float64)
     out = np.empty((steps, len(bases)), dtype=np.float64)
     for g, base in enumerate(bases):
-        out[:, g] = base * node.resolve(total, base=base)(positions)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, by step
+            column = base * node.resolve(total, base=base)(positions)
+        bad = ~np.isfinite(column)
+        if bad.any():
+            t = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{node!r} gives a rate that is not finite ({float(column[t])!r}) at step {t} with the "
+                f"base rate {base!r}: a value past the largest float (1.8e308). Bound it: a smaller "
+                "growth, a shorter run, or a smaller rate"
+            )
+        out[:, g] = column
     return out
 
 
