@@ -22,6 +22,7 @@ the final validation loss and its 95 % t interval.
     python bench/predict.py --task charlm --out bench-predict-charlm --design   # ~10 min on 2 cores
     python bench/predict.py --task digits --out bench-predict-digits            # ~1 min
     python bench/predict.py --results DIR     # reuse a race's results.json (the same 7 labels)
+    python bench/predict.py --results DIR --skip 0.2   # fit without the first 20 % of each run
 """
 
 from __future__ import annotations
@@ -86,12 +87,13 @@ def finals(data: dict[str, Any]) -> dict[str, dict[int, float]]:
     return out
 
 
-def validate(data: dict[str, Any], law: str, resamples: int) -> dict[str, Any]:
+def validate(data: dict[str, Any], law: str, resamples: int, skip: float = 0.0) -> dict[str, Any]:
     from lrkit.predict import fit, from_comparison
 
     curves = from_comparison(data)
     start = time.perf_counter()
-    fitted = fit([c for c in curves if c.label in FIT_ON], law=law, decay=None, resamples=resamples)
+    train = [c for c in curves if c.label in FIT_ON]
+    fitted = fit(train, law=law, decay=None, resamples=resamples, skip=skip)
     seconds = time.perf_counter() - start
     measured = finals(data)
     rows = []
@@ -197,6 +199,12 @@ def main() -> None:
         help="literal: no warmup in the fit set; warmup: a 5%% warmup in every run",
     )
     parser.add_argument("--lr", type=float, help="the peak rate (default: the task's)")
+    parser.add_argument(
+        "--skip",
+        type=float,
+        default=0.0,
+        help="leave out the first SKIP fraction of each fitted run (lrkit.predict.fit's skip; default 0)",
+    )
     args = parser.parse_args()
 
     if args.results:
@@ -209,7 +217,7 @@ def main() -> None:
         f"{data['steps_per_epoch']} updates, seeds {data['seeds']}"
     )
     for law in ("annealing", "multi-power"):
-        show(validate(data, law, args.resamples))
+        show(validate(data, law, args.resamples, args.skip))
 
     if args.design:
         from lrkit.predict import design, fit, from_comparison
