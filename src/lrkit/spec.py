@@ -359,7 +359,7 @@ def group_calls(spec: str, groups: int | None = None) -> list[tuple[str, list[An
                 f"{key} has {length} values, {other} has {count}",
                 node,
             )
-    calls = []
+    calls: list[tuple[str, list[Any], dict[str, Any]]] = []
     for g in range(count):
         values = {k: (v[g] if k in given else v) for k, v in bound.arguments.items()}
         calls.append((name, [], values))

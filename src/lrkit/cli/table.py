@@ -153,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
 
     values = preview_rows(args)
     cycled = cycled_momentum(args.spec)  # torch's OneCycleLR/CyclicLR cycle the momentum too
+    momentum: list[list[float]] | None
     if isinstance(cycled, list):
         momentum = [c.values(args.steps, total=args.total or args.steps) for c in cycled]
     else:

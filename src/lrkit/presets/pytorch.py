@@ -386,6 +386,7 @@ def momentum(name: str, args: list[Any], kwargs: dict[str, Any]) -> CycledMoment
     if cycled is None:
         return None
     low, high = cycled
+    shape: Schedule
     if name == "CyclicLR":
         mode = p["mode"]
         shape = cyclic(

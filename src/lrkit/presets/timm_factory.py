@@ -74,7 +74,10 @@ def create_scheduler_v2(
         raise ValueError(f"Unknown scheduler '{sched}'. ({owner}() knows {', '.join(_SCHEDS)})")
     if decay_epochs is None:
         decay_epochs = 0.2 if sched in ("wsd", "rsqrt") else 90
-    t_initial, warmup_t, decay_t, timescale_t = num_epochs, warmup_epochs, decay_epochs, stable_timescale
+    t_initial: Any = num_epochs
+    warmup_t: Any = warmup_epochs
+    decay_t: Any = decay_epochs
+    timescale_t: Any = stable_timescale
     milestones = list(decay_milestones)
     if not step_on_epochs:
         per = check_int(
@@ -97,14 +100,14 @@ def create_scheduler_v2(
                 noise_range = noise_range[0]
         else:
             noise_range = noise * t_initial
-    warm = {"warmup_lr_init": warmup_lr, "warmup_t": warmup_t, "warmup_prefix": warmup_prefix}
+    warm: dict[str, Any] = {"warmup_lr_init": warmup_lr, "warmup_t": warmup_t, "warmup_prefix": warmup_prefix}
     noisy = {
         "noise_range_t": noise_range,
         "noise_pct": noise_pct,
         "noise_std": noise_std,
         "noise_seed": noise_seed,
     }
-    cycles = {"cycle_mul": cycle_mul, "cycle_decay": cycle_decay, "cycle_limit": cycle_limit}
+    cycles: dict[str, Any] = {"cycle_mul": cycle_mul, "cycle_decay": cycle_decay, "cycle_limit": cycle_limit}
     epochs = step_on_epochs
     if sched == "cosine":
         return T.CosineLRScheduler(
