@@ -271,6 +271,14 @@ class Model:
             return False
         return self.project.subclass_has_scheduler(cls)
 
+    def defines_schedulers(self) -> bool:
+        """True if the linted tree (or this file) defines scheduler classes of its own (a class
+        deriving from ``_LRScheduler``, ``LRScheduler`` or another ``...Scheduler``)."""
+        bases = self.project.bases if self.project is not None else self.class_bases
+        return any(
+            any(base.endswith(("LRScheduler", "Scheduler")) for base in found) for found in bases.values()
+        )
+
     def loop_count(self, loop: Loop) -> int | None:
         """How many times a ``for ... in range(<literals>)`` loop runs; None if not known."""
         if loop.exits or loop.range_args is None:

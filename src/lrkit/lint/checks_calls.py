@@ -75,7 +75,8 @@ def check_step_epoch(model: Model, cadence: Cadence, path: str) -> Iterator[Find
     For torch (and lrkit.compat) schedulers of a known class, any positional argument (the second
     one for ReduceLROnPlateau, whose first is the metric) or an ``epoch=`` keyword. For a scheduler
     whose class is not known, only an argument named like an epoch (``epoch``, ``epoch_idx``), and
-    never in a file that imports timm (whose schedulers take the epoch on purpose).
+    never in a file that imports timm, nor in a tree that defines its own scheduler classes (such
+    schedulers take the epoch on purpose).
 
     Example:
         >>> from lrkit.lint import lint_source
@@ -95,7 +96,7 @@ def check_step_epoch(model: Model, cadence: Cadence, path: str) -> Iterator[Find
         elif binding is not None and binding.family == "lrkit":
             if not (keyword or call.args):
                 continue  # lrkit.Scheduler.step takes no epoch (it raises TypeError)
-        elif binding is None and not model.names.imports_timm:
+        elif binding is None and not model.names.imports_timm and not model.defines_schedulers():
             if not (keyword or (len(call.args) == 1 and _mentions_epoch(call.args[0]))):
                 continue
         else:

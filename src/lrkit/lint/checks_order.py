@@ -71,8 +71,10 @@ def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Find
     for site, binding in model.scheduler_sites("step"):
         if binding is not None and binding.cls == "ReduceLROnPlateau":
             continue  # stepped on a metric, whenever the metric is known (torch does not warn)
-        if site.call.args and (binding is None or binding.cls == "get_scheduler"):
-            continue  # a scheduler that may be a plateau (transformers' get_scheduler), given a metric
+        if (site.call.args or site.call.keywords) and (binding is None or binding.cls == "get_scheduler"):
+            # A scheduler that may be a plateau (transformers' get_scheduler) given a metric, or
+            # one of unknown class told its position (``step(epoch=...)``): the order says nothing.
+            continue
         wanted = binding.optimizer if binding is not None else None
         matching = [
             update for update, key in updates if wanted is None or wanted not in stepped_keys or key == wanted

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from lrkit.lint._cadence import Cadence
-from lrkit.lint._facts import Binding, Func, exclusive
+from lrkit.lint._facts import Binding, Func, Site, exclusive
 from lrkit.lint._model import Model
 from lrkit.lint._names import dotted, tokens
 from lrkit.lint._rules import RULES, Finding
@@ -44,6 +45,7 @@ def check_created_after_load(model: Model, cadence: Cadence, path: str) -> Itera
             or binding.family not in _WRITES_ON_CONSTRUCTION
             or binding.cls == "ReduceLROnPlateau"  # its constructor leaves the rates alone
             or binding.optimizer is None
+            or _positioned(model, binding)  # rebuilt at its position: nothing starts over
         ):
             continue
         where = (binding.call.lineno, binding.call.col_offset)
@@ -90,11 +92,26 @@ def _payload(model: Model, func: Func, node: ast.expr, depth: int = 0) -> list[a
                 for arg in site.call.args:
                     found.extend(_payload(model, func, arg, depth + 1))
     if depth < 3:
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and sub is not node:
-                for value in model.literals.get((id(func), sub.id), []):
-                    found.extend(_payload(model, func, value, depth + 1))
+        for sub in _held(node):
+            for value in model.literals.get((id(func), sub.id), []):
+                found.extend(_payload(model, func, value, depth + 1))
     return found
+
+
+def _held(node: ast.expr) -> Iterator[ast.Name]:
+    """The names a saved container holds (``{"state": state}``, ``[a, b]``), not the names in the
+    arguments of a call (``torch.save(model)`` saves the model, not what built it)."""
+    if isinstance(node, ast.Dict):
+        values: list[ast.expr] = [v for v in node.values if v is not None]
+    elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        values = list(node.elts)
+    else:
+        return
+    for value in values:
+        if isinstance(value, ast.Name):
+            yield value
+        else:
+            yield from _held(value)
 
 
 def _contents(model: Model, func: Func, call: ast.Call) -> tuple[ast.AST | None, bool]:
@@ -120,19 +137,64 @@ def _contents(model: Model, func: Func, call: ast.Call) -> tuple[ast.AST | None,
 
 
 def _stateless(model: Model) -> bool:
-    """True if every scheduler of the file is rebuilt at its position through ``last_epoch=``
-    (a closed-form one is then exact, a chainable one continues from the restored rate)."""
+    """True if every scheduler of the file is put back at its position without its state: rebuilt
+    with ``last_epoch=``, given ``sched.last_epoch = ...``, or told its position at every step
+    (``sched.step(epoch)``); a closed-form one is then exact, a chainable one continues from the
+    restored rate."""
     schedulers = [b for b in model.bindings if b.is_scheduler]
-    return bool(schedulers) and all(_positioned(b) for b in schedulers)
+    unbound = [site for site, found in model.scheduler_sites("step") if found is None]
+    if not schedulers and not unbound:
+        return False
+    return all(_positioned(model, b) for b in schedulers) and all(
+        _gives_position(site, None) for site in unbound
+    )
 
 
-def _positioned(binding: Binding) -> bool:
+def _not_literal(value: ast.expr) -> bool:
+    """True for a position that is computed (``start_epoch - 1``), not the default ``-1``."""
+    return not isinstance(value, ast.Constant) and not (
+        isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant)
+    )
+
+
+def _positioned(model: Model, binding: Binding) -> bool:
+    """True if the scheduler's position is set from the run's own counter, not from its state."""
     value = binding.argument(99, "last_epoch")
     if value is None and binding.family == "hf":
         value = binding.argument(3, "last_epoch")
-    return value is not None and not (
-        isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant)
-    )
+    if value is not None and _not_literal(value):
+        return True
+    key = binding.key.rpartition(".")[2]
+    for node in ast.walk(model.tree):
+        if isinstance(node, ast.Assign) and _not_literal(node.value):
+            for target in node.targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and target.attr == "last_epoch"
+                    and (dotted(target.value) or "").rpartition(".")[2] == key
+                ):
+                    return True
+    if binding.family in ("torch", "compat", "hf", "lrkit"):
+        return False  # step(epoch) is deprecated for these (LR006): without it the state is needed
+    steps = [site for site, found in model.scheduler_sites("step") if found is binding]
+    return bool(steps) and all(_gives_position(site, binding) for site in steps)
+
+
+_POSITION_NAME = re.compile(r"epoch|step|iter|update|^(i|it|n|t)$", re.IGNORECASE)
+
+
+def _gives_position(site: Site, binding: Binding | None) -> bool:
+    """True if ``sched.step(...)`` is told the position (``step(epoch)``), not given a metric."""
+    call = site.call
+    if any(k.arg == "epoch" for k in call.keywords):
+        return True
+    if binding is not None and binding.cls == "ReduceLROnPlateau":
+        return len(call.args) > 1
+    if len(call.args) != 1:
+        return False
+    if binding is not None and binding.family in ("torch", "compat"):
+        return True
+    return any(_POSITION_NAME.search(token) for token in tokens(call.args[0]))
 
 
 def has_scheduler(model: Model) -> bool:

@@ -19,7 +19,7 @@ if args.resume:
     model.load_state_dict(ckpt["model"])
     optimizer.load_state_dict(ckpt["optimizer"])
     start_epoch = ckpt["epoch"] + 1
-scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=100, last_epoch=start_epoch - 1)
+scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=100)
 
 for epoch in range(start_epoch, 100):
     train_epoch(model, optimizer)
