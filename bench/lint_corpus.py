@@ -3,7 +3,7 @@
     python bench/lint_corpus.py CORPUS_DIR [--table tests/lint/real_corpus.csv]
 
 The corpus itself is third-party code and is not in this repository: `tests/lint/real_corpus.csv`
-lists every script (repository, path, commit, dev or held-out split), every finding lrkit gave on
+lists every script (repository, path, commit, split: dev, heldout or heldout2), every finding lrkit gave on
 it with the verdict from reading the code, and every schedule-changing mistake confirmed by
 reading it (with the rule codes that count as catching it). CORPUS_DIR must hold each repository
 at its commit as ``CORPUS_DIR/<owner>+<name>/<path>`` (``git clone`` then ``git checkout
@@ -27,6 +27,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from lrkit.lint import lint_paths
+
+_FIGURES = ("tp", "fp", "mistakes", "caught", "lr000")
 
 
 def _lines(text: str, script: str) -> set[tuple[str, int]]:
@@ -100,14 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{'split':8} {'scripts':>7} {'findings':>8} {'true':>5} {'false':>5} {'precision':>9} "
         f"{'mistakes':>8} {'caught':>6} {'recall':>6} {'LR000':>5}"
     )
-    for split in ("dev", "heldout", "all"):
+    splits = sorted({s["split"] for s in sources.values()}, key=lambda name: (name != "dev", name))
+    for split in [*splits, "all"]:
         f = (
             figures[split]
             if split != "all"
-            else {
-                k: figures["dev"][k] + figures["heldout"][k]
-                for k in ("tp", "fp", "mistakes", "caught", "lr000")
-            }
+            else {k: sum(figures[name][k] for name in splits) for k in _FIGURES}
         )
         scripts = sum(1 for s in sources.values() if split in ("all", s["split"]))
         judged = f["tp"] + f["fp"]

@@ -52,6 +52,7 @@ CHECKS: tuple[Check, ...] = (
     checks_groups.check_empty_groups,
     checks_order.check_uncomposed,
     checks_sizing.check_accumulation_sizing,
+    checks_sizing.check_process_sizing,
     checks_branches.check_never_stepped,
     checks_branches.check_rank_guard,
 )
@@ -317,7 +318,10 @@ def lint_paths(
                 raise
             on_error(problem)
             continue
-        parsed.append((os.fspath(file), source, _parse(source, os.fspath(file), codes)))
+        model = _parse(source, os.fspath(file), codes)
+        if isinstance(model, Model):
+            model.module_name = os.path.splitext(os.path.basename(os.fspath(file)))[0]
+        parsed.append((os.fspath(file), source, model))
     # The whole tree first, so that rules see across files (what a factory returns, who calls whom).
     Project(model for _, _, model in parsed if isinstance(model, Model))
     findings: list[Finding] = []

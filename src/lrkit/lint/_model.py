@@ -128,6 +128,8 @@ class Model:
         self.restores_whole_state = False
         #: The ``if`` tests around each constructor call bound to a name (by the call's id).
         self.binding_guards: dict[int, tuple[tuple[ast.expr, int], ...]] = {}
+        #: The file's module name (its stem), when it is read from a file of a linted tree.
+        self.module_name: str | None = None
         #: The linted tree this file belongs to (set by `lrkit.lint._project.Project`), or None.
         self.project: Project | None = None
         #: Calls given a ``verbose=`` keyword (removed from torch's schedulers).
@@ -150,6 +152,12 @@ class Model:
         #: Keys passed through ``accelerator.prepare(...)`` (a prepared scheduler steps with the
         #: optimizer: once per synchronized update under ``accumulate()``).
         self.prepared: set[str] = set()
+        #: The line of the ``accelerator.prepare`` call that prepared each key.
+        self.prepared_at: dict[str, int] = {}
+        #: ``accelerator.load_state(...)`` calls (they restore only prepared or registered objects).
+        self.state_loads: list[tuple[ast.Call, Func]] = []
+        #: Keys given to ``accelerator.register_for_checkpointing(...)``.
+        self.registered: set[str] = set()
         #: ``deepspeed.initialize(..., lr_scheduler=X)`` calls (DeepSpeed steps X at every update).
         self.deepspeed_calls: list[tuple[ast.Call, Func]] = []
         #: ``a, b = f(...)``: (key, index, call, func) for names unpacked from a call's result.
@@ -257,6 +265,13 @@ class Model:
         if self.project is not None:
             return self.project.loads_scheduler_state(self)
         return self.loads_scheduler_state_here()
+
+    def loads_scheduler_state_here_by_name(self) -> bool:
+        """True if this file calls ``load_state_dict`` on a scheduler."""
+        return any(
+            site.method == "load_state_dict" and self.kind(site.key, site.func) == "scheduler"
+            for site in self.sites
+        )
 
     def loads_scheduler_state_here(self) -> bool:
         """True if this file restores a scheduler (``load_state_dict``, or ``accelerator.load_state``)."""
@@ -487,6 +502,10 @@ class Model:
             self.deepspeed_calls.append((call, self._func))
         if name in ("load_state", "load_checkpoint", "resume_from_checkpoint") and kind is ast.Attribute:
             self.restores_whole_state = True
+            if name == "load_state":
+                self.state_loads.append((call, self._func))
+        if name == "register_for_checkpointing":
+            self.registered.update(key for key in map(dotted, call.args) if key is not None)
         if name == "load" and kind is ast.Attribute and self.names.qualify(func) == "torch.load":
             self.torch_loads.append((call, self._func))
         elif _HELPER_SAVE.search(name) and call.args and not name.startswith("save_pretrained"):
@@ -560,6 +579,7 @@ class Model:
                         self._alias(item_key, arg_key)
                     if item_key is not None:
                         self.prepared.add(item_key)
+                        self.prepared_at.setdefault(item_key, value.lineno)
             elif isinstance(value, ast.Call):
                 for index, item in enumerate(target.elts):
                     item_key = dotted(item)
@@ -581,6 +601,7 @@ class Model:
             arg_key = dotted(value.args[0])
             if arg_key is not None:
                 self.prepared.add(key)
+                self.prepared_at.setdefault(key, value.lineno)
                 if arg_key != key:
                     self._alias(key, arg_key)
                 return

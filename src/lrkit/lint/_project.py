@@ -41,8 +41,11 @@ class Project:
         self._memo: dict[tuple[int, str, int], Binding | None] = {}
         self._updates: dict[str, bool] = {}
         self._loaders: set[str] | None = None
+        self.modules: dict[str, list[Model]] = {}
         for model in self.models:
             model.project = self
+            if model.module_name is not None:
+                self.modules.setdefault(model.module_name, []).append(model)
             for func in model.funcs:
                 if func.node is not None:
                     self.functions.setdefault(func.name, []).append((model, func))
@@ -160,6 +163,17 @@ class Project:
         # A parameter of the function: what its callers pass.
         if func.node is not None and "." not in key and key in _parameters(func):
             return self._from_callers(func.name, func, key, depth)
+        # A name imported from a file of the tree: ``from fine_tuning import lr_scheduler``.
+        if "." not in key and model.lookup(key, model.module) is None:
+            qualified = model.names.aliases.get(key)
+            if qualified is not None and "." in qualified:
+                module, _, name = qualified.rpartition(".")
+                others = self.modules.get(module.rpartition(".")[2], [])
+                if len(others) == 1 and others[0] is not model:
+                    other = others[0]
+                    return other.lookup(name, other.module) or self.resolve(
+                        other, name, other.module, depth + 1
+                    )
         return None
 
     def _returned(self, call: ast.Call, index: int | None, depth: int) -> Binding | None:

@@ -209,6 +209,14 @@ _CATALOGUE = (
         "Call scheduler.step() on every process, outside the rank test (keep only logging and "
         "checkpointing on rank 0).",
     ),
+    Rule(
+        "LR017",
+        "schedule-sized-for-all-processes",
+        "The schedule counts the batches of all the processes, but each process steps it once per "
+        "batch of its own share: under N processes it runs 1/N of its length and never finishes its decay.",
+        "Size it from the loader each process iterates (len(train_loader) after prepare()), divide by "
+        "the world size, or pass the scheduler to accelerator.prepare().",
+    ),
 )
 
 #: Every rule by its code, in code order.

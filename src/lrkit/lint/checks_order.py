@@ -12,14 +12,14 @@ from lrkit.lint._model import Model
 from lrkit.lint._names import dotted, is_scheduler_name
 from lrkit.lint._rules import RULES, Finding
 
-__all__ = ["CLOSED_FORM", "check_step_order", "check_uncomposed", "closed_form"]
+__all__ = ["CLOSED_FORM", "check_step_order", "check_uncomposed", "closed_form", "fast_forward"]
 
 
 def _name(site: Site) -> str:
     return f"{site.key}.step()"
 
 
-def _fast_forward(body: list[ast.stmt]) -> bool:
+def fast_forward(body: list[ast.stmt]) -> bool:
     """True for a loop made only of ``scheduler.step()`` calls (moving a schedule to a resume point)."""
     return all(
         isinstance(statement, ast.Expr)
@@ -112,7 +112,7 @@ def check_step_order(model: Model, cadence: Cadence, path: str) -> Iterator[Find
             and binding.family in ("torch", "compat", "hf")
             and not loop.opaque
             and not cadence.updates_directly(loop)
-            and not _fast_forward(loop.node.body)
+            and not fast_forward(loop.node.body)
         ):
             yield rule.at(
                 path,

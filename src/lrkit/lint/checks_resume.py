@@ -11,6 +11,7 @@ from lrkit.lint._facts import Binding, Func, Site, exclusive
 from lrkit.lint._model import Model
 from lrkit.lint._names import dotted, tokens
 from lrkit.lint._rules import RULES, Finding
+from lrkit.lint.checks_order import fast_forward
 
 __all__ = ["check_checkpoint", "check_created_after_load", "check_resume", "has_scheduler"]
 
@@ -145,6 +146,8 @@ def _stateless(model: Model) -> bool:
     unbound = [site for site, found in model.scheduler_sites("step") if found is None]
     if not schedulers and not unbound:
         return False
+    if any(fast_forward(loop.node.body) for func in model.funcs for loop in func.loops):
+        return True  # ``for _ in range(start_epoch): scheduler.step()`` moves it to its position
     return all(_positioned(model, b) for b in schedulers) and all(
         _gives_position(site, None) for site in unbound
     )
@@ -258,15 +261,39 @@ _RESUME_WORDS = (
 
 
 def _resumes(model: Model, func: Func, call: ast.Call) -> bool:
-    """True if a ``torch.load`` is a resume: under an ``if`` that speaks of resuming or checkpoints."""
-    for node in ast.walk(func.node if func.node is not None else model.tree):
+    """True if a ``torch.load`` is a resume: under an ``if`` that speaks of resuming or checkpoints,
+    or read for the position the run continues from (``start_epoch = checkpoint["epoch"] + 1``)."""
+    root = func.node if func.node is not None else model.tree
+    for node in ast.walk(root):
         if (
             isinstance(node, ast.If)
             and node.lineno <= call.lineno <= (node.end_lineno or node.lineno)
             and any(any(word in token for word in _RESUME_WORDS) for token in tokens(node.test))
         ):
             return True
-    return False
+    loaded = {
+        target.id
+        for node in ast.walk(root)
+        if isinstance(node, ast.Assign) and node.value is call
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    return any(
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in loaded
+        and _position_key(node.slice)
+        for node in ast.walk(root)
+    )
+
+
+def _position_key(node: ast.expr) -> bool:
+    """True for a checkpoint key that holds the run's position (``"epoch"``, ``"global_step"``)."""
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and ("epoch" in node.value or node.value in ("step", "global_step", "iteration"))
+    )
 
 
 def check_resume(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
@@ -293,6 +320,18 @@ def check_resume(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]
     rule = RULES["LR013"]
     if not has_scheduler(model) or _stateless(model):
         return
+    if model.state_loads and not model.loads_scheduler_state_here_by_name():
+        unregistered = _unregistered(model)
+        if unregistered is not None:
+            call = model.state_loads[0][0]
+            yield rule.at(
+                path,
+                call,
+                f"accelerator.load_state() restores only the objects passed to prepare() (or to "
+                f"register_for_checkpointing()); {unregistered.cls} `{unregistered.key}` is neither, "
+                "so the resumed run starts its schedule over",
+            )
+            return
     if model.loads_scheduler_state():
         return
     if not any(_contents(model, func, call)[1] for call, func in model.saves):
@@ -311,6 +350,22 @@ def check_resume(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]
             return
 
 
+def _unregistered(model: Model) -> Binding | None:
+    """A stepped scheduler that ``accelerator.save_state``/``load_state`` never see: not passed to
+    ``accelerator.prepare`` nor to ``register_for_checkpointing``."""
+    for site, binding in model.scheduler_sites("step"):
+        if binding is None:  # bound to different classes on different branches: any of them
+            key = model.canonical(site.key, site.func)
+            binding = next((b for b in model.bindings if b.is_scheduler and b.key == key), None)
+        if binding is None or binding.family not in ("torch", "compat", "hf", "lrkit"):
+            continue
+        keys = {site.key, binding.key, model.canonical(binding.key, binding.func)}
+        if keys & (model.prepared | model.registered):
+            continue
+        return binding
+    return None
+
+
 def _position_only_resume(model: Model, path: str) -> Iterator[Finding]:
     rule = RULES["LR013"]
     stepped = any(
@@ -322,19 +377,24 @@ def _position_only_resume(model: Model, path: str) -> Iterator[Finding]:
     for call, func in model.torch_loads:
         if not _resumes(model, func, call):
             continue
+        root = func.node if func.node is not None else model.tree
         restores_optimizer = any(
             site.method == "load_state_dict"
             and site.func is func
             and model.kind(site.key, func) == "optimizer"
             for site in model.sites
-        )
-        root = func.node if func.node is not None else model.tree
-        reads_position = any(
-            isinstance(node, ast.Subscript)
-            and isinstance(node.slice, ast.Constant)
-            and isinstance(node.slice.value, str)
-            and ("epoch" in node.slice.value or node.slice.value in ("step", "global_step", "iteration"))
+        ) or any(  # handed to a helper: make_optimizer(params, ckpt["optimizer"], load_sd=True)
+            isinstance(node, ast.Call)
+            and any(
+                isinstance(arg, ast.Subscript)
+                and isinstance(arg.slice, ast.Constant)
+                and "optim" in str(arg.slice.value)
+                for arg in [*node.args, *(k.value for k in node.keywords)]
+            )
             for node in ast.walk(root)
+        )
+        reads_position = any(
+            isinstance(node, ast.Subscript) and _position_key(node.slice) for node in ast.walk(root)
         )
         if reads_position and not restores_optimizer:
             yield rule.at(

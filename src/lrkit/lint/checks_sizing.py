@@ -1,4 +1,6 @@
-"""Rules on how long a schedule is for the loop that steps it under gradient accumulation: LR014.
+"""Rules on how long a schedule is for the loop that steps it: LR014 (gradient accumulation) and
+LR017 (the data split over processes).
+
 
 A schedule stepped once per optimizer update must be sized in updates. Under gradient
 accumulation an update is ``accumulation`` micro-batches: inside ``accelerator.accumulate()``
@@ -17,13 +19,13 @@ import ast
 import re
 from collections.abc import Iterator
 
-from lrkit.lint._cadence import Cadence
+from lrkit.lint._cadence import BATCH, Cadence
 from lrkit.lint._facts import Binding, Func, Site
 from lrkit.lint._model import Model
 from lrkit.lint._names import dotted
 from lrkit.lint._rules import RULES, Finding
 
-__all__ = ["check_accumulation_sizing", "length_argument", "warmup_argument"]
+__all__ = ["check_accumulation_sizing", "check_process_sizing", "length_argument", "warmup_argument"]
 
 _ACCUM = re.compile(r"accum|grad_acc", re.IGNORECASE)
 _LOADER = re.compile(r"loader|_dl$|^dl$|dataloader|batches|data_iter", re.IGNORECASE)
@@ -178,8 +180,185 @@ def check_accumulation_sizing(model: Model, cadence: Cadence, path: str) -> Iter
         if not problems:
             continue
         reported.add(id(binding))
-        yield rule.at(
-            path,
-            binding.call,
-            f"{binding.cls} is stepped at line {site.call.lineno} {how}, but " + " and ".join(problems),
+        owner = binding.owner or model
+        if owner is model:
+            yield rule.at(
+                path,
+                binding.call,
+                f"{binding.cls} is stepped at line {site.call.lineno} {how}, but " + " and ".join(problems),
+            )
+        else:  # built in another file of the tree: reported where this file steps it
+            where = f"{owner.module_name or 'another file'}.py line {binding.call.lineno}"
+            yield rule.at(
+                path,
+                site.call,
+                f"{binding.cls} (built in {where}) is stepped here {how}, but " + " and ".join(problems),
+            )
+
+
+_WORLD = re.compile(r"world|num_processes|num_replicas|nproc|n_gpu|ngpu|num_gpus|gpus", re.IGNORECASE)
+_SAMPLER = re.compile(r"DistributedSampler$")
+
+
+def _len_calls(parts: list[ast.expr]) -> list[tuple[ast.Call, ast.expr]]:
+    """The ``len(x)`` calls in the parts of a length, with their argument."""
+    found = []
+    for part in parts:
+        for sub in ast.walk(part):
+            if (
+                isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Name)
+                and sub.func.id == "len"
+                and sub.args
+            ):
+                found.append((sub, sub.args[0]))
+    return found
+
+
+def _names(node: ast.AST) -> list[str]:
+    return [
+        key.rpartition(".")[2]
+        for sub in ast.walk(node)
+        if isinstance(sub, (ast.Name, ast.Attribute))
+        for key in (dotted(sub),)
+        if key is not None
+    ]
+
+
+def _divided_by_world(parts: list[ast.expr], call: ast.Call) -> bool:
+    """True if the ``len(...)`` call is divided by a world size somewhere in the length."""
+    for part in parts:
+        for sub in ast.walk(part):
+            if (
+                isinstance(sub, ast.BinOp)
+                and isinstance(sub.op, (ast.Div, ast.FloorDiv))
+                and any(node is call for node in ast.walk(sub.left))
+                and any(_WORLD.search(name) for name in _names(sub.right))
+            ):
+                return True
+    return False
+
+
+def _distributed_loaders(model: Model) -> tuple[set[str], set[str]]:
+    """(loaders, data sets) of the ``DataLoader(dataset, sampler=DistributedSampler(...))`` calls
+    whose batch size is not divided by the world size (each process then gets 1/N of the batches)."""
+    samplers = {
+        key
+        for (_, key), values in model.literals.items()
+        for value in values
+        if isinstance(value, ast.Call) and _SAMPLER.search(dotted(value.func) or "")
+    }
+    loaders: set[str] = set()
+    datasets: set[str] = set()
+    for node in ast.walk(model.tree):
+        if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
+            continue
+        call = node.value
+        if not (dotted(call.func) or "").endswith("DataLoader"):
+            continue
+        keywords = {k.arg: k.value for k in call.keywords}
+        sampler = keywords.get("sampler")
+        if sampler is None or not (
+            (isinstance(sampler, ast.Call) and _SAMPLER.search(dotted(sampler.func) or ""))
+            or (dotted(sampler) or "") in samplers
+        ):
+            continue
+        batch = keywords.get("batch_size", call.args[1] if len(call.args) > 1 else None)
+        if batch is not None and any(_WORLD.search(name) for name in _names(batch)):
+            continue
+        dataset = keywords.get("dataset", call.args[0] if call.args else None)
+        if dataset is not None and (key := dotted(dataset)) is not None:
+            datasets.add(key)
+        for target in node.targets:
+            if (key := dotted(target)) is not None:
+                loaders.add(key)
+    return loaders, datasets
+
+
+def _whole_data(model: Model, binding: Binding, parts: list[ast.expr]) -> str | None:
+    """How the length counts the batches of every process, or None."""
+    owner = binding.owner or model
+    loaders, datasets = _distributed_loaders(owner)
+    prepared = {key for key in model.prepared if _LOADER.search(key.rpartition(".")[2])}
+    same_file = binding.owner is None or binding.owner is model
+    for call, arg in _len_calls(parts):
+        if same_file and call.lineno > (binding.call.end_lineno or binding.call.lineno):
+            continue  # computed after the scheduler was built: not what sized it
+        if _divided_by_world(parts, call):
+            continue
+        key = dotted(arg)
+        if key is None:
+            continue
+        if key in datasets or (
+            isinstance(arg, ast.Attribute) and arg.attr == "dataset" and dotted(arg.value) in loaders
+        ):
+            return f"len({key}) counts the whole data set, and its loader has a DistributedSampler"
+        if key in prepared and (not same_file or call.lineno < model.prepared_at.get(key, 0)):
+            return (
+                f"len({key}) is taken before accelerator.prepare() splits the loader over the "
+                "processes, and the scheduler itself is not prepared"
+            )
+    return None
+
+
+def _lengths(binding: Binding) -> list[ast.expr]:
+    found = [length_argument(binding)]
+    if binding.family in ("torch", "compat") and binding.cls == "OneCycleLR":
+        found.append(binding.argument(4, "steps_per_epoch"))
+    return [node for node in found if node is not None]
+
+
+def check_process_sizing(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
+    """LR017: a schedule sized by the whole data set's batches, stepped per batch of one process.
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> code = '''
+        ... import torch
+        ... from torch.utils.data import DataLoader, DistributedSampler
+        ... loader = DataLoader(train_set, batch_size=64, sampler=DistributedSampler(train_set))
+        ... sched = torch.optim.lr_scheduler.OneCycleLR(
+        ...     opt, max_lr=0.1, epochs=10, steps_per_epoch=len(train_set) // 64)
+        ... for epoch in range(10):
+        ...     for x, y in loader:
+        ...         opt.step()
+        ...         sched.step()
+        ... '''
+        >>> [(f.line, f.code) for f in lint_source(code)]
+        [(5, 'LR017')]
+    """
+    rule = RULES["LR017"]
+    reported: set[int] = set()
+    for site, found in model.scheduler_sites("step"):
+        if cadence.of(site) != BATCH:
+            continue
+        key = model.canonical(site.key, site.func)
+        # Bound to different classes on different branches: each of them.
+        candidates = (
+            [found] if found is not None else [b for b in model.bindings if b.is_scheduler and b.key == key]
         )
+        for binding in candidates:
+            if id(binding) in reported:
+                continue
+            if {site.key, key, binding.key, model.canonical(binding.key, binding.func)} & model.prepared:
+                continue  # a prepared scheduler steps once per process per update: sized for all is right
+            owner = binding.owner or model
+            for length in _lengths(binding):
+                why = _whole_data(model, binding, _expand(owner, binding.func, length))
+                if why is None:
+                    continue
+                reported.add(id(binding))
+                if owner is model:
+                    yield rule.at(
+                        path,
+                        binding.call,
+                        f"{binding.cls} is stepped per batch at line {site.call.lineno}, but {why}",
+                    )
+                else:  # built in another file of the tree: reported where this file steps it
+                    where = f"{owner.module_name or 'another file'}.py line {binding.call.lineno}"
+                    yield rule.at(
+                        path,
+                        site.call,
+                        f"{binding.cls} (built in {where}) is stepped per batch here, but {why}",
+                    )
+                break
