@@ -80,6 +80,8 @@ CASES: dict[str, tuple[Any, list[float] | None]] = {
         lambda o, m: m.ReduceLROnPlateau(o, patience=1.5, cooldown=1.5),
         FLAT,
     ),
+    "LambdaLR(negative factors)": (lambda o, m: m.LambdaLR(o, lambda e: 1.0 - e / 10), None),
+    "MultiplicativeLR(negative factors)": (lambda o, m: m.MultiplicativeLR(o, lambda e: -0.9), None),
     "CyclicLR(exp_range, gamma=1.01)": (
         lambda o, m: m.CyclicLR(o, 0.01, 0.1, 3, mode="exp_range", gamma=1.01),
         None,

@@ -8,6 +8,8 @@ of callable objects, which breaks ``weights_only`` loading of anything but plain
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -17,7 +19,7 @@ import torch
 from lrkit._validate import fail
 from lrkit.compat._base import CompatScheduler
 from lrkit.compat._shared import ABSOLUTE
-from lrkit.schedules.function import function
+from lrkit.schedules.function import Function
 
 __all__ = ["LambdaLR", "MultiplicativeLR"]
 
@@ -48,6 +50,28 @@ def _functions(owner: str, name: str, value: Any, n: int) -> list[Fn]:
     return items
 
 
+@dataclasses.dataclass(frozen=True, repr=False, eq=False)
+class _TorchFunction(Function):
+    """The core's `function` with torch's range: any finite factor, negative ones too (torch writes
+    ``base * lr_lambda(epoch)`` whatever its sign); NaN and infinities still raise."""
+
+    def _call(self, t: float) -> float:
+        arg: Any = int(t) if t.is_integer() else t
+        raw = self.fn(arg)
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"lr_lambda must return a real number. Received: lr_lambda({arg!r}) = {raw!r}"
+            ) from None
+        if not math.isfinite(value):
+            raise ValueError(
+                f"lr_lambda must return a finite factor (the rate would not be finite). Received: "
+                f"lr_lambda({arg!r}) = {value!r}"
+            )
+        return value
+
+
 class _FunctionScheduler(CompatScheduler):
     cumulative: ClassVar[bool] = False
     _name: ClassVar[str] = "lr_lambda"
@@ -59,7 +83,7 @@ class _FunctionScheduler(CompatScheduler):
         fns = _functions(owner, self._name, lr_lambda, len(optimizer.param_groups))
         self.lr_lambdas = fns
         built: dict[int, Any] = {}
-        schedules = [built.setdefault(id(fn), function(fn, cumulative=self.cumulative)) for fn in fns]
+        schedules = [built.setdefault(id(fn), _TorchFunction(fn, cumulative=self.cumulative)) for fn in fns]
         super().__init__(optimizer, schedules, last_epoch)
 
     def _extra_state(self) -> dict[str, Any]:
@@ -80,12 +104,12 @@ class LambdaLR(_FunctionScheduler):
 
     Args:
         optimizer: the optimizer.
-        lr_lambda: a function ``epoch -> factor`` (finite, >= 0), or a list with one per group.
+        lr_lambda: a function ``epoch -> factor`` (finite; negative ones as in torch), or one per group.
         last_epoch: -1, or the last step taken when resuming.
 
     Raises:
         TypeError: `lr_lambda` (or an item) is not callable.
-        ValueError: a list of the wrong length; when stepping, a negative, NaN or infinite factor.
+        ValueError: a list of the wrong length; when stepping, a NaN or infinite factor.
 
     Example:
         >>> import torch
@@ -106,13 +130,13 @@ class MultiplicativeLR(_FunctionScheduler):
 
     Args:
         optimizer: the optimizer.
-        lr_lambda: a function ``epoch -> factor`` (finite, >= 0), or a list with one per group.
+        lr_lambda: a function ``epoch -> factor`` (finite; negative ones as in torch), or one per group.
         last_epoch: -1, or the last step taken when resuming.
 
     Raises:
         TypeError: `lr_lambda` (or an item) is not callable (torch: "'float' object is not callable"
             at the first step).
-        ValueError: a list of the wrong length; when stepping, a negative, NaN or infinite factor.
+        ValueError: a list of the wrong length; when stepping, a NaN or infinite factor.
 
     Example:
         >>> import torch
