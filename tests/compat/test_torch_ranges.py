@@ -82,6 +82,10 @@ CASES: dict[str, tuple[Any, list[float] | None]] = {
     ),
     "LambdaLR(negative factors)": (lambda o, m: m.LambdaLR(o, lambda e: 1.0 - e / 10), None),
     "MultiplicativeLR(negative factors)": (lambda o, m: m.MultiplicativeLR(o, lambda e: -0.9), None),
+    "ExponentialLR(gamma=-0.5)": (lambda o, m: m.ExponentialLR(o, -0.5), None),
+    "StepLR(gamma=-0.5)": (lambda o, m: m.StepLR(o, 3, -0.5), None),
+    "MultiStepLR(gamma=-0.5)": (lambda o, m: m.MultiStepLR(o, [2, 5, 5], -0.5), None),
+    "CosineAnnealingLR(T_max=-5)": (lambda o, m: m.CosineAnnealingLR(o, -5, 0.001), None),
     "CyclicLR(exp_range, gamma=1.01)": (
         lambda o, m: m.CyclicLR(o, 0.01, 0.1, 3, mode="exp_range", gamma=1.01),
         None,

@@ -19,6 +19,7 @@ import torch
 
 from lrkit._validate import check_int, check_number
 from lrkit.compat._base import CompatScheduler, initial_bases, whole
+from lrkit.compat._functions import _TorchFunction
 from lrkit.compat._shared import ABSOLUTE, AFFINE
 from lrkit.presets import pytorch as presets
 from lrkit.scheduler import Scheduler, to_float
@@ -39,6 +40,11 @@ __all__ = [
 
 def _is_zero(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
+
+
+def _negative(value: object) -> bool:
+    """A finite factor below 0, which torch applies as it is (the rates change sign)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and -math.inf < value < 0
 
 
 def _fraction(value: Any) -> bool:
@@ -92,9 +98,9 @@ class StepLR(CompatScheduler):
         schedule: Schedule
         if _is_zero(gamma):  # torch accepts 0: the rate drops to 0 at the first decay
             schedule = piecewise_constant((check_int("StepLR", "step_size", step_size, low=1),), (1.0, 0.0))
-        elif _grows(gamma):  # torch accepts growth (range tests): gamma ** floor(t / step_size)
+        elif _grows(gamma) or _negative(gamma):  # torch accepts growth (range tests), and signs
             size = check_int("StepLR", "step_size", step_size, low=1)
-            schedule = function(lambda t: float(gamma) ** (t // size))
+            schedule = _TorchFunction(lambda t: float(gamma) ** (t // size))
         else:
             schedule = presets.StepLR(step_size, gamma)
         super().__init__(optimizer, schedule, last_epoch)
@@ -149,7 +155,9 @@ class MultiStepLR(CompatScheduler):
                 optimizer, function(lambda t: float(gamma) ** sum(1 for m in marks0 if m <= t)), last_epoch
             )
             return
-        if _is_zero(gamma) or _grows(gamma):  # torch accepts both (0: the rate drops to 0)
+        if (
+            _is_zero(gamma) or _grows(gamma) or _negative(gamma)
+        ):  # torch accepts them (0: the rate drops to 0)
             presets.MultiStepLR(milestones, 0.5)  # the milestones' checks
             marks = sorted(int(m) for m in milestones)
             if not marks:
@@ -157,7 +165,7 @@ class MultiStepLR(CompatScheduler):
             elif _is_zero(gamma):
                 schedule = piecewise_constant((marks[0],), (1.0, 0.0))
             else:
-                schedule = function(lambda t: float(gamma) ** sum(1 for m in marks if m <= t))
+                schedule = _TorchFunction(lambda t: float(gamma) ** sum(1 for m in marks if m <= t))
         else:
             schedule = presets.MultiStepLR(milestones, gamma)
         super().__init__(optimizer, schedule, last_epoch)
@@ -283,8 +291,8 @@ class ExponentialLR(CompatScheduler):
         zero = _is_zero(gamma)  # torch accepts 0: the rate drops to 0 after one step
         if zero:
             schedule: Schedule = piecewise_constant((1,), (1.0, 0.0))
-        elif _grows(gamma):  # torch accepts growth (range tests): gamma ** t
-            schedule = function(lambda t: float(gamma) ** t)
+        elif _grows(gamma) or _negative(gamma):  # torch accepts growth (range tests), and signs
+            schedule = _TorchFunction(lambda t: float(gamma) ** t)
         else:
             schedule = presets.ExponentialLR(gamma)
         super().__init__(optimizer, schedule, last_epoch)
@@ -363,6 +371,8 @@ class CosineAnnealingLR(CompatScheduler):
     ) -> None:
         self.T_max, self.eta_min = whole(T_max), eta_min
         period = self.T_max
+        if not isinstance(period, bool) and isinstance(period, (int, float)) and period < 0:
+            period = -period  # torch's cosines are even: T_max=-5 gives the rates of T_max=5
         if isinstance(period, float) and math.isfinite(period) and period > 0:
             # torch's recursion with a T_max that is not a whole number never meets its restart
             # branch: the closed form, a function of the step for each group's base.
