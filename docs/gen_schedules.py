@@ -107,8 +107,12 @@ said), so the y axis is the factor.
   stepped past `total_steps`; lrkit holds the final value.
 * **Warmup counts inside the run** (transformers, optax, Megatron-LM): in a run of `T` steps,
   `warmup(cosine(), steps=W)` gives the cosine `T - W` steps and reaches the peak at `t = W`.
-* No schedule ever yields a negative, NaN or infinite factor; bad arguments raise `ValueError`
-  or `TypeError` when the schedule is built, naming the argument, the value and what is allowed.
+* No schedule ever yields a negative or NaN factor; bad arguments raise `ValueError` or
+  `TypeError` when the schedule is built, naming the argument, the value and what is allowed. A
+  growth past the largest float raises naming the step (`step_decay`, `exponential`), except
+  `restarts(..., decay=g)` with `g > 1`, whose `inf` `lrkit.Scheduler` and the previews refuse.
+* **Steps** are in [0, 2**53] (the cap on every count), and each evaluation takes a time that does
+  not grow with the step. What lrkit promises, with the tests: [Guarantees](guarantees.md).
 
 ### The same curve as transformers, optax, Megatron-LM, Keras and timm
 

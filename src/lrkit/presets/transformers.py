@@ -39,6 +39,7 @@ from lrkit.schedules import (
     extrapolate,
     plateau,
     power_decay,
+    restarts,
     sequence,
     shift,
     stretch,
@@ -201,13 +202,13 @@ def cosine_with_restarts(num_warmup_steps: int, num_training_steps: int, num_cyc
     """transformers' ``cosine_with_restarts``: warmup, then `num_cycles` hard-restarted cosines, then 0.
 
     ``f(t) = t / W`` for ``t < W``, then ``0.5 * (1 + cos(pi * ((n * p) % 1)))`` for ``p < 1``
-    and 0 from ``p = 1`` on, with ``p = (t - W) / max(1, T - W)``. lrkit: ``warmup(sequence([
-    cosine(steps=L)] * n + [constant(0.0)], [L, 2L, ..., nL]), steps=W)`` with ``L = (T - W) / n``;
-    when ``n`` does not divide ``T - W``, the cycles are ``D = T - W`` steps long on a clock ``n``
-    times as fast: ``warmup(stretch(sequence([cosine(steps=D)] * n + [constant(0.0)], [D, 2D,
-    ..., nD]), n), steps=W)``. NOTE: at a restart (``n * t / D`` a whole number) lrkit gives
-    exactly 1.0; transformers computes ``(n * (t / D)) % 1`` in floats, which can land just below 1
-    and give ~0 instead (``D = 22, n = 22, t = 15``; tested).
+    and 0 from ``p = 1`` on, with ``p = (t - W) / max(1, T - W)``. lrkit: ``warmup(restarts(
+    cosine(steps=L), period=L, limit=n), steps=W)`` with ``L = (T - W) / n`` (after the n-th
+    cycle the last cycle's end, 0, is held); when ``n`` does not divide ``T - W``, the cycles are
+    ``D = T - W`` steps long on a clock ``n`` times as fast: ``warmup(stretch(restarts(
+    cosine(steps=D), period=D, limit=n), n), steps=W)``. NOTE: at a restart (``n * t / D`` a whole
+    number) lrkit gives exactly 1.0; transformers computes ``(n * (t / D)) % 1`` in floats, which
+    can land just below 1 and give ~0 instead (``D = 22, n = 22, t = 15``; tested).
 
     Args:
         num_warmup_steps: ``W``, an int >= 0.
@@ -227,12 +228,12 @@ def cosine_with_restarts(num_warmup_steps: int, num_training_steps: int, num_cyc
     if d == 0:
         raise fail(owner, "num_training_steps", num_training_steps, f"> num_warmup_steps={w}")
     n = check_int(owner, "num_cycles", num_cycles, low=1)
+    # NOTE: `restarts` with a `limit`, not a sequence of n cosines: its size and its cost per step
+    # do not grow with n (num_cycles=10**8 took minutes and 5 GB as a sequence; issue 14 item 8).
     if d % n == 0:
         length = d // n
-        phases: list[Schedule] = [_cosine(steps=length)] * n
-        return _warm(sequence((*phases, _constant(0.0)), tuple(length * (k + 1) for k in range(n))), w)
-    cycles = sequence((*[_cosine(steps=d)] * n, _constant(0.0)), tuple(d * (k + 1) for k in range(n)))
-    return _warm(stretch(cycles, float(n)), w)
+        return _warm(restarts(_cosine(steps=length), period=length, limit=n), w)
+    return _warm(stretch(restarts(_cosine(steps=d), period=d, limit=n), float(n)), w)
 
 
 @register("transformers.polynomial")

@@ -30,7 +30,7 @@ from typing import Any, ClassVar, TypeVar, dataclass_transform, overload
 import numpy as np
 import numpy.typing as npt
 
-from lrkit._validate import check_int, check_number, fail
+from lrkit._validate import MAX_STEPS, _short, check_int, check_number, fail
 
 __all__ = [
     "REGISTRY",
@@ -52,6 +52,11 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Where a node sits in a schedule tree: field names, and (field, index) for tuple fields.
 Path = tuple[str | tuple[str, int], ...]
+
+#: The last step a schedule is evaluated at: 2**53, the last integer a float holds exactly and
+#: the cap on every count (`lrkit._validate.MAX_STEPS`). Past it, ``t + 1 == t`` and a schedule's
+#: arithmetic on steps (``pi * t / steps``, ``floor(t / every) * every``) can overflow.
+_MAX_STEP = float(MAX_STEPS)
 
 #: Arrays longer than this are evaluated block by block (see `Schedule.__call__`).
 _CHUNK = 1 << 16
@@ -273,16 +278,24 @@ class Schedule:
     def __call__(self, step: npt.ArrayLike) -> FloatArray: ...
 
     def __call__(self, step: Any) -> Any:
-        """The factor at `step` (a number) or at each step of an array, as a float or an array."""
+        """The factor at `step` (a number) or at each step of an array, as a float or an array.
+
+        Steps are in [0, 2**53] (the cap on every count); each evaluation takes a time that does
+        not grow with the step.
+        """
         if isinstance(step, numbers.Real):
-            t = float(step)
-            if not 0.0 <= t < math.inf:
-                raise ValueError(f"A schedule is evaluated at finite steps >= 0. Received: step={step!r}")
+            try:
+                t = float(step)
+            except OverflowError:  # an int past the float range
+                t = math.inf
+            if not 0.0 <= t <= _MAX_STEP:
+                shown = _short(step)
+                raise ValueError(f"A schedule is evaluated at steps in [0, 2**53]. Received: step={shown!r}")
             self._require_resolved()
             return self._at(t)
         steps = np.asarray(step, dtype=np.float64)
-        if steps.size and not (steps.min() >= 0.0 and steps.max() < math.inf):
-            raise ValueError("A schedule is evaluated at finite steps >= 0; the array holds other values")
+        if steps.size and not (steps.min() >= 0.0 and steps.max() <= _MAX_STEP):
+            raise ValueError("A schedule is evaluated at steps in [0, 2**53]; the array holds other values")
         self._require_resolved()
         if steps.size <= _CHUNK:
             return self._over(steps)

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lrkit._validate import check_choice, check_int, check_length, check_number, fail
-from lrkit.schedules._base import FloatArray, Run, Schedule, schedule_class
+from lrkit.schedules._base import FloatArray, Run, Schedule, scalar_power, scalar_ufunc, schedule_class
 
 __all__ = ["Restarts", "restarts"]
 
@@ -21,6 +21,12 @@ DECAY_LAWS = ("geometric", "power")
 
 #: Points at which a child is checked to stay between its end and its start (decay_mode="peak").
 _CHECK_POINTS = 1025
+
+#: The largest cycle index computed with integers (B_k is infinite long before with mult > 1).
+_INT_CYCLES = 2**62
+
+#: One-cycle corrections of the guessed cycle index before a bisection takes over.
+_TRIES = 3
 
 
 @schedule_class("restarts")
@@ -55,10 +61,13 @@ class Restarts(Schedule):
 
     With a child that ends at 0 the three modes coincide.
 
-    The cycle index is computed in O(1): ``k = floor(log(t / P * (mult - 1) + 1, mult))``,
-    corrected by one where rounding puts ``t`` on the wrong side of a boundary, so that cycle ``k``
-    starts exactly at ``B_k`` (``f(B_k)`` is the restart value, as in torch, which restarts when
-    ``T_cur`` reaches ``T_i``). Evaluating at ``t = 1e9`` costs the same as at ``t = 1``.
+    The cycle index is computed in O(1): ``k = floor(log1p(t / P * (mult - 1)) / log1p(mult - 1))``,
+    corrected by one where rounding puts ``t`` on the wrong side of a boundary (a bisection if it
+    is further off), so that cycle ``k`` starts exactly at ``B_k`` (``f(B_k)`` is the restart
+    value, as in torch, which restarts when ``T_cur`` reaches ``T_i``); ``mult**k - 1`` is computed
+    from ``mult - 1`` without losing its digits when `mult` is within a few ulps of 1, and with
+    ``mult == 1`` the step in the cycle is ``fmod(t, P)``. Evaluating at ``t = 2**53`` costs the
+    same as at ``t = 1``.
 
     Boundaries: ``f(B_k)`` is cycle ``k``'s start (its peak, ``g_k`` times the child's start);
     the child's end value (its floor) is reached exactly at each cycle's end in the limit
@@ -187,9 +196,14 @@ class Restarts(Schedule):
             )
 
     # -- cycles ---------------------------------------------------------------------------------
-    # NOTE: `_at` and `_over` compute B_k, L_k and decay**k with the same IEEE operations
-    # (powers by repeated squaring, not `**`/np.power, whose SIMD versions differ in the last bit),
-    # so the two paths agree to the last bit and settle boundary ties identically.
+    # NOTE: `_at` and `_over` compute B_k, L_k and g_k with the same IEEE operations (+, -, *, /,
+    # and numpy's ufuncs on one-element arrays in `_at`), so the two paths agree to the last bit
+    # and settle boundary ties identically. Each is a closed form whose cost does not grow with
+    # the step (issue 14 item 8): ``mult**k - 1`` by repeated squaring of ``mult - 1`` itself
+    # (squaring `mult` loses every digit when it is within a few ulps of 1, and the cycle index
+    # guessed from it was then millions of cycles off), the cycle index from logarithms, with at
+    # most `_TRIES` one-cycle corrections and else a bisection; with ``mult == 1`` the step in the
+    # cycle is ``fmod(t, P)``, exact at any step.
 
     def _ends(self) -> tuple[float, float]:
         cached = self.__dict__.get("_cached_ends")
@@ -198,116 +212,130 @@ class Restarts(Schedule):
             object.__setattr__(self, "_cached_ends", cached)
         return cached  # type: ignore[no-any-return]
 
-    def _gain(self, k: int) -> float:
+    def _log_mult(self) -> float:
+        """``log(mult)``, as numpy computes it (`_at` and `_over` divide by the same number)."""
+        cached = self.__dict__.get("_cached_log_mult")
+        if cached is None:
+            cached = scalar_ufunc(np.log1p, self.mult - 1.0)
+            object.__setattr__(self, "_cached_log_mult", cached)
+        return cached  # type: ignore[no-any-return]
+
+    def _gain(self, k: float) -> float:
         """g_k, the peak decay of cycle k (the one formula of each `decay_law`)."""
         if self.decay_law == "power":
-            return float(float(k + 1) ** -self.decay)
-        return _power(self.decay, k)
+            return scalar_power(k + 1.0, -self.decay)
+        if k <= _INT_CYCLES:
+            return _power(self.decay, int(k))
+        return scalar_ufunc(np.exp, k * scalar_ufunc(np.log, self.decay))
 
-    def _gains(self, k: npt.NDArray[np.int64]) -> FloatArray:
-        """g_k for each k (few distinct cycles), bit-identical to `_gain`."""
+    def _gains(self, k: FloatArray) -> FloatArray:
+        """g_k for each k, bit-identical to `_gain`."""
         if self.decay_law == "power":
-            return np.array([self._gain(int(i)) for i in k], dtype=np.float64)
-        return _powers(self.decay, k)
+            return np.asarray(np.power(k + 1.0, -self.decay), dtype=np.float64)
+        small = k <= _INT_CYCLES
+        gains = _powers(self.decay, np.where(small, k, 0.0).astype(np.int64))
+        if not small.all():  # only with mult == 1 past 2**62 periods
+            with np.errstate(over="ignore", under="ignore"):
+                far = np.exp(k * float(np.log(np.array([self.decay]))[0]))
+            gains = np.where(small, gains, far)
+        return gains
+
+    def _start_from(self, grown: float) -> float:
+        """B_k from ``mult**k - 1`` (`mult` != 1)."""
+        p = float(self.period)
+        if self.mult > 1.0:
+            return p * grown / (self.mult - 1.0)
+        return p * (0.0 - grown) / (1.0 - self.mult)  # +0.0 at k = 0, not -0.0
+
+    def _starts_from(self, grown: FloatArray) -> FloatArray:
+        p = float(self.period)
+        if self.mult > 1.0:
+            return p * grown / (self.mult - 1.0)
+        return p * (0.0 - grown) / (1.0 - self.mult)
 
     def _start_of(self, k: int) -> float:
         """B_k, the step where cycle k starts."""
-        p = float(self.period)
         if self.mult == 1.0:
-            return p * k
-        if self.mult > 1.0:
-            return p * (_power(self.mult, k) - 1.0) / (self.mult - 1.0)
-        return p * (1.0 - _power(self.mult, k)) / (1.0 - self.mult)  # +0.0 at k = 0, not -0.0
+            return float(self.period) * k
+        return self._start_from(_growth(self.mult - 1.0, k))
 
     def _starts_of(self, k: npt.NDArray[np.int64]) -> FloatArray:
-        p = float(self.period)
+        return self._starts_from(_growths(self.mult - 1.0, k))
+
+    def _cap(self) -> int:
+        """The largest cycle index: `limit` (the cycles are over), else 2**62 (B_k is infinite)."""
+        return self.limit if self.limit is not None else _INT_CYCLES
+
+    def _cycle(self, t: float) -> float:
+        """The k with B_k <= t < B_{k+1} (or `limit` after the last cycle), in bounded time."""
         if self.mult == 1.0:
-            return p * k.astype(np.float64)
-        if self.mult > 1.0:
-            return p * (_powers(self.mult, k) - 1.0) / (self.mult - 1.0)
-        return p * (1.0 - _powers(self.mult, k)) / (1.0 - self.mult)
-
-    def _length_of(self, k: int) -> float:
-        return float(self.period) * _power(self.mult, k)
-
-    def _lengths_of(self, k: npt.NDArray[np.int64]) -> FloatArray:
-        if self.mult == 1.0:
-            return np.full(k.shape, float(self.period))
-        return float(self.period) * _powers(self.mult, k)
-
-    def _guess(self, t: float) -> float:
-        p = float(self.period)
-        if self.mult == 1.0:
-            return t / p
-        x = t / p * (self.mult - 1.0) + 1.0
-        return math.log(x, self.mult) if x > 0.0 else math.inf
-
-    def _cycle(self, t: float) -> int:
-        """The k with B_k <= t < B_{k+1} (or `limit` after the last cycle), in O(1)."""
-        guess = self._guess(t)
-        k = self.limit if self.limit is not None and guess >= self.limit else math.floor(guess)
-        while k > 0 and self._start_of(k) > t:
-            k -= 1
-        while (self.limit is None or k < self.limit) and self._start_of(k + 1) <= t:
-            k += 1
-        return k
-
-    def _cycles(self, t: FloatArray) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
-        """For each step: its cycle k, B_k and L_k (from tables over the few cycles present)."""
-        p = float(self.period)
-        if self.mult == 1.0:
-            guess = t / p
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                guess = np.log(t / p * (self.mult - 1.0) + 1.0) / math.log(self.mult)
-            guess = np.where(np.isnan(guess), np.inf, guess)
-        cap = float(self.limit) if self.limit is not None else 2.0**62
-        k = np.floor(np.minimum(guess, cap)).astype(np.int64)
-        if k.size == 0:
-            return k, np.empty(t.shape), np.empty(t.shape)
-        lo = max(int(k.min()) - 1, 0)
-        table = np.arange(lo, int(k.max()) + 3, dtype=np.int64)
-        starts = self._starts_of(table)
-        while True:  # one pass settles the rare ties; loop in case of a larger rounding error
-            i = k - lo
-            lower = (k > 0) & (starts[i] > t)
-            upper = ~lower & (starts[i + 1] <= t)
-            if self.limit is not None:
-                upper &= k < self.limit
-            if not (lower.any() or upper.any()):
+            k = (t - math.fmod(t, float(self.period))) / float(self.period)
+            return min(k, float(self.limit)) if self.limit is not None else k
+        cap = self._cap()
+        y = t / float(self.period) * (self.mult - 1.0)
+        guess = math.inf if y <= -1.0 else scalar_ufunc(np.log1p, y) / self._log_mult()
+        k = cap if not guess < cap else math.floor(guess)
+        for attempt in range(_TRIES + 1):
+            if k > 0 and self._start_of(k) > t:
+                move = -1
+            elif k < cap and self._start_of(k + 1) <= t:
+                move = 1
+            else:
+                return float(k)
+            if attempt == _TRIES:
                 break
-            k = k - lower + upper
-        if self.limit is not None:
-            k = np.minimum(k, self.limit - 1)
-        i = k - lo
-        return k, starts[i], self._lengths_of(table)[i]
+            k += move
+        lo, hi = 0, cap + 1  # rounding put the guess far off: B_lo <= t < B_hi (B_{cap+1} = inf)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self._start_of(mid) <= t:
+                lo = mid
+            else:
+                hi = mid
+        return float(lo)
 
-    def _cycles_even(self, t: FloatArray) -> tuple[npt.NDArray[np.int64], FloatArray]:
-        """`_cycles` for ``mult == 1``: each step's cycle k and ``t - B_k`` (B_k = k * P)."""
+    def _cycles(self, t: FloatArray) -> FloatArray:
+        """`_cycle` for each step, bit-identical."""
         p = float(self.period)
-        k = np.floor(t / p)
-        if self.limit is not None:
-            k = np.minimum(k, float(self.limit))
-        while True:  # settle the rare ties where t / p rounds across an integer
-            lower = (k > 0.0) & (p * k > t)
-            upper = ~lower & (p * (k + 1.0) <= t)
-            if self.limit is not None:
-                upper &= k < self.limit
-            if not (lower.any() or upper.any()):
+        if self.mult == 1.0:
+            even = (t - np.fmod(t, p)) / p
+            return np.minimum(even, float(self.limit)) if self.limit is not None else even
+        cap = self._cap()
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            y = t / p * (self.mult - 1.0)
+            guess = np.log1p(y) / self._log_mult()
+        guess = np.where((y <= -1.0) | np.isnan(guess), np.inf, guess)
+        k: npt.NDArray[np.int64] = np.floor(np.minimum(guess, float(cap))).astype(np.int64)
+        for attempt in range(_TRIES + 1):
+            lower = (k > 0) & (self._starts_of(k) > t)
+            upper = ~lower & (k < cap) & (self._starts_of(k + 1) <= t)
+            off = lower | upper
+            if not off.any():
+                return k.astype(np.float64)
+            if attempt == _TRIES:
                 break
-            k = k - lower + upper
-        if self.limit is not None:
-            k = np.minimum(k, float(self.limit - 1))
-        return k.astype(np.int64), t - p * k
+            k = (k - lower + upper).astype(np.int64)
+        lo = np.zeros(int(off.sum()), dtype=np.int64)
+        hi = np.full(lo.shape, cap + 1, dtype=np.int64)
+        target = t[off]
+        while (hi - lo > 1).any():
+            mid = (lo + hi) // 2
+            below = self._starts_of(mid) <= target
+            lo = np.where(below, mid, lo)
+            hi = np.where(below, hi, mid)
+        k[off] = lo
+        return k.astype(np.float64)
 
-    def _local(self, t: float) -> tuple[int, float]:
+    def _local(self, t: float) -> tuple[float, float]:
         """(cycle, the child's step): the child's step is in [0, P], P once the cycles are over."""
         k = self._cycle(t)
+        p = float(self.period)
         if self.limit is not None and k >= self.limit:
-            return self.limit - 1, float(self.period)
+            return float(self.limit - 1), p
         if self.mult == 1.0:
-            return k, t - self._start_of(k)
-        return k, (t - self._start_of(k)) / self._length_of(k) * float(self.period)
+            return k, math.fmod(t, p)
+        grown = _growth(self.mult - 1.0, int(k))
+        return k, (t - self._start_from(grown)) / (p * (1.0 + grown)) * p
 
     def _at(self, t: float) -> float:
         k, local = self._local(t)
@@ -324,18 +352,21 @@ class Restarts(Schedule):
 
     def _over(self, t: FloatArray) -> FloatArray:
         p = float(self.period)
+        k = self._cycles(t)
         if self.mult == 1.0:
-            k, local = self._cycles_even(t)
+            local = np.fmod(t, p)
         else:
-            k, start_k, length_k = self._cycles(t)
-            local = (t - start_k) / length_k * p
+            grown = _growths(self.mult - 1.0, k.astype(np.int64))
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # where the cycles are over
+                local = (t - self._starts_from(grown)) / (p * (1.0 + grown)) * p
         if self.limit is not None:
-            local = np.where(t >= self._start_of(self.limit), p, local)
+            over = k >= self.limit
+            k = np.where(over, float(self.limit - 1), k)
+            local = np.where(over, p, local)
         value = self.schedule._over(local)
         if self._constant_peaks:
             return value
-        lo = int(k.min()) if k.size else 0
-        g = self._gains(np.arange(lo, int(k.max()) + 1 if k.size else 0, dtype=np.int64))[k - lo]
+        g = self._gains(k)
         if self.decay_mode == "all":
             return g * value
         start, end = self._ends()
@@ -364,7 +395,7 @@ class Restarts(Schedule):
             [0, 0, 1, 1, 2, 3, 3]
         """
         value = check_number("cycle_of", "t", t, low=0.0)
-        return self._cycle(value)
+        return int(self._cycle(value))
 
     def cycle_starts(self, count: int) -> list[float]:
         """The steps where the first `count` cycles start, ``B_0 .. B_{count-1}``.
@@ -374,12 +405,14 @@ class Restarts(Schedule):
             >>> restarts(cosine(), period=10, mult=0.5, limit=3).cycle_starts(4)
             [0.0, 10.0, 15.0, 17.5]
         """
-        n = check_int("cycle_starts", "count", count, low=0)
+        n = check_int("cycle_starts", "count", count, low=0, high=_MAX_LISTED)
         return [self._start_of(k) for k in range(n)]
 
 
 restarts = Restarts
 
+#: The most cycle starts `cycle_starts` lists (a list, unlike an evaluation, grows with the count).
+_MAX_LISTED = 10**6
 
 
 def _power(x: float, n: int) -> float:
@@ -402,5 +435,32 @@ def _powers(x: float, n: npt.NDArray[np.int64]) -> FloatArray:
         while n.any():
             result = np.where(n & 1, result * base, result)
             base = base * base
+            n >>= 1
+    return result
+
+
+def _growth(d: float, n: int) -> float:
+    """``(1 + d) ** n - 1`` for an int ``n >= 0``, by repeated squaring of `d` itself.
+
+    Each step is ``(1 + a)(1 + b) - 1 = a + b (1 + a)``: no digit is lost when ``1 + d`` is within
+    a few ulps of 1 (squaring ``1 + d`` would keep none of them after 52 squarings).
+    """
+    result = 0.0
+    while n:
+        if n & 1:
+            result = result + d * (1.0 + result)
+        d = d * (2.0 + d)
+        n >>= 1
+    return result
+
+
+def _growths(d: float, n: npt.NDArray[np.int64]) -> FloatArray:
+    """`_growth` elementwise, bit-identical."""
+    result = np.zeros(n.shape, dtype=np.float64)
+    n = n.copy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        while n.any():
+            result = np.where(n & 1, result + d * (1.0 + result), result)
+            d = d * (2.0 + d)
             n >>= 1
     return result

@@ -108,18 +108,28 @@ class Sequence(Schedule):
     def _over(self, t: FloatArray) -> FloatArray:
         if len(self.phases) == 1:
             return self.phases[0]._over(t)
-        index = np.searchsorted(np.asarray(self.boundaries, dtype=np.float64), t, side="right")
-        out = np.empty(t.shape, dtype=np.float64)
-        for i, phase in enumerate(self.phases):
-            mask = index == i
-            if not mask.any():
+        bounds = self.__dict__.get("_bounds_array")
+        if bounds is None:
+            bounds = np.asarray(self.boundaries, dtype=np.float64)
+            object.__setattr__(self, "_bounds_array", bounds)
+        flat = t.ravel()
+        index = np.searchsorted(bounds, flat, side="right")
+        out = np.empty(flat.shape, dtype=np.float64)
+        # NOTE: the steps grouped by phase, and only the phases they fall in are evaluated: the
+        # cost grows with len(t), not with the number of phases (a sequence of 10**6 phases costs
+        # per step what one of 2 does; issue 14 item 8).
+        order = np.argsort(index, kind="stable")
+        ranked = index[order]
+        cuts = np.flatnonzero(np.diff(ranked)) + 1
+        for group in np.split(order, cuts):
+            if not group.size:
                 continue
-            local = t[mask]
+            i = int(index[group[0]])
+            local = flat[group]
             if self.clock == "local" and i:
                 local = local - self.boundaries[i - 1]
-            out[mask] = phase._over(local)
-        return out
-
+            out[group] = self.phases[i]._over(local)
+        return out.reshape(t.shape)
 
 
 sequence = Sequence
