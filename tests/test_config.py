@@ -44,3 +44,37 @@ def test_fingerprint_is_stable_and_sensitive():
     assert fingerprint(a) == fingerprint(from_config(a.to_config()))
     assert fingerprint(a) != fingerprint(warmup(cosine(end=0.1), steps=3))
     assert len(fingerprint(a)) == 16
+
+
+def _nested(depth):
+    config = {"type": "cosine"}
+    for _ in range(depth):
+        config = {"type": "scale", "schedule": config, "factor": 1.0}
+    return config
+
+
+def test_a_config_that_contains_itself_is_a_value_error():
+    """Issue 14 item 5: a cycle was a RecursionError."""
+    loop = {"type": "scale", "factor": 0.5}
+    loop["schedule"] = loop
+    with pytest.raises(ValueError, match="must not contain itself"):
+        from_config(loop)
+    phases = [constant(1.0).to_config()]
+    phases.append(phases)
+    with pytest.raises(ValueError, match="must not contain itself"):
+        from_config({"type": "sequence", "phases": phases, "boundaries": [1]})
+
+
+@pytest.mark.parametrize("depth", [201, 5000, 100_000])
+def test_a_config_nested_too_deeply_is_a_value_error(depth):
+    """Issue 14 item 5: deep data (or deep JSON text, which json itself recursed on) was a RecursionError."""
+    with pytest.raises(ValueError, match="nested at most 200 levels deep"):
+        from_config(_nested(depth))
+    with pytest.raises(ValueError, match="nested at most 200 levels deep"):
+        from_config("[" * depth + "]" * depth)
+
+
+def test_a_config_as_deep_as_a_spec_can_be_still_loads():
+    schedule = from_config(_nested(199))
+    assert from_config(json.dumps(schedule.to_config())) == schedule
+    assert schedule.resolve(total=10)(5.0) == pytest.approx(0.5)
