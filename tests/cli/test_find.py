@@ -51,7 +51,7 @@ def test_find_restores_the_task_model(monkeypatch):
         (["find", "--steps", "1", "--no-progress"], "Argument `steps` of find_lr() must be an int >= 2"),
         (["find", "--start", "1", "--end", "0.1", "--no-progress"], "Argument `end` of find_lr()"),
         (["find", "--mode", "cosine", "--no-progress"], "Argument `mode` of find_lr() must be one of"),
-        (["find", "-o", "plot.jpg"], "--output must end in .png, .svg, .pdf"),
+        (["find", "-o", "plot.jpg"], "-o/--output: the file name must end in .png, .svg, .pdf"),
     ],
 )
 def test_bad_input_is_one_line_and_status_2(argv, message, capsys):

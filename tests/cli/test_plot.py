@@ -99,9 +99,12 @@ class TestFiles:
         (["cosin()", "--steps", "10"], "unknown schedule 'cosin'"),
         (["cosine()", "--steps", "0"], "argument --steps"),
         (["cosine()", "--steps", "10", "--lr", "x"], "argument --lr"),
-        (["cosine()", "--steps", "10", "-o", "curve.jpg"], "must end in .png, .svg or .pdf"),
+        (["cosine()", "--steps", "10", "-o", "curve.jpg"], "the file name must end in .png, .svg, .pdf"),
         (["cosine()", "--steps", "10", "--width", "3"], "argument --width"),
         (["cosine()", "--steps", "10", "--height", "0"], "argument --height"),
+        # issue 14 item 7: a huge plot filled memory for minutes
+        (["cosine()", "--steps", "10", "--width", "10000000000"], "--width: must be an int in [8, 1000]"),
+        (["cosine()", "--steps", "10", "--height", str(10**30)], "--height: must be an int in [2, 500]"),
         (["cosine()", "--steps", "10", "-o", "/nonexistent-dir/curve.png"], "cannot write"),
     ],
 )

@@ -32,3 +32,15 @@ def test_steps_up_to_2_53_are_accepted():
     assert cosine(steps=2**53).resolve()(2.0**52) == pytest.approx(0.5)
     with pytest.raises(ValueError, match=r"`steps` of cosine\(\) must be an int in \[1, 2\*\*53\]"):
         cosine(steps=2**53 + 1)
+
+
+def test_huge_ints_in_compat_classes_are_value_errors():
+    """Item 1 through lrkit.compat (torch's class names)."""
+    torch = pytest.importorskip("torch")
+    from lrkit import compat
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    with pytest.raises(ValueError, match=r"`step_size` of StepLR\(\).*<an int of about 401 digits>"):
+        compat.StepLR(opt, step_size=HUGE)
+    with pytest.raises(ValueError, match=r"`T_max` of CosineAnnealingLR\(\).*<an int of about 401 digits>"):
+        compat.CosineAnnealingLR(opt, T_max=HUGE)

@@ -14,7 +14,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-__all__ = ["COMMANDS", "UsageError", "main"]
+__all__ = ["COMMANDS", "UsageError", "check_plot_file", "main"]
 
 #: Subcommand modules, in the order `lrkit --help` lists them.
 COMMANDS = ("table", "plot", "compare", "find", "lint", "predict", "design")
@@ -27,6 +27,25 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
+
+
+def check_plot_file(path: str | None) -> None:
+    """Refuse an ``-o/--output`` plot file whose extension is not one `lrkit.preview.plot` writes.
+
+    The one list of file types is `lrkit.preview.plot.FILE_TYPES` (used by ``plot`` and ``find``).
+
+    Raises:
+        UsageError: the extension is not .png, .svg or .pdf.
+    """
+    if path is None:
+        return
+    import os
+
+    from lrkit.preview.plot import FILE_TYPES
+
+    if os.path.splitext(path)[1].lower().lstrip(".") not in FILE_TYPES:
+        endings = ", ".join(f".{kind}" for kind in FILE_TYPES)
+        raise UsageError(f"argument -o/--output: the file name must end in {endings}. Received: {path!r}")
 
 
 def _build_parser() -> argparse.ArgumentParser:

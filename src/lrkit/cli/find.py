@@ -13,14 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 from typing import Any
 
-from lrkit.cli import UsageError
+from lrkit.cli import UsageError, check_plot_file
 
 __all__ = ["add_parser", "run"]
-
-_FILE_TYPES = (".png", ".svg", ".pdf")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -59,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
         UsageError: a bad --output extension or a file that cannot be written.
         ValueError: a bad argument of the test or an unknown task (one line, exit status 2).
     """
-    if args.output is not None and os.path.splitext(args.output)[1].lower() not in _FILE_TYPES:
-        raise UsageError(f"--output must end in {', '.join(_FILE_TYPES)}. Received: {args.output!r}")
+    check_plot_file(args.output)
     from lrkit.finder import find_lr
     from lrkit.tasks import load_task
 

@@ -19,15 +19,16 @@ Example:
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
-from lrkit.cli import UsageError
+from lrkit.cli import UsageError, check_plot_file
 from lrkit.cli.table import add_preview_arguments, preview_rows, write
 
-__all__ = ["add_parser", "run"]
+__all__ = ["MAX_HEIGHT", "MAX_WIDTH", "add_parser", "run"]
 
-_FILE_TYPES = (".png", ".svg", ".pdf")
+#: The largest terminal plot: wider or taller than any terminal (a huge --width filled memory).
+MAX_WIDTH = 1000
+MAX_HEIGHT = 500
 
 
 def add_parser(subparsers: Any) -> None:
@@ -60,14 +61,11 @@ def run(args: argparse.Namespace) -> int:
             that cannot be written; `lrkit.cli.main` prints one line and exits with status 2.
         ValueError: a bad spec or number (likewise).
     """
-    if args.output is not None and os.path.splitext(args.output)[1].lower() not in _FILE_TYPES:
-        raise UsageError(
-            f"argument -o/--output: the file name must end in .png, .svg or .pdf. Received: {args.output!r}"
-        )
-    if args.width < 8:
-        raise UsageError(f"argument --width: must be an int >= 8. Received: {args.width}")
-    if args.height < 2:
-        raise UsageError(f"argument --height: must be an int >= 2. Received: {args.height}")
+    check_plot_file(args.output)
+    if not 8 <= args.width <= MAX_WIDTH:
+        raise UsageError(f"argument --width: must be an int in [8, {MAX_WIDTH}]. Received: {args.width}")
+    if not 2 <= args.height <= MAX_HEIGHT:
+        raise UsageError(f"argument --height: must be an int in [2, {MAX_HEIGHT}]. Received: {args.height}")
     values = preview_rows(args)
     groups = values.shape[1]
     if args.output is None:

@@ -23,11 +23,12 @@ import argparse
 import math
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from lrkit.cli import UsageError
 
-__all__ = ["add_parser", "add_preview_arguments", "preview_rows", "run", "write"]
+__all__ = ["add_parser", "add_preview_arguments", "preview_columns", "preview_rows", "run", "stream", "write"]
 
 _FORMATS = ("text", "csv", "json")
 
@@ -77,33 +78,48 @@ def preview_rows(args: argparse.Namespace) -> Any:
 
     Args:
         args: the parsed arguments: ``spec``, ``lr`` (comma-separated rates >= 0), ``steps`` (an
-            int in [1, 10_000_000]) and ``total`` (None or an int >= 1).
+            int in [1, 10_000_000]) and ``total`` (None or an int in [1, 2**53]).
 
     Raises:
         UsageError: a bad --lr, --steps or --total (printed as one line, exit status 2).
         ValueError: a spec that does not parse or does not fit in the run (likewise).
     """
-    import numpy as np
+    from lrkit.preview.table import _block
 
+    return _block(preview_columns(args), 0, args.steps)
+
+
+def preview_columns(args: argparse.Namespace) -> list[tuple[float, Any]]:
+    """Check the shared arguments; each rate column's base rate and resolved schedule.
+
+    torch's per-group lists (``max_lr=[0.1, 0.01]``) give one schedule, and one column, per group.
+
+    Raises:
+        UsageError, ValueError: as `preview_rows`.
+    """
+    from lrkit._validate import MAX_STEPS as MAX_TOTAL
+    from lrkit._validate import _short
     from lrkit.config import build
-    from lrkit.preview.table import MAX_STEPS, rows
+    from lrkit.preview.table import MAX_STEPS
     from lrkit.spec import group_calls, parse
 
     if not 1 <= args.steps <= MAX_STEPS:
-        raise UsageError(f"argument --steps: must be an int in [1, {MAX_STEPS}]. Received: {args.steps}")
-    if args.total is not None and args.total < 1:
-        raise UsageError(f"argument --total: must be an int >= 1. Received: {args.total}")
+        steps = _short(args.steps)
+        raise UsageError(f"argument --steps: must be an int in [1, {MAX_STEPS}]. Received: {steps}")
+    if args.total is not None and not 1 <= args.total <= MAX_TOTAL:
+        total = _short(args.total)
+        raise UsageError(f"argument --total: must be an int in [1, 2**53]. Received: {total}")
     lrs = _parse_lrs(args.lr)
-    # torch's per-group lists (max_lr=[0.1, 0.01]): one schedule, and one column, per group.
+    total = args.total or args.steps
     calls = group_calls(args.spec, groups=len(lrs) if len(lrs) > 1 else None)
     if calls is None:
-        return rows(parse(args.spec), steps=args.steps, lrs=lrs, total=args.total)
+        schedule = parse(args.spec)
+        return [(base, schedule.resolve(total, base=base)) for base in lrs]
     bases = lrs * len(calls) if len(lrs) == 1 else lrs
-    columns = [
-        rows(build(name, call_args, kwargs), steps=args.steps, lrs=[base], total=args.total)[:, 0]
+    return [
+        (base, build(name, call_args, kwargs).resolve(total, base=base))
         for (name, call_args, kwargs), base in zip(calls, bases, strict=True)
     ]
-    return np.stack(columns, axis=1)
 
 
 def write(text: str) -> int:
@@ -112,8 +128,13 @@ def write(text: str) -> int:
     Args:
         text: what to print (a newline is added).
     """
+    return stream(lambda out: out.write(text + "\n"))
+
+
+def stream(produce: Callable[[TextIO], object]) -> int:
+    """Run `produce(sys.stdout)` and return 0; a closed pipe returns 1 quietly (see `write`)."""
     try:
-        sys.stdout.write(text + "\n")
+        produce(sys.stdout)
         sys.stdout.flush()
     except UnicodeEncodeError:
         raise UsageError(
@@ -148,14 +169,31 @@ def run(args: argparse.Namespace) -> int:
     Raises:
         UsageError, ValueError: bad input, turned by `lrkit.cli.main` into one line and status 2.
     """
-    from lrkit.preview.table import format_rows
+    import numpy as np
+
+    from lrkit.preview.table import stream_rows
     from lrkit.spec import cycled_momentum
 
-    values = preview_rows(args)
+    columns = preview_columns(args)
     cycled = cycled_momentum(args.spec)  # torch's OneCycleLR/CyclicLR cycle the momentum too
-    momentum: list[list[float]] | None
-    if isinstance(cycled, list):
-        momentum = [c.values(args.steps, total=args.total or args.steps) for c in cycled]
-    else:
-        momentum = None if cycled is None else [cycled.values(args.steps, total=args.total or args.steps)]
-    return write(format_rows(values, args.format, spec=args.spec, momentum=momentum))
+    groups = cycled if isinstance(cycled, list) else [] if cycled is None else [cycled]
+    total = args.total or args.steps
+    shapes = [(c.high, c.low, c.shape.resolve(total)) for c in groups]
+
+    def momentum(start: int, stop: int) -> list[list[float]]:
+        """The momentum of steps ``start .. stop - 1`` (`CycledMomentum.values`, in blocks)."""
+        t = np.arange(start, stop, dtype=np.float64)
+        return [[float(v) for v in high - (high - low) * shape(t)] for high, low, shape in shapes]
+
+    # NOTE: streamed block by block: --steps 10000000 with 8 rates held 14.9 GiB as one string
+    # (issue 14 item 7). A rate that is not finite is an error before the first line.
+    return stream(
+        lambda out: stream_rows(
+            out,
+            columns,
+            steps=args.steps,
+            fmt=args.format,
+            spec=args.spec,
+            momentum=momentum if shapes else None,
+        )
+    )

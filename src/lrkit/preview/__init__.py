@@ -5,7 +5,7 @@ Imports only the schedule core and numpy (matplotlib lazily, in `save`), never t
 """
 
 from lrkit.preview.plot import save
-from lrkit.preview.table import FORMATS, format_rows, rows, to_csv, to_json, to_text
+from lrkit.preview.table import FORMATS, format_rows, rows, to_csv, to_json, to_text, write_rows
 from lrkit.preview.terminal import render
 
-__all__ = ["FORMATS", "format_rows", "render", "rows", "save", "to_csv", "to_json", "to_text"]
+__all__ = ["FORMATS", "format_rows", "render", "rows", "save", "to_csv", "to_json", "to_text", "write_rows"]

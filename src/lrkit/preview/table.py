@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -17,13 +17,26 @@ from lrkit._validate import check_choice, check_int, check_number, fail
 from lrkit.schedules import Schedule
 from lrkit.schedules._base import FloatArray
 
-__all__ = ["FORMATS", "MAX_STEPS", "format_rows", "rows", "to_csv", "to_json", "to_text"]
+__all__ = [
+    "FORMATS",
+    "MAX_STEPS",
+    "format_rows",
+    "rows",
+    "stream_rows",
+    "to_csv",
+    "to_json",
+    "to_text",
+    "write_rows",
+]
 
 #: Output formats of `format_rows` (and of ``lrkit table --format``).
 FORMATS = ("text", "csv", "json")
 
 #: The longest preview: 10 million steps (80 MB per base rate).
 MAX_STEPS = 10_000_000
+
+#: Steps computed and written at a time by `stream_rows`.
+_BLOCK = 1 << 13
 
 
 def _schedule(owner: str, schedule: Schedule | str) -> Schedule:
@@ -69,8 +82,8 @@ def rows(
 
     Raises:
         ValueError: a bad spec, steps or total out of range, a negative or infinite rate, a
-            schedule that does not fit in `total` (for example a warmup longer than the run), or a
-            rate that is not finite at some step (named in the message; never printed as inf).
+            schedule that does not fit in `total` (for example a warmup longer than the run), or
+            a rate that is not finite at some step (the message names the first such step).
         TypeError: an argument of the wrong type.
 
     Example:
@@ -81,27 +94,162 @@ def rows(
         >>> rows("linear(steps=2)", steps=3, lrs=[0.1, 0.01]).tolist()
         [[0.1, 0.01], [0.05, 0.005], [0.0, 0.0]]
     """
-    node = _schedule("rows", schedule)
-    steps = check_int("rows", "steps", steps, low=1)
+    columns, steps = _prepare("rows", schedule, steps, lrs, total)
+    return _block(columns, 0, steps)
+
+
+#: One column of rates: its base rate and the schedule resolved for it.
+Column = tuple[float, Schedule]
+
+
+def _prepare(
+    owner: str, schedule: Schedule | str, steps: int, lrs: float | Sequence[float], total: int | None
+) -> tuple[list[Column], int]:
+    """The checked columns (each base rate with the schedule resolved for it) and steps."""
+    node = _schedule(owner, schedule)
+    steps = check_int(owner, "steps", steps, low=1)
     if steps > MAX_STEPS:
-        raise fail("rows", "steps", steps, f"an int in [1, {MAX_STEPS}]")
-    total = steps if total is None else check_int("rows", "total", total, low=1)
-    bases = _check_lrs("rows", lrs)
-    positions = np.arange(steps, dtype=np.float64)
-    out = np.empty((steps, len(bases)), dtype=np.float64)
-    for g, base in enumerate(bases):
-        with np.errstate(over="ignore", invalid="ignore"):  # reported below, by step
-            column = base * node.resolve(total, base=base)(positions)
-        bad = ~np.isfinite(column)
-        if bad.any():
-            t = int(np.flatnonzero(bad)[0])
+        raise fail(owner, "steps", steps, f"an int in [1, {MAX_STEPS}]")
+    total = steps if total is None else check_int(owner, "total", total, low=1)
+    bases = _check_lrs(owner, lrs)
+    return [(base, node.resolve(total, base=base)) for base in bases], steps
+
+
+def _block(columns: Sequence[Column], start: int, stop: int) -> FloatArray:
+    """The rates of steps ``start .. stop - 1``, one column per (base, schedule)."""
+    positions = np.arange(start, stop, dtype=np.float64)
+    out = np.empty((stop - start, len(columns)), dtype=np.float64)
+    for g, (base, resolved) in enumerate(columns):
+        with np.errstate(over="ignore", invalid="ignore"):
+            out[:, g] = base * resolved(positions)
+        bad = ~np.isfinite(out[:, g])
+        if bad.any():  # never a silent inf in a preview (issue 14 item 2), as in the Scheduler
+            i = int(np.argmax(bad))
             raise ValueError(
-                f"{node!r} gives a rate that is not finite ({float(column[t])!r}) at step {t} with the "
-                f"base rate {base!r}: a value past the largest float (1.8e308). Bound it: a smaller "
-                "growth, a shorter run, or a smaller rate"
+                f"{resolved!r} gives a rate that is not finite ({float(out[i, g])!r}) at step {start + i} "
+                f"with the base rate {base!r}: a value past the largest float (1.8e308). Bound it: a "
+                "smaller growth, a shorter run, or a smaller rate"
             )
-        out[:, g] = column
     return out
+
+
+def write_rows(
+    schedule: Schedule | str,
+    out: TextIO,
+    *,
+    steps: int,
+    lrs: float | Sequence[float] = 1.0,
+    total: int | None = None,
+    fmt: str = "text",
+    spec: str = "",
+) -> None:
+    """Write ``format_rows(rows(...), fmt, spec=spec)`` and a newline to `out`, block by block.
+
+    The same text, computed and written 8,192 steps at a time (`stream_rows`): memory does not
+    grow with `steps` times the number of base rates (10 million steps of 8 rates as one string
+    took gigabytes).
+
+    Args:
+        schedule, steps, lrs, total: as for `rows`.
+        out: a text stream (``sys.stdout``, an open file).
+        fmt: "text", "csv" or "json".
+        spec: the spec the rows come from (JSON only).
+
+    Raises:
+        ValueError, TypeError: as `rows` and `format_rows`, before anything is written.
+
+    Example:
+        >>> import sys
+        >>> write_rows("linear(steps=2)", sys.stdout, steps=3, lrs=[0.1, 0.01], fmt="csv")
+        step,lr0,lr1
+        0,0.1,0.01
+        1,0.05,0.005
+        2,0.0,0.0
+    """
+    check_choice("write_rows", "fmt", fmt, FORMATS)
+    columns, steps = _prepare("write_rows", schedule, steps, lrs, total)
+    stream_rows(out, columns, steps=steps, fmt=fmt, spec=spec)
+
+
+#: The momentum of steps ``start .. stop - 1``: one column (a list of values) per group.
+MomentumBlock = Callable[[int, int], Sequence[Sequence[float]]]
+
+
+def stream_rows(
+    out: TextIO,
+    columns: Sequence[Column],
+    *,
+    steps: int,
+    fmt: str = "text",
+    spec: str = "",
+    momentum: MomentumBlock | None = None,
+) -> None:
+    """Write what `format_rows` gives for these columns (and momentum), and a newline, in blocks.
+
+    Args:
+        out: a text stream.
+        columns: each rate column's base rate and resolved schedule.
+        steps: the rows ``0 .. steps - 1``.
+        fmt, spec: as for `format_rows`.
+        momentum: a function of ``(start, stop)`` giving the momentum columns of those steps, or
+            None (no momentum columns).
+
+    Raises:
+        ValueError: a rate that is not finite at some step, before anything is written.
+    """
+    check_choice("stream_rows", "fmt", fmt, FORMATS)
+    # NOTE: the rates are computed once before anything is written (numpy, fast next to the
+    # formatting): a rate that is not finite at step 74480 is an error, not half a table.
+    for start in range(0, steps, _BLOCK):
+        _block(columns, start, min(steps, start + _BLOCK))
+
+    def blocks() -> Iterator[tuple[int, FloatArray, Momentum | None]]:
+        for start in range(0, steps, _BLOCK):
+            stop = min(steps, start + _BLOCK)
+            yield start, _block(columns, start, stop), None if momentum is None else momentum(start, stop)
+
+    first = next(blocks())[2]
+    header = _header(len(columns), first)
+    if fmt == "json":
+        out.write(json.dumps({"spec": spec, "lr": []})[:-2])
+        for start, values, _ in blocks():
+            out.write(("" if start == 0 else ", ") + ", ".join(json.dumps(row) for row in values.tolist()))
+        if first is not None:
+            out.write('], "momentum": [')
+            for start, _, moment in blocks():
+                assert moment is not None
+                items = moment[0] if len(moment) == 1 else zip(*moment, strict=True)
+                text = ", ".join(json.dumps(v if len(moment) == 1 else list(v)) for v in items)
+                out.write(("" if start == 0 else ", ") + text)
+        out.write("]}\n")
+        return
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        for start, values, moment in blocks():
+            writer.writerows(
+                _with_momentum([str(t), *(repr(v) for v in row)], t - start, moment, repr)
+                for t, row in enumerate(values.tolist(), start)
+            )
+        return
+    widths = [max(len(header[0]), len(str(steps - 1))), *(len(name) for name in header[1:])]
+    if len(header) > 2:  # the widths of every column but the last (which is not padded)
+        for start, values, moment in blocks():
+            for t, row in enumerate(values.tolist(), start):
+                cells = _with_momentum(list(map(_number, row)), t - start, moment, _number)
+                widths[1:] = [max(w, len(cell)) for w, cell in zip(widths[1:], cells, strict=True)]
+    out.write(_line(header, widths) + "\n")
+    for start, values, moment in blocks():
+        text = (
+            _line(_with_momentum([str(t), *map(_number, row)], t - start, moment, _number), widths)
+            for t, row in enumerate(values.tolist(), start)
+        )
+        out.write("\n".join(text) + "\n")
+
+
+def _line(cells: list[str], widths: list[int]) -> str:
+    rest = (cell.ljust(w) for cell, w in zip(cells[1:], widths[1:], strict=True))
+    return "  ".join([cells[0].rjust(widths[0]), *rest]).rstrip()
 
 
 #: The momentum at each step: one column (a list of values) per parameter group.
@@ -149,12 +297,7 @@ def to_text(values: FloatArray, momentum: Momentum | None = None) -> str:
         for t, row in enumerate(values)
     ]
     widths = [max(len(line[c]) for line in table) for c in range(len(table[0]))]
-    lines = []
-    for line in table:
-        rest = (cell.ljust(w) for cell, w in zip(line[1:], widths[1:], strict=True))
-        cells = [line[0].rjust(widths[0]), *rest]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
+    return "\n".join(_line(line, widths) for line in table)
 
 
 def to_csv(values: FloatArray, momentum: Momentum | None = None) -> str:
