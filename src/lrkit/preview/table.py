@@ -218,9 +218,12 @@ def stream_rows(
             out.write('], "momentum": [')
             for start, _, moment in blocks():
                 assert moment is not None
-                items = moment[0] if len(moment) == 1 else zip(*moment, strict=True)
-                text = ", ".join(json.dumps(v if len(moment) == 1 else list(v)) for v in items)
-                out.write(("" if start == 0 else ", ") + text)
+                items: list[Any] = (
+                    [float(v) for v in moment[0]]
+                    if len(moment) == 1
+                    else [[float(v) for v in step] for step in zip(*moment, strict=True)]
+                )
+                out.write(("" if start == 0 else ", ") + ", ".join(json.dumps(item) for item in items))
         out.write("]}\n")
         return
     if fmt == "csv":
@@ -240,11 +243,11 @@ def stream_rows(
                 widths[1:] = [max(w, len(cell)) for w, cell in zip(widths[1:], cells, strict=True)]
     out.write(_line(header, widths) + "\n")
     for start, values, moment in blocks():
-        text = (
+        lines = (
             _line(_with_momentum([str(t), *map(_number, row)], t - start, moment, _number), widths)
             for t, row in enumerate(values.tolist(), start)
         )
-        out.write("\n".join(text) + "\n")
+        out.write("\n".join(lines) + "\n")
 
 
 def _line(cells: list[str], widths: list[int]) -> str:
