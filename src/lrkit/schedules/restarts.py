@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from lrkit._validate import check_choice, check_int, check_length, check_number, fail
 from lrkit.schedules._base import FloatArray, Run, Schedule, scalar_power, scalar_ufunc, schedule_class
+from lrkit.schedules._powers import growth, growths, power, powers
 
 __all__ = ["Restarts", "restarts"]
 
@@ -225,7 +226,7 @@ class Restarts(Schedule):
         if self.decay_law == "power":
             return scalar_power(k + 1.0, -self.decay)
         if k <= _INT_CYCLES:
-            return _power(self.decay, int(k))
+            return power(self.decay, int(k))
         return scalar_ufunc(np.exp, k * scalar_ufunc(np.log, self.decay))
 
     def _gains(self, k: FloatArray) -> FloatArray:
@@ -233,7 +234,7 @@ class Restarts(Schedule):
         if self.decay_law == "power":
             return np.asarray(np.power(k + 1.0, -self.decay), dtype=np.float64)
         small = k <= _INT_CYCLES
-        gains = _powers(self.decay, np.where(small, k, 0.0).astype(np.int64))
+        gains = powers(self.decay, np.where(small, k, 0.0).astype(np.int64))
         if not small.all():  # only with mult == 1 past 2**62 periods
             with np.errstate(over="ignore", under="ignore"):
                 far = np.exp(k * float(np.log(np.array([self.decay]))[0]))
@@ -257,10 +258,10 @@ class Restarts(Schedule):
         """B_k, the step where cycle k starts."""
         if self.mult == 1.0:
             return float(self.period) * k
-        return self._start_from(_growth(self.mult - 1.0, k))
+        return self._start_from(growth(self.mult - 1.0, k))
 
     def _starts_of(self, k: npt.NDArray[np.int64]) -> FloatArray:
-        return self._starts_from(_growths(self.mult - 1.0, k))
+        return self._starts_from(growths(self.mult - 1.0, k))
 
     def _cap(self) -> int:
         """The largest cycle index: `limit` (the cycles are over), else 2**62 (B_k is infinite)."""
@@ -334,7 +335,7 @@ class Restarts(Schedule):
             return float(self.limit - 1), p
         if self.mult == 1.0:
             return k, math.fmod(t, p)
-        grown = _growth(self.mult - 1.0, int(k))
+        grown = growth(self.mult - 1.0, int(k))
         return k, (t - self._start_from(grown)) / (p * (1.0 + grown)) * p
 
     def _at(self, t: float) -> float:
@@ -356,7 +357,7 @@ class Restarts(Schedule):
         if self.mult == 1.0:
             local = np.fmod(t, p)
         else:
-            grown = _growths(self.mult - 1.0, k.astype(np.int64))
+            grown = growths(self.mult - 1.0, k.astype(np.int64))
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # where the cycles are over
                 local = (t - self._starts_from(grown)) / (p * (1.0 + grown)) * p
         if self.limit is not None:
@@ -413,54 +414,3 @@ restarts = Restarts
 
 #: The most cycle starts `cycle_starts` lists (a list, unlike an evaluation, grows with the count).
 _MAX_LISTED = 10**6
-
-
-def _power(x: float, n: int) -> float:
-    """``x ** n`` for an int ``n >= 0`` by repeated squaring (the same operations as `_powers`)."""
-    result = 1.0
-    while n:
-        if n & 1:
-            result = result * x
-        x = x * x
-        n >>= 1
-    return result
-
-
-def _powers(x: float, n: npt.NDArray[np.int64]) -> FloatArray:
-    """``x ** n`` elementwise, bit-identical to `_power`."""
-    result = np.ones(n.shape, dtype=np.float64)
-    base = x
-    n = n.copy()
-    with np.errstate(over="ignore", under="ignore"):
-        while n.any():
-            result = np.where(n & 1, result * base, result)
-            base = base * base
-            n >>= 1
-    return result
-
-
-def _growth(d: float, n: int) -> float:
-    """``(1 + d) ** n - 1`` for an int ``n >= 0``, by repeated squaring of `d` itself.
-
-    Each step is ``(1 + a)(1 + b) - 1 = a + b (1 + a)``: no digit is lost when ``1 + d`` is within
-    a few ulps of 1 (squaring ``1 + d`` would keep none of them after 52 squarings).
-    """
-    result = 0.0
-    while n:
-        if n & 1:
-            result = result + d * (1.0 + result)
-        d = d * (2.0 + d)
-        n >>= 1
-    return result
-
-
-def _growths(d: float, n: npt.NDArray[np.int64]) -> FloatArray:
-    """`_growth` elementwise, bit-identical."""
-    result = np.zeros(n.shape, dtype=np.float64)
-    n = n.copy()
-    with np.errstate(over="ignore", invalid="ignore"):
-        while n.any():
-            result = np.where(n & 1, result + d * (1.0 + result), result)
-            d = d * (2.0 + d)
-            n >>= 1
-    return result
