@@ -184,3 +184,14 @@ def test_cycle_starts_is_bounded():
     assert s.cycle_of(TOP) == 2**52
     with pytest.raises(ValueError, match=r"`count` of cycle_starts\(\) must be an int in \[0, 1000000\]"):
         s.cycle_starts(2**53)
+
+
+def test_a_stretch_past_the_float_range_holds_or_says_so():
+    """A factor near the float range at 2**53 steps gave the child an infinite step (OverflowError)."""
+    held = lrkit.stretch(lrkit.staircase(cosine(steps=10), every=3), 1e308).resolve()
+    assert held(TOP) == 0.0  # the child holds its end from step 10 on, here too
+    assert held(np.array([0.0, TOP])).tolist() == [1.0, 0.0]
+    endless = lrkit.stretch(lrkit.extrapolate(cosine(steps=10)), 1e300).resolve()
+    for evaluate in (lambda: endless(TOP), lambda: endless(np.array([0.0, TOP]))):
+        with pytest.raises(ValueError, match=r"1e\+300 \* 9007199254740992\.0, is past the largest float"):
+            evaluate()

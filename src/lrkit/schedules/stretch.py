@@ -6,6 +6,8 @@ import math
 from collections.abc import Iterator
 from fractions import Fraction
 
+import numpy as np
+
 from lrkit._validate import check_number, fail
 from lrkit.schedules._base import FloatArray, Run, Schedule, schedule_class
 
@@ -71,14 +73,31 @@ class Stretch(Schedule):
             end = math.nextafter(end, math.inf)
         return end
 
+    def _past_floats(self, t: float) -> float:
+        """The child's step where ``factor * t`` overflows: its horizon (it holds), or an error."""
+        held = self.schedule.horizon
+        if held is None:
+            raise ValueError(
+                f"{self!r} cannot be evaluated at step {t!r}: the step its schedule would see, "
+                f"{self.factor!r} * {t!r}, is past the largest float (1.8e308). Use a smaller factor"
+            )
+        return held
+
     def _at(self, t: float) -> float:
-        return self.schedule._at(self.factor * t)
+        inner = self.factor * t
+        return self.schedule._at(inner if inner < math.inf else self._past_floats(t))
 
     def _over(self, t: FloatArray) -> FloatArray:
-        return self.schedule._over(self.factor * t)
+        with np.errstate(over="ignore"):
+            inner = self.factor * t
+        past = ~np.isfinite(inner)
+        if past.any():  # NOTE: only with a factor near the float range (1e300 at 2**53 steps)
+            inner = np.where(past, self._past_floats(float(t[past][0])), inner)
+        return self.schedule._over(inner)
 
     def _active_children(self, t: float) -> Iterator[tuple[str | tuple[str, int], Schedule, float]]:
-        yield "schedule", self.schedule, self.factor * t
+        inner = self.factor * t
+        yield "schedule", self.schedule, inner if inner < math.inf else self._past_floats(t)
 
 
 stretch = Stretch
