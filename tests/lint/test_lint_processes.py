@@ -184,3 +184,31 @@ def test_a_scheduler_imported_from_the_file_that_built_it_on_the_unprepared_load
     )
     found = [(f.path.rpartition("/")[2], f.line, f.code) for f in lint_paths([tmp_path])]
     assert found == [("hf_accelerate.py", 10, "LR017")]
+
+
+PER_EPOCH = """
+    import torch
+    from accelerate import Accelerator
+    accelerator = Accelerator()
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, "max", patience=5)
+    model, optimizer, train_loader, scheduler = accelerator.prepare(model, optimizer, train_loader, scheduler)
+    for epoch in range(num_epochs):
+        for batch, mixes in train_loader:
+            accelerator.backward(loss_fn(model(mixes), batch))
+            optimizer.step()
+            optimizer.zero_grad()
+        sdr = validate(model, valid_loader)
+        scheduler.step(sdr)
+"""
+
+
+def test_a_prepared_scheduler_stepped_once_per_epoch():
+    assert codes(PER_EPOCH) == [(13, "LR018")]
+    # accelerate told that the scheduler is not stepped with the optimizer: one step per call.
+    once = PER_EPOCH.replace("Accelerator()", "Accelerator(step_scheduler_with_optimizer=False)")
+    assert codes(once) == []
+    # Not prepared: stepped once per call by the script itself.
+    kept_out = PER_EPOCH.replace("train_loader, scheduler)", "train_loader)").replace(
+        "model, optimizer, train_loader, scheduler =", "model, optimizer, train_loader ="
+    )
+    assert codes(kept_out) == []

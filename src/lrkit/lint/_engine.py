@@ -53,6 +53,7 @@ CHECKS: tuple[Check, ...] = (
     checks_order.check_uncomposed,
     checks_sizing.check_accumulation_sizing,
     checks_sizing.check_process_sizing,
+    checks_sizing.check_prepared_per_epoch,
     checks_branches.check_never_stepped,
     checks_branches.check_rank_guard,
 )

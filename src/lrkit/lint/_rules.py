@@ -217,6 +217,14 @@ _CATALOGUE = (
         "Size it from the loader each process iterates (len(train_loader) after prepare()), divide by "
         "the world size, or pass the scheduler to accelerator.prepare().",
     ),
+    Rule(
+        "LR018",
+        "prepared-scheduler-stepped-per-epoch",
+        "accelerate steps a prepared scheduler num_processes times per call, expecting one call per "
+        "update: stepped once per epoch, it advances N epochs per epoch under N processes.",
+        "Keep the per-epoch scheduler out of accelerator.prepare(), or build the Accelerator with "
+        "step_scheduler_with_optimizer=False.",
+    ),
 )
 
 #: Every rule by its code, in code order.

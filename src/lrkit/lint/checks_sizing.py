@@ -1,5 +1,5 @@
-"""Rules on how long a schedule is for the loop that steps it: LR014 (gradient accumulation) and
-LR017 (the data split over processes).
+"""Rules on how long a schedule is for the loop that steps it: LR014 (gradient accumulation),
+LR017 (the data split over processes) and LR018 (a prepared scheduler stepped per epoch).
 
 
 A schedule stepped once per optimizer update must be sized in updates. Under gradient
@@ -19,13 +19,19 @@ import ast
 import re
 from collections.abc import Iterator
 
-from lrkit.lint._cadence import BATCH, Cadence
+from lrkit.lint._cadence import BATCH, EPOCH, Cadence
 from lrkit.lint._facts import Binding, Func, Site
 from lrkit.lint._model import Model
 from lrkit.lint._names import dotted
 from lrkit.lint._rules import RULES, Finding
 
-__all__ = ["check_accumulation_sizing", "check_process_sizing", "length_argument", "warmup_argument"]
+__all__ = [
+    "check_accumulation_sizing",
+    "check_prepared_per_epoch",
+    "check_process_sizing",
+    "length_argument",
+    "warmup_argument",
+]
 
 _ACCUM = re.compile(r"accum|grad_acc", re.IGNORECASE)
 _LOADER = re.compile(r"loader|_dl$|^dl$|dataloader|batches|data_iter", re.IGNORECASE)
@@ -362,3 +368,61 @@ def check_process_sizing(model: Model, cadence: Cadence, path: str) -> Iterator[
                         f"{binding.cls} (built in {where}) is stepped per batch here, but {why}",
                     )
                 break
+
+
+def _steps_once_per_call(model: Model) -> bool:
+    """True if the file builds its Accelerator so that a prepared scheduler steps once per call
+    (``step_scheduler_with_optimizer=False`` or ``split_batches=True``)."""
+    for node in ast.walk(model.tree):
+        if isinstance(node, ast.keyword) and isinstance(node.value, ast.Constant):
+            if node.arg == "step_scheduler_with_optimizer" and node.value.value is False:
+                return True
+            if node.arg == "split_batches" and node.value.value is True:
+                return True
+    return False
+
+
+def check_prepared_per_epoch(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
+    """LR018: a scheduler passed to ``accelerator.prepare`` but stepped once per epoch.
+
+    accelerate's ``AcceleratedScheduler.step`` expects one call per optimizer update and steps the
+    wrapped scheduler ``num_processes`` times per call (each process's batches stand for
+    ``num_processes`` batches of one process); called once per epoch, the schedule advances ``N``
+    epochs per epoch.
+
+    Example:
+        >>> from lrkit.lint import lint_source
+        >>> code = '''
+        ... import torch
+        ... sched = torch.optim.lr_scheduler.StepLR(opt, step_size=30)
+        ... model, opt, loader, sched = accelerator.prepare(model, opt, loader, sched)
+        ... for epoch in range(90):
+        ...     for batch in loader:
+        ...         accelerator.backward(model(batch).loss)
+        ...         opt.step()
+        ...     sched.step()
+        ... '''
+        >>> [(f.line, f.code) for f in lint_source(code)]
+        [(9, 'LR018')]
+    """
+    rule = RULES["LR018"]
+    if not model.prepared or _steps_once_per_call(model):
+        return
+    for site, binding in model.scheduler_sites("step"):
+        keys = {site.key, model.canonical(site.key, site.func)}
+        if binding is not None:
+            keys |= {binding.key, model.canonical(binding.key, binding.func)}
+        if not keys & model.prepared or cadence.of(site) != EPOCH:
+            continue
+        name = binding.cls if binding is not None else site.key
+        effect = (
+            "its patience is divided by the number of processes"
+            if binding is not None and binding.cls == "ReduceLROnPlateau"
+            else "under N processes it advances N steps per epoch"
+        )
+        yield rule.at(
+            path,
+            site.call,
+            f"{name} is prepared by accelerate, which steps it num_processes times per call, "
+            f"and it is stepped once per epoch: {effect}",
+        )
