@@ -108,6 +108,12 @@ def test_the_scheduler_passed_to_prepare_is_sized_and_restored_right():
     assert codes(registered) == [(9, "LR017")]
 
 
+def test_split_batches_keeps_every_batch_on_every_process():
+    # With split_batches=True each process gets a slice of every batch: as many batches as before.
+    split = ACCELERATE.replace("Accelerator()", "Accelerator(split_batches=True)")
+    assert [code for _, code in codes(split)] == ["LR013"]
+
+
 def test_sized_after_prepare_on_the_split_loader_is_fine():
     after = ACCELERATE.replace(
         "    model, optimizer, train_dataloader = accelerator.prepare(model, optimizer, train_dataloader)\n",

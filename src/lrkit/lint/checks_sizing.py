@@ -299,7 +299,11 @@ def _whole_data(model: Model, binding: Binding, parts: list[ast.expr]) -> str | 
             isinstance(arg, ast.Attribute) and arg.attr == "dataset" and dotted(arg.value) in loaders
         ):
             return f"len({key}) counts the whole data set, and its loader has a DistributedSampler"
-        if key in prepared and (not same_file or call.lineno < model.prepared_at.get(key, 0)):
+        if (
+            key in prepared
+            and (not same_file or call.lineno < model.prepared_at.get(key, 0))
+            and not _keyword_is(model, "split_batches", True)  # then each process has every batch
+        ):
             return (
                 f"len({key}) is taken before accelerator.prepare() splits the loader over the "
                 "processes, and the scheduler itself is not prepared"
@@ -370,16 +374,23 @@ def check_process_sizing(model: Model, cadence: Cadence, path: str) -> Iterator[
                 break
 
 
+def _keyword_is(model: Model, name: str, value: bool) -> bool:
+    """True if some call of the file is given ``name=value`` (``split_batches=True``)."""
+    return any(
+        isinstance(node, ast.keyword)
+        and node.arg == name
+        and isinstance(node.value, ast.Constant)
+        and node.value.value is value
+        for node in ast.walk(model.tree)
+    )
+
+
 def _steps_once_per_call(model: Model) -> bool:
     """True if the file builds its Accelerator so that a prepared scheduler steps once per call
     (``step_scheduler_with_optimizer=False`` or ``split_batches=True``)."""
-    for node in ast.walk(model.tree):
-        if isinstance(node, ast.keyword) and isinstance(node.value, ast.Constant):
-            if node.arg == "step_scheduler_with_optimizer" and node.value.value is False:
-                return True
-            if node.arg == "split_batches" and node.value.value is True:
-                return True
-    return False
+    return _keyword_is(model, "step_scheduler_with_optimizer", False) or _keyword_is(
+        model, "split_batches", True
+    )
 
 
 def check_prepared_per_epoch(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
