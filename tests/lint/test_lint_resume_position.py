@@ -176,3 +176,23 @@ def test_a_plateau_given_its_metric_is_not_positioned():
             torch.save({"optimizer": optimizer.state_dict(), "epoch": epoch}, "ckpt.pth")
     """
     assert codes(source) == [(8, "LR009")]
+
+
+def test_a_project_warmup_wrapper_passing_the_epoch_to_the_scheduler_it_wraps():
+    # The tree defines a scheduler class, but what it steps with the epoch is the torch scheduler
+    # it was given: that is still the deprecated form.
+    source = """
+        from torch.optim.lr_scheduler import _LRScheduler
+
+        class GradualWarmupScheduler(_LRScheduler):
+            def __init__(self, optimizer, total_epoch, after_scheduler):
+                self.total_epoch, self.after_scheduler = total_epoch, after_scheduler
+                super().__init__(optimizer)
+
+            def step(self, epoch=None):
+                if epoch is not None and epoch > self.total_epoch:
+                    self.after_scheduler.step(epoch - self.total_epoch)
+                else:
+                    super().step(epoch)
+    """
+    assert codes(source) == [(11, "LR006")]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lrkit.lint._facts import Binding, Func, Loop, Site, classify, exclusive
 from lrkit.lint._names import Names, dotted, is_optimizer_name, is_scheduler_name, tokens
@@ -286,10 +286,13 @@ class Model:
             return False
         return self.project.subclass_has_scheduler(cls)
 
-    def defines_schedulers(self) -> bool:
+    def defines_schedulers(self, cls: str | None = None) -> bool:
         """True if the linted tree (or this file) defines scheduler classes of its own (a class
-        deriving from ``_LRScheduler``, ``LRScheduler`` or another ``...Scheduler``)."""
-        bases = self.project.bases if self.project is not None else self.class_bases
+        deriving from ``_LRScheduler``, ``LRScheduler`` or another ``...Scheduler``); with `cls`,
+        whether that class is one."""
+        bases: dict[str, Any] = dict(self.project.bases if self.project is not None else self.class_bases)
+        if cls is not None:
+            bases = {cls: bases.get(cls, ())}
         return any(
             any(base.endswith(("LRScheduler", "Scheduler")) for base in found) for found in bases.values()
         )

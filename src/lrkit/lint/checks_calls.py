@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from lrkit.lint._cadence import Cadence
-from lrkit.lint._facts import classify
+from lrkit.lint._facts import Site, classify
 from lrkit.lint._model import Model
 from lrkit.lint._names import dotted
 from lrkit.lint._rules import RULES, Finding
@@ -69,6 +69,16 @@ def _mentions_epoch(node: ast.expr) -> bool:
     return False
 
 
+def _own_scheduler(model: Model, site: Site) -> bool:
+    """True if the stepped object may be one of the tree's own scheduler classes (written around
+    ``step(epoch)``): the tree defines some, and the call is not a project scheduler stepping the
+    scheduler it wraps (``self.after_scheduler.step(epoch)`` in a warmup wrapper)."""
+    if not model.defines_schedulers():
+        return False
+    wrapped = site.key.startswith("self.") and site.func.cls is not None
+    return not (wrapped and site.func.cls in model.class_bases and model.defines_schedulers(site.func.cls))
+
+
 def check_step_epoch(model: Model, cadence: Cadence, path: str) -> Iterator[Finding]:
     """LR006: the deprecated ``scheduler.step(epoch)``.
 
@@ -96,7 +106,7 @@ def check_step_epoch(model: Model, cadence: Cadence, path: str) -> Iterator[Find
         elif binding is not None and binding.family == "lrkit":
             if not (keyword or call.args):
                 continue  # lrkit.Scheduler.step takes no epoch (it raises TypeError)
-        elif binding is None and not model.names.imports_timm and not model.defines_schedulers():
+        elif binding is None and not model.names.imports_timm and not _own_scheduler(model, site):
             if not (keyword or (len(call.args) == 1 and _mentions_epoch(call.args[0]))):
                 continue
         else:
