@@ -25,6 +25,8 @@ uses them all.)
 from __future__ import annotations
 
 import math
+import os
+import sys
 import warnings
 import weakref
 from collections.abc import Sequence
@@ -200,6 +202,10 @@ class CompatScheduler(Scheduler):
     _checks_order: ClassVar[bool] = True
     #: torch's CyclicLR and OneCycleLR accept momentum values outside [0, 1) (its tests use 5 and 22).
     check_betas: ClassVar[bool] = False
+    #: torch writes infinite and NaN rates as they are (a LambdaLR factor of ``inf``, an overflowing
+    #: MultiplicativeLR); compat writes them too and warns once per scheduler (`on_nonfinite`).
+    check_finite: ClassVar[bool] = False
+    _nonfinite_warned: bool = False
     #: How torch's form of the class acts on the rate other schedulers left (see `_shared`).
     _side: str = FACTOR
     #: False for SWALR, whose construction leaves the rate as it is (as in torch).
@@ -331,6 +337,21 @@ class CompatScheduler(Scheduler):
         """What torch shows as ``base_lrs`` (CyclicLR and OneCycleLR override it)."""
         return [*self.bases()]
 
+    def on_nonfinite(self, key: str, position: float, values: list[float]) -> None:
+        """Warn once per scheduler that non-finite rates are written (torch writes them silently)."""
+        if self._nonfinite_warned:
+            return
+        self._nonfinite_warned = True
+        step = int(position) if float(position).is_integer() else position
+        warnings.warn(
+            f"lrkit.compat {type(self).__name__}: the {key!r} values at step {step} (last_epoch={step}) are "
+            f"not finite: {values!r}. They are written as torch writes them; training with them gives "
+            f"non-finite weights (lrkit.Scheduler refuses them with NonFiniteValueError). "
+            f"Shown once per scheduler",
+            UserWarning,
+            stacklevel=_user_level(),
+        )
+
     def _after_step(self) -> None:
         """Subclasses' checks after each step (OneCycleLR's end)."""
 
@@ -445,6 +466,15 @@ class CompatScheduler(Scheduler):
 
     def __repr__(self) -> str:
         return f"lrkit.compat.{type(self).__name__}(last_epoch={self.last_epoch}, lr={self.get_last_lr()})"
+
+
+def _user_level() -> int:
+    """The `stacklevel` of the first frame outside lrkit (the user's ``step()`` or constructor call)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    level, frame = 2, sys._getframe(2)  # 2: the caller of the method that calls this
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root + os.sep):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    return level
 
 
 def _last_epoch(owner: str, state: dict[str, Any]) -> int:

@@ -9,7 +9,6 @@ of callable objects, which breaks ``weights_only`` loading of anything but plain
 from __future__ import annotations
 
 import dataclasses
-import math
 import warnings
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -52,8 +51,9 @@ def _functions(owner: str, name: str, value: Any, n: int) -> list[Fn]:
 
 @dataclasses.dataclass(frozen=True, repr=False, eq=False)
 class _TorchFunction(Function):
-    """The core's `function` with torch's range: any finite factor, negative ones too (torch writes
-    ``base * lr_lambda(epoch)`` whatever its sign); NaN and infinities still raise."""
+    """The core's `function` with torch's range: any real factor, negative, infinite or NaN (torch
+    writes ``base * lr_lambda(epoch)`` whatever it is; the scheduler warns once when a rate is not
+    finite)."""
 
     def _call(self, t: float) -> float:
         arg: Any = int(t) if t.is_integer() else t
@@ -64,11 +64,6 @@ class _TorchFunction(Function):
             raise TypeError(
                 f"lr_lambda must return a real number. Received: lr_lambda({arg!r}) = {raw!r}"
             ) from None
-        if not math.isfinite(value):
-            raise ValueError(
-                f"lr_lambda must return a finite factor (the rate would not be finite). Received: "
-                f"lr_lambda({arg!r}) = {value!r}"
-            )
         return value
 
 
@@ -104,12 +99,15 @@ class LambdaLR(_FunctionScheduler):
 
     Args:
         optimizer: the optimizer.
-        lr_lambda: a function ``epoch -> factor`` (finite; negative ones as in torch), or one per group.
+        lr_lambda: a function ``epoch -> factor`` (any real number, as in torch), or one per group.
         last_epoch: -1, or the last step taken when resuming.
 
     Raises:
         TypeError: `lr_lambda` (or an item) is not callable.
-        ValueError: a list of the wrong length; when stepping, a NaN or infinite factor.
+        ValueError: a list of the wrong length.
+
+    Warns:
+        UserWarning: once, when a rate written is infinite or NaN (torch writes it silently).
 
     Example:
         >>> import torch
@@ -130,13 +128,16 @@ class MultiplicativeLR(_FunctionScheduler):
 
     Args:
         optimizer: the optimizer.
-        lr_lambda: a function ``epoch -> factor`` (finite; negative ones as in torch), or one per group.
+        lr_lambda: a function ``epoch -> factor`` (any real number, as in torch), or one per group.
         last_epoch: -1, or the last step taken when resuming.
 
     Raises:
         TypeError: `lr_lambda` (or an item) is not callable (torch: "'float' object is not callable"
             at the first step).
-        ValueError: a list of the wrong length; when stepping, a NaN or infinite factor.
+        ValueError: a list of the wrong length.
+
+    Warns:
+        UserWarning: once, when a rate written is infinite or NaN (torch writes it silently).
 
     Example:
         >>> import torch

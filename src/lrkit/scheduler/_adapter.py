@@ -5,7 +5,9 @@ so a change of the scheduler's internals cannot silently break them: move to a p
 replace definitions (`set_definitions`) or bases (`set_bases`), restore plateau counters
 (`load_plateau_state`), decide the values written (`set_transform`), and read what is scheduled
 (`scheduled_keys`, `has_plateau`, `definitions`, `bases`, `factors`). Each change of plan writes
-the next update's values at once and, on an error, changes nothing.
+the next update's values at once and, on an error, changes nothing. Two subclass settings of the
+engine relax the checks where torch is lenient: ``check_betas`` (momentum and betas may leave
+[0, 1)) and ``check_finite`` (infinite and NaN values are written, after a call of `on_nonfinite`).
 """
 
 from __future__ import annotations

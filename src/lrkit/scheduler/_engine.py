@@ -70,6 +70,10 @@ class Engine(LRScheduler):
     #: False lets momentum and betas leave [0, 1), as torch's CyclicLR and OneCycleLR allow (a
     #: subclass setting; `lrkit.compat` uses it). Default True: they must stay in [0, 1).
     check_betas: ClassVar[bool] = True
+    #: False lets infinite and NaN values be written, as torch writes them (e.g. a LambdaLR factor
+    #: of ``inf``): `on_nonfinite` is called before such a write instead of raising
+    #: `NonFiniteValueError` (a subclass setting; `lrkit.compat` uses it). Default True.
+    check_finite: ClassVar[bool] = True
     # what is scheduled
     _tracks: list[Track]
     _lr: Track
@@ -212,26 +216,36 @@ class Engine(LRScheduler):
         transform = self._transform
         # Every value is computed and checked before any is written: on an error nothing changes.
         planned = []
+        strict = self.check_finite
         try:
             for track in self._tracks:
-                values = track.compute(t)
+                values = track.compute(t, strict)
                 if track is self._lr and self._anneal is not None and p >= self._anneal.at:
                     values = self._anneal.values(p)
                 if transform is not None:
                     values = _transformed(transform, track.key, values)
-                    if not all(map(math.isfinite, values)):
+                    if strict and not all(map(math.isfinite, values)):
                         raise NonFiniteValueError(
                             f"lrkit.Scheduler: the transform of set_transform() returned non-finite "
                             f"{track.key!r} values {values!r} at position {p!r}; nothing was written"
                         )
                 if track.is_beta and self.check_betas:
                     _check_betas(track.key, values, p)
+                if not strict and not all(map(math.isfinite, values)):
+                    self.on_nonfinite(track.key, p, values)
                 planned.append(values)
         except NonFiniteValueError as error:
             raise NonFiniteValueError(f"{error} (for update #{self._updates}, 0-based)") from None
         for track, values in zip(self._tracks, planned, strict=True):
             track.write(values)
         self._refresh_fast()
+
+    def on_nonfinite(self, key: str, position: float, values: list[float]) -> None:
+        """Called with ``check_finite`` False before non-finite `values` of `key` are written.
+
+        `position` is that of the next update. The default does nothing; `lrkit.compat` warns once.
+        An exception raised here stops the write (nothing changes).
+        """
 
     def _refresh_fast(self) -> None:
         """Choose `step`'s fast path: possible when the position is a plain count of updates.

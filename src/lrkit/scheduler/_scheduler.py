@@ -11,7 +11,7 @@ entry points.
 from __future__ import annotations
 
 import warnings
-from typing import Any, NoReturn
+from typing import Any
 
 import torch
 
@@ -216,23 +216,24 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
                     f = schedule._at(p)
                     x = f * peak
                     if x - x != 0.0:  # inf or NaN: see Track.compute (nothing is written)
-                        self._apply_nonfinite(u)
+                        self._apply_nonfinite(u)  # raises, or (check_finite False) writes them
                     values = [b * f for b in bases]
                     for group, v in zip(groups, values, strict=True):
                         group["lr"] = v
                     self._lr.values = values
                 else:
-                    planned = []
-                    for track in self._tracks:
-                        try:
-                            values = track.compute(p)
-                        except NonFiniteValueError:
-                            self._apply_nonfinite(u)
-                        if track.is_beta and self.check_betas:
-                            _check_betas(track.key, values, p)
-                        planned.append(values)
-                    for track, values in zip(self._tracks, planned, strict=True):
-                        track.write(values)
+                    planned: list[list[float]] | None
+                    try:
+                        planned = [track.compute(p) for track in self._tracks]
+                    except NonFiniteValueError:
+                        self._apply_nonfinite(u)  # raises, or (check_finite False) wrote every track
+                        planned = None
+                    if planned is not None:
+                        for track, values in zip(self._tracks, planned, strict=True):
+                            if track.is_beta and self.check_betas:
+                                _check_betas(track.key, values, p)
+                        for track, values in zip(self._tracks, planned, strict=True):
+                            track.write(values)
                 wrote = True
                 if watch is not None:
                     watch.pending = False
@@ -262,15 +263,15 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
             if past:
                 self._past_end(used)
 
-    def _apply_nonfinite(self, u: int) -> NoReturn:
-        """Raise the fast path's non-finite error, with the general path's message; nothing written."""
+    def _apply_nonfinite(self, u: int) -> None:
+        """The fast path met a non-finite value: the general path's error (nothing written), or, with
+        ``check_finite`` False, its `on_nonfinite` call and the write of every track."""
         updates = self._updates
         self._updates = u
         try:
             self._apply()
         finally:
             self._updates = updates
-        raise AssertionError("unreachable: _apply found no non-finite value")  # pragma: no cover
 
     def _past_end(self, used: float) -> None:
         """The update just made ran past the end of the run: raise, or warn once."""

@@ -147,25 +147,27 @@ class Track:
 
     # -- per step -------------------------------------------------------------------------------
 
-    def compute(self, t: float) -> list[float]:
+    def compute(self, t: float, strict: bool = True) -> list[float]:
         """Every group's value at position `t`: base times the factor of its resolved schedule.
 
+        With ``strict=False`` non-finite values are returned as they are (``check_finite`` False).
+
         Raises:
-            NonFiniteValueError: a value would be infinite or NaN (checked once per distinct
-                schedule: ``factor * max|base|`` finite implies every ``factor * base`` finite).
+            NonFiniteValueError: `strict` and a value would be infinite or NaN (checked once per
+                distinct schedule: ``factor * max|base|`` finite implies every ``factor * base`` finite).
         """
         single = self._single
         if single is not None:
             f = single._at(t)
             x = f * self.peak
-            if x - x != 0.0:
+            if x - x != 0.0 and strict:
                 raise nonfinite(self.key, single, t, f, self.peak)
             return [b * f for b in self.bases]
         values = [0.0] * len(self.bases)
         for schedule, index, bases, peak in self._slots:
             f = schedule._at(t)
             x = f * peak
-            if x - x != 0.0:
+            if x - x != 0.0 and strict:
                 raise nonfinite(self.key, schedule, t, f, peak)
             for i, b in zip(index, bases, strict=True):
                 values[i] = b * f
