@@ -1,6 +1,8 @@
 # ruff: noqa: E501  (pasted calls read best one per line)
 """The spec language: round trips, safety, error positions and hints."""
 
+import re
+
 import pytest
 
 from lrkit import SpecError, cosine, parse, warmup
@@ -155,3 +157,17 @@ def test_get_scheduler_dispatches_and_errs_as_transformers():
         parse("get_scheduler(args.lr_scheduler_type, optimizer, 5, 10)")
     # constant ignores every other argument, as in transformers
     assert parse("get_scheduler('constant', optimizer, 5, 10)") == parse("transformers.constant()")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=args.epochs)", "args.epochs"),
+        ("OneCycleLR(optimizer, max_lr=0.1, steps_per_epoch=len(train_loader), epochs=3)", "len"),
+        ("StepLR(optimizer, step_size=cfg.step, gamma=0.1)", "cfg.step"),
+    ],
+)
+def test_a_name_from_the_users_code_says_to_write_its_value(text, name):
+    # Pasted code often passes variables; the message says a spec reads none and what to write.
+    with pytest.raises(SpecError, match=rf"unknown schedule '{re.escape(name)}' \(a spec reads no names"):
+        parse(text)

@@ -24,7 +24,7 @@ import ast
 import difflib
 from typing import Any
 
-from lrkit._spec_names import optimizer_position, resolve
+from lrkit._spec_names import _module_prefix, optimizer_position, resolve
 from lrkit.config import build
 from lrkit.schedules import REGISTRY, Schedule
 
@@ -77,11 +77,22 @@ class _Builder:
         return SpecError(message, self.spec, None if column is None else column + 1)
 
     def unknown(self, name: str, node: ast.AST) -> SpecError:
+        module = name.rpartition(".")[0]
         known = sorted(set(REGISTRY) | {key.rpartition(".")[2] for key in REGISTRY})
-        close = difflib.get_close_matches(name.rpartition(".")[2], known, n=6, cutoff=0.6)
+        close = (
+            []
+            if module and _module_prefix(module) is None
+            # `cfg.step`: a name of the code
+            else (difflib.get_close_matches(name.rpartition(".")[2], known, n=6, cutoff=0.6))
+        )
         full = [c for c in sorted(REGISTRY) if c.rpartition(".")[2] in close]
-        hint = f"; did you mean {', '.join(full[:3])}?" if full else ""
-        return self.error(f"unknown schedule {name!r}{hint}", node)
+        if full:
+            return self.error(f"unknown schedule {name!r}; did you mean {', '.join(full[:3])}?", node)
+        return self.error(
+            f"unknown schedule {name!r} (a spec reads no names or calls from your code: write the value "
+            "it holds, e.g. T_max=90, not T_max=args.epochs)",
+            node,
+        )
 
     def value(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Constant):
@@ -228,7 +239,7 @@ def parse(spec: str) -> Schedule:
         >>> parse("__import__('os')")
         Traceback (most recent call last):
         ...
-        lrkit.spec.SpecError: unknown schedule '__import__' at column 1 in spec "__import__('os')"
+        lrkit.spec.SpecError: unknown schedule '__import__' (...) at column 1 in spec "__import__('os')"
     """
     if not isinstance(spec, str):
         raise TypeError(f"a spec is a string. Received: {spec!r}")
