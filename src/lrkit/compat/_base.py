@@ -37,7 +37,7 @@ import torch
 from lrkit._validate import check_int, fail
 from lrkit.compat._shared import AFFINE, FACTOR, Composition, composition
 from lrkit.scheduler import Scheduler, to_float
-from lrkit.schedules import Absolute, Schedule, absolute
+from lrkit.schedules import Absolute, Schedule, absolute, constant, product
 
 __all__ = ["ORDER_WARNING", "CompatScheduler", "rate", "per_group"]
 
@@ -206,6 +206,14 @@ class CompatScheduler(Scheduler):
     #: MultiplicativeLR); compat writes them too and warns once per scheduler (`on_nonfinite`).
     check_finite: ClassVar[bool] = False
     _nonfinite_warned: bool = False
+    #: True for the chainable classes whose torch step multiplies every group's rate, a group added
+    #: with ``add_param_group`` too (StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR,
+    #: PolynomialLR): see `added_group`.
+    _scales_added_groups: ClassVar[bool] = False
+    #: True where a factor of 0 holds once reached (torch's step then leaves the rate as it is).
+    _zero_holds: ClassVar[bool] = False
+    #: The count of updates when the current `step` began (None outside `step`).
+    _step_from: int | None = None
     #: How torch's form of the class acts on the rate other schedulers left (see `_shared`).
     _side: str = FACTOR
     #: False for SWALR, whose construction leaves the rate as it is (as in torch).
@@ -322,7 +330,11 @@ class CompatScheduler(Scheduler):
             self._after_step()
             return
         if shared.anchor is None:
-            Scheduler.step(self)
+            self._step_from = self.updates
+            try:
+                Scheduler.step(self)
+            finally:
+                self._step_from = None
         else:  # several schedulers side by side: torch's composition (see `_shared`)
             before = self.values_for_next_update() if self._side == AFFINE else None
             Scheduler.step(self)
@@ -336,6 +348,34 @@ class CompatScheduler(Scheduler):
     def _public_bases(self) -> list[float | torch.Tensor]:
         """What torch shows as ``base_lrs`` (CyclicLR and OneCycleLR override it)."""
         return [*self.bases()]
+
+    def added_group(self, key: str, index: int, default: Schedule, value: float) -> tuple[Schedule, float]:
+        """A group added with ``add_param_group``: as torch's chainable step, which multiplies the rate
+        the group holds by each later step's ratio ``f(t + 1) / f(t)``, its base is ``value / f(t)``.
+
+        Raises:
+            ValueError: the factor is 0 where the group was added and later steps would change it
+                (torch multiplies the rate by them; no base gives that from a factor of 0).
+        """
+        if key != "lr" or not self._scales_added_groups or self._composition.anchor is not None:
+            return default, value
+        t = self.updates if self._step_from is None else self._step_from
+        factor = default.resolve(base=value)(t)
+        if factor > 0.0:
+            return default, value / factor
+        if factor < 0.0:  # a negative gamma: bases stay >= 0, the sign goes into the schedule
+            from lrkit.compat._functions import _TorchFunction  # (a cycle at import time)
+
+            inverse = 1.0 / factor
+            return product((default, _TorchFunction(lambda _: inverse))), value
+        if self._zero_holds:
+            return constant(1.0), value
+        raise ValueError(
+            f"lrkit.compat {type(self).__name__}: param group {index} was added with add_param_group where "
+            f"this scheduler's factor is 0 (step {t}); torch multiplies its rate by the later steps' "
+            f"ratios, which lrkit.compat cannot form from a factor of 0. Build the scheduler after "
+            f"adding the group"
+        )
 
     def on_nonfinite(self, key: str, position: float, values: list[float]) -> None:
         """Warn once per scheduler that non-finite rates are written (torch writes them silently)."""

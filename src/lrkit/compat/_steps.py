@@ -90,6 +90,8 @@ class StepLR(CompatScheduler):
         [0.05]
     """
 
+    _scales_added_groups: ClassVar[bool] = True
+
     def __init__(
         self, optimizer: torch.optim.Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
@@ -129,6 +131,8 @@ class MultiStepLR(CompatScheduler):
         [1.0, 0.25, 0.25]
     """
 
+    _scales_added_groups: ClassVar[bool] = True
+
     def __init__(
         self,
         optimizer: torch.optim.Optimizer,
@@ -151,9 +155,9 @@ class MultiStepLR(CompatScheduler):
         if 0 in milestones and not isinstance(gamma, bool) and isinstance(gamma, (int, float)):
             presets.MultiStepLR([m for m in milestones if m != 0] or [1], 0.5)  # the others' checks
             marks0 = sorted(milestones)
-            super().__init__(
-                optimizer, function(lambda t: float(gamma) ** sum(1 for m in marks0 if m <= t)), last_epoch
-            )
+            # (a negative gamma too: the rates change sign, as torch's)
+            counted = _TorchFunction(lambda t: float(gamma) ** sum(1 for m in marks0 if m <= t))
+            super().__init__(optimizer, counted, last_epoch)
             return
         if (
             _is_zero(gamma) or _grows(gamma) or _negative(gamma)
@@ -195,6 +199,8 @@ class ConstantLR(CompatScheduler):
         >>> before, sched.get_last_lr()
         ([0.05], [0.1])
     """
+
+    _scales_added_groups: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -242,6 +248,9 @@ class LinearLR(CompatScheduler):
         [0.05, 0.075, 0.1, 0.1]
     """
 
+    _scales_added_groups: ClassVar[bool] = True
+    _zero_holds: ClassVar[bool] = True
+
     def __init__(
         self,
         optimizer: torch.optim.Optimizer,
@@ -286,6 +295,8 @@ class ExponentialLR(CompatScheduler):
         (True, 0.009)
     """
 
+    _scales_added_groups: ClassVar[bool] = True
+
     def __init__(self, optimizer: torch.optim.Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
         zero = _is_zero(gamma)  # torch accepts 0: the rate drops to 0 after one step
@@ -318,6 +329,9 @@ class PolynomialLR(CompatScheduler):
         >>> rates
         [0.05, 0.0, 0.0]
     """
+
+    _scales_added_groups: ClassVar[bool] = True
+    _zero_holds: ClassVar[bool] = True
 
     def __init__(
         self, optimizer: torch.optim.Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1

@@ -160,6 +160,7 @@ class Engine(LRScheduler):
                 f"The optimizer has {len(groups)} param groups, fewer than the {self._n} this scheduler "
                 f"schedules; build a new Scheduler for the new optimizer layout"
             )
+        added: list[tuple[Track, Schedule, float]] = []  # checked first: on an error nothing changes
         for track in self._tracks:
             for i in range(self._n, len(groups)):
                 track.access.check_group(i, groups[i])
@@ -170,9 +171,12 @@ class Engine(LRScheduler):
                         f"schedules were given as a list, so there is no default for it: give a schedule for "
                         f'every group as a dict with a "default" entry, or build a new Scheduler'
                     )
-                track.definitions.append(track.default)
-                track.bases.append(track.access.read(groups[i]))
-                track.plateaus.append({})
+                definition, base = self.added_group(track.key, i, track.default, track.access.read(groups[i]))
+                added.append((track, definition, base))
+        for track, definition, base in added:
+            track.definitions.append(definition)
+            track.bases.append(base)
+            track.plateaus.append({})
         if len(groups) > self._n:
             self._resolve_all()
             self.base_lrs = [*self._lr.bases]
@@ -185,6 +189,12 @@ class Engine(LRScheduler):
                 raise ValueError(
                     f"Param groups {conflicts[0]} now share one lr tensor but follow different schedules"
                 )
+
+    def added_group(self, key: str, index: int, default: Schedule, value: float) -> tuple[Schedule, float]:
+        """The schedule and base of param group `index`, added with ``add_param_group`` (`value`: the
+        `key` value it holds). Default: the `default` schedule with `value` as its base; a subclass
+        may choose otherwise (`lrkit.compat` continues from `value`, as torch's chainable forms)."""
+        return default, value
 
     def sync(self) -> None:
         """Pick up param groups added with ``optimizer.add_param_group`` now.
