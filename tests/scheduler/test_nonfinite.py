@@ -14,7 +14,8 @@ OVERFLOW_AT = (math.floor(math.log(1.7976931348623157e308) / math.log(1.1)) + 1)
 
 def _run(**kwargs):
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.5)
-    sched = Scheduler(opt, restarts(cosine(), period=10, decay=1.1), total=100_000, **kwargs)
+    # no total: the overflow is not known at construction, so the step itself refuses it
+    sched = Scheduler(opt, restarts(cosine(), period=10, decay=1.1), **kwargs)
     sched.seek(OVERFLOW_AT - 3)
     for _ in range(2):
         sched.step()
@@ -41,6 +42,16 @@ def test_overflowing_restarts_raise_at_the_step_and_write_nothing(kwargs):
     k = OVERFLOW_AT // 10 - 1
     expected = 0.1 * math.exp(k * math.log(1.1)) * (1 + math.cos(math.pi * 9 / 10)) / 2
     assert before == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_run_that_reaches_the_overflow_is_refused_at_construction():
+    """With `total`, the first overflowing step is known: refused before any rate is written."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    named = rf"restarts\(cosine.* first at step {OVERFLOW_AT} \(resolved for 100000"
+    with pytest.raises(ValueError, match=named):
+        Scheduler(opt, restarts(cosine(), period=10, decay=1.1), total=100_000)
+    assert opt.param_groups[0]["lr"] == 0.1
+    Scheduler(opt, restarts(cosine(), period=10, decay=1.1), total=OVERFLOW_AT)  # stops just before
 
 
 def test_a_finite_factor_times_a_huge_base_is_caught_before_any_write():

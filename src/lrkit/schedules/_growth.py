@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import math
 import sys
+from typing import Any
 
 import numpy as np
 
 from lrkit._validate import MAX_STEPS
 
-__all__ = ["first_overflow", "overflow_error"]
+__all__ = ["check_constant_result", "first_overflow", "overflow_error"]
 
 _LOG_MAX = math.log(sys.float_info.max)
+
+_ADVICE = (
+    "a rate closer to 1, a shorter run, or a growth over a length, "
+    "e.g. exponential(start=1.0, end=1000.0, steps=N)"
+)
 
 
 def _finite(rate: float, exponent: float) -> bool:
@@ -60,15 +66,42 @@ def first_overflow(rate: float, every: float, *, whole: bool) -> float:
 
 
 def overflow_error(
-    schedule: object, at: float, *, step: float | None = None, span: int | None = None
+    schedule: object,
+    at: float,
+    *,
+    step: float | None = None,
+    span: int | None = None,
+    first: bool = False,
+    advice: str = _ADVICE,
 ) -> ValueError:
     """The error for `schedule`, whose value is not finite from step `at` on.
 
-    `step` is the step it was evaluated at; `span`, the window it was resolved for.
+    `step` is the step it was evaluated at; `span`, the window it was resolved for; neither: as
+    built. `first`: the value is not finite first at `at` (not necessarily at every later step).
     """
-    where = f"evaluated at step {step!r}" if step is not None else f"resolved for {span} steps"
+    if step is not None:
+        where = f"evaluated at step {step!r}"
+    elif span is not None:
+        where = f"resolved for {span} steps"
+    else:
+        where = "as built"
+    when = f"first at step {at:.0f}" if first else f"from step {at:.0f} on"
     return ValueError(
-        f"{schedule!r} grows past the largest float (1.8e308) from step {at:.0f} on ({where}): "
-        "its value there is not finite. Bound the growth: a rate closer to 1, a shorter run, or a "
-        "growth over a length, e.g. exponential(start=1.0, end=1000.0, steps=N)"
+        f"{schedule!r} grows past the largest float (1.8e308) {when} ({where}): "
+        f"its value there is not finite. Bound the growth: {advice}"
     )
+
+
+def check_constant_result(combination: Any) -> None:
+    """Refuse a `product` or `add` of constants whose value is not finite, when it is built.
+
+    Its value is then known at construction (``constant(1e308) * constant(1e308)``); any other
+    combination is checked where it is evaluated (`lrkit.Scheduler`, the previews).
+    """
+    from lrkit.schedules.constant import Constant  # the combinators' module imports this one
+
+    items = combination.schedules
+    if not all(type(item) is Constant for item in items) or not combination.is_resolved:
+        return
+    if not math.isfinite(combination._at(0.0)):
+        raise overflow_error(combination, 0.0, advice="smaller factors or terms")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lrkit.schedules._base import FloatArray, Schedule, check_schedules, latest_horizon, schedule_class
+from lrkit.schedules._growth import check_constant_result
 
 __all__ = ["Product", "product"]
 
@@ -23,7 +24,8 @@ class Product(Schedule):
 
     Raises:
         TypeError: `schedules` is not a list of schedules.
-        ValueError: `schedules` is empty.
+        ValueError: `schedules` is empty; all of them are constants and their product is not
+            finite (``constant(1e308)`` twice): known when built, refused then.
 
     Example:
         >>> from lrkit import constant, linear, product
@@ -41,6 +43,7 @@ class Product(Schedule):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "schedules", check_schedules("product", "schedules", self.schedules))
+        check_constant_result(self)
 
     @property
     def horizon(self) -> float | None:

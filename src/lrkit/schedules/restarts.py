@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from lrkit._validate import check_choice, check_int, check_length, check_number, fail
 from lrkit.schedules._base import FloatArray, Run, Schedule, scalar_power, scalar_ufunc, schedule_class
+from lrkit.schedules._growth import overflow_error
 from lrkit.schedules._powers import growth, growths, power, powers
 
 __all__ = ["Restarts", "restarts"]
@@ -25,6 +26,14 @@ _CHECK_POINTS = 1025
 
 #: The largest cycle index computed with integers (B_k is infinite long before with mult > 1).
 _INT_CYCLES = 2**62
+
+#: The most steps evaluated, from the start of the first cycle whose peak overflows, to find the
+#: first step whose value does (`Restarts._first_overflow`), and how many at a time.
+_SCAN = 2**20
+_CHUNK = 2**12
+
+#: How to bound a growth of the peaks (the overflow error's advice).
+_ADVICE = "a decay closer to 1, a `limit` on the cycles, or a shorter run"
 
 #: One-cycle corrections of the guessed cycle index before a bisection takes over.
 _TRIES = 3
@@ -102,7 +111,9 @@ class Restarts(Schedule):
             cycles would shrink to nothing before step ``P / (1 - mult)``); `limit` < 1; an unknown
             `decay_mode` or `decay_law`; with "peak" (or "amplitude" and a geometric
             ``decay > 1``), a child that leaves the
-            range between its end and its start (below its end) when resolved.
+            range between its end and its start (below its end) when resolved; with a geometric
+            ``decay > 1``, resolved for a run that reaches the first step whose value passes the
+            largest float (the error names that step; a run that stops before it builds).
 
     Example:
         >>> from lrkit import cosine, linear, restarts
@@ -118,6 +129,10 @@ class Restarts(Schedule):
         >>> law = restarts(linear(1.0, 0.0, steps=4), period=4, decay=1.0, decay_law="power")
         >>> [law(t) for t in (0, 2, 4, 6, 8, 12)]  # peaks 1, 1/2, 1/3, 1/4
         [1.0, 0.5, 0.5, 0.25, 0.3333333333333333, 0.25]
+        >>> restarts(cosine(), period=10, decay=1.1).resolve(total=100000)  # 1.1**7448 > 1.8e308
+        Traceback (most recent call last):
+        ...
+        ValueError: restarts(cosine(steps=10), period=10, decay=1.1) grows ... first at step 74480 ...
 
     Reference: Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", 2017.
     """
@@ -165,7 +180,53 @@ class Restarts(Schedule):
         resolved = Restarts(inner, period, self.mult, self.decay, self.limit, self.decay_mode, self.decay_law)
         if resolved.is_resolved and not self._constant_peaks:
             resolved._check_child()
+            if run.span is not None and resolved._growing:
+                at = resolved._first_overflow(run.span)
+                if at is not None:
+                    raise overflow_error(resolved, at, span=run.span, first=True, advice=_ADVICE)
         return resolved
+
+    @property
+    def _growing(self) -> bool:
+        """True when the peaks grow (a geometric ``decay > 1``): they pass the largest float at last."""
+        return self.decay_law == "geometric" and self.decay > 1.0
+
+    def _first_overflow(self, span: int) -> float | None:
+        """The first whole step in ``[0, span)`` whose value is not finite, or None.
+
+        The peaks ``d_k(M)`` (``M``, the child's largest value on a grid of its cycle) grow with
+        ``k``: a bisection over the cycles the run reaches finds the first cycle whose peak is not
+        finite, and that cycle's steps are evaluated from its start until a value is not finite.
+        Before that cycle every value is at most a finite peak. None also when no value found in
+        `_SCAN` steps is infinite (a child whose largest value falls between whole steps): the
+        step's own check (`lrkit.Scheduler`, the previews) then reports it.
+        """
+        grid = self.schedule._over(np.linspace(0.0, float(self.period), _CHECK_POINTS))
+        peak = max(float(grid.max()), *self._ends())
+        last = int(min(self._cycle(float(span - 1)), self._cap() - 1))
+
+        def finite(k: int) -> bool:
+            with np.errstate(over="ignore", invalid="ignore"):
+                return math.isfinite(self._decayed(self._gain(float(k)), peak))
+
+        if finite(last):
+            return None
+        lo, hi = -1, last  # peaks finite up to lo (none if -1), not finite at hi
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if finite(mid):
+                lo = mid
+            else:
+                hi = mid
+        begin = math.ceil(self._start_of(hi))
+        end = min(span, begin + _SCAN)
+        for chunk in range(begin, end, _CHUNK):
+            steps = np.arange(chunk, min(end, chunk + _CHUNK), dtype=np.float64)
+            with np.errstate(over="ignore", invalid="ignore"):
+                bad = ~np.isfinite(self._over(steps))
+            if bad.any():
+                return float(steps[int(np.argmax(bad))])
+        return None
 
     @property
     def _constant_peaks(self) -> bool:
@@ -343,7 +404,10 @@ class Restarts(Schedule):
         value = self.schedule._at(local)
         if self._constant_peaks:
             return value
-        g = self._gain(k)
+        return self._decayed(self._gain(k), value)
+
+    def _decayed(self, g: float, value: float) -> float:
+        """``d_k(value)`` for the peak decay ``g = g_k``, by `decay_mode`."""
         if self.decay_mode == "all":
             return g * value
         start, end = self._ends()
