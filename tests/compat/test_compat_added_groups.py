@@ -75,3 +75,45 @@ def test_a_group_added_where_the_factor_is_0_is_refused_clearly():
     opt.step()
     with pytest.raises(ValueError, match=r"StepLR: param group 1 was added .* factor is 0"):
         sched.step()
+
+
+SIDE_BY_SIDE = {
+    "LinearLR, ReduceLROnPlateau": lambda o, ns: [
+        ns.LinearLR(o, 0.5, total_iters=4),
+        ns.ReduceLROnPlateau(o),
+    ],
+    "ReduceLROnPlateau, ExponentialLR": lambda o, ns: [ns.ReduceLROnPlateau(o), ns.ExponentialLR(o, 0.9)],
+    "StepLR, ExponentialLR": lambda o, ns: [ns.StepLR(o, 2, 0.5), ns.ExponentialLR(o, 0.9)],
+}
+
+
+def _step_all(schedulers):
+    for s in schedulers:
+        if type(s).__name__ == "ReduceLROnPlateau":
+            s.step(1.0)
+        else:
+            s.step()
+
+
+@pytest.mark.parametrize("name", list(SIDE_BY_SIDE))
+def test_a_group_added_side_by_side_is_a_clear_error_that_changes_nothing(name):
+    def prepare(ns):
+        params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
+        opt = torch.optim.SGD([{"params": [params[0]], "lr": 0.1}])
+        schedulers = SIDE_BY_SIDE[name](opt, ns)
+        for _ in range(2):
+            opt.step()
+            _step_all(schedulers)
+        opt.add_param_group({"params": [params[1]], "lr": 0.05})
+        opt.step()
+        return opt, schedulers
+
+    opt, schedulers = prepare(TORCH)
+    _step_all(schedulers)  # torch runs it
+    opt, schedulers = prepare(COMPAT)
+    before = [g["lr"] for g in opt.param_groups]
+    epochs = [s.last_epoch for s in schedulers]
+    with pytest.raises(ValueError, match=r"has 2 param groups, but the schedulers stepped side by side"):
+        _step_all(schedulers)
+    assert [g["lr"] for g in opt.param_groups] == before
+    assert [s.last_epoch for s in schedulers] == epochs

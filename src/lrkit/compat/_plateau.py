@@ -232,9 +232,10 @@ class ReduceLROnPlateau(CompatScheduler):
         if self._container is not None:
             self._container.observe(value, reduce="local")  # torch: per-rank metrics
             return
+        shared = self._composition
+        shared.check_layout(self)
         if epoch is not None:
             warnings.warn(EPOCH_WARNING, UserWarning, stacklevel=2)
-        shared = self._composition
         if shared.pending:
             shared.settle()
         if shared.anchor is None:

@@ -109,6 +109,25 @@ class Composition:
             for member in self.members:
                 member.mark = None
 
+    def check_layout(self, scheduler: CompatScheduler) -> None:
+        """Before `scheduler`'s step side by side: the optimizer still has the groups composed.
+
+        Raises:
+            ValueError: a group was added (``add_param_group``) since the schedulers were built;
+                nothing has changed.
+        """
+        n = len(self._groups())
+        if self.anchor is None or n == len(self.anchor):
+            return
+        names = [type(m.ref()).__name__ for m in self.members if m.ref() is not None]
+        raise ValueError(
+            f"lrkit.compat {type(scheduler).__name__}.step(): the optimizer has {n} param groups, but the "
+            f"schedulers stepped side by side on it ({', '.join(names)}) were built with "
+            f"{len(self.anchor)}; torch continues each of them on a group added with add_param_group, "
+            f"which lrkit.compat does not reproduce side by side. Add the groups before building the "
+            f"schedulers, or build new ones after adding them"
+        )
+
     # -- events ---------------------------------------------------------------------------------
 
     def stepped(self, scheduler: CompatScheduler, before: list[float] | None, absolute: bool) -> None:
