@@ -66,6 +66,23 @@ def _grows(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 1 < value < math.inf
 
 
+def _power(gamma: float, k: float) -> float:
+    """``gamma ** k`` as torch's repeated products reach it: past the float range, a signed inf.
+
+    torch multiplies the rate by ``gamma`` at every step, so a growth that leaves the float range
+    writes ``inf`` (``-inf`` for an odd power of a negative gamma); Python's ``**`` raises instead.
+
+    Example:
+        >>> _power(1e100, 2), _power(1e100, 4), _power(-1e100, 5)
+        (1e+200, inf, -inf)
+    """
+    try:
+        return float(gamma) ** k
+    except OverflowError:
+        negative = float(gamma) < 0 and int(k) % 2 == 1
+        return -math.inf if negative else math.inf
+
+
 class StepLR(CompatScheduler):
     """torch's ``StepLR``: ``lr = base * gamma ** floor(t / step_size)``.
 
@@ -102,7 +119,7 @@ class StepLR(CompatScheduler):
             schedule = piecewise_constant((check_int("StepLR", "step_size", step_size, low=1),), (1.0, 0.0))
         elif _grows(gamma) or _negative(gamma):  # torch accepts growth (range tests), and signs
             size = check_int("StepLR", "step_size", step_size, low=1)
-            schedule = _TorchFunction(lambda t: float(gamma) ** (t // size))
+            schedule = _TorchFunction(lambda t: _power(gamma, t // size))
         else:
             schedule = presets.StepLR(step_size, gamma)
         super().__init__(optimizer, schedule, last_epoch)
@@ -156,7 +173,7 @@ class MultiStepLR(CompatScheduler):
             presets.MultiStepLR([m for m in milestones if m != 0] or [1], 0.5)  # the others' checks
             marks0 = sorted(milestones)
             # (a negative gamma too: the rates change sign, as torch's)
-            counted = _TorchFunction(lambda t: float(gamma) ** sum(1 for m in marks0 if m <= t))
+            counted = _TorchFunction(lambda t: _power(gamma, sum(1 for m in marks0 if m <= t)))
             super().__init__(optimizer, counted, last_epoch)
             return
         if (
@@ -169,7 +186,7 @@ class MultiStepLR(CompatScheduler):
             elif _is_zero(gamma):
                 schedule = piecewise_constant((marks[0],), (1.0, 0.0))
             else:
-                schedule = _TorchFunction(lambda t: float(gamma) ** sum(1 for m in marks if m <= t))
+                schedule = _TorchFunction(lambda t: _power(gamma, sum(1 for m in marks if m <= t)))
         else:
             schedule = presets.MultiStepLR(milestones, gamma)
         super().__init__(optimizer, schedule, last_epoch)
@@ -303,7 +320,7 @@ class ExponentialLR(CompatScheduler):
         if zero:
             schedule: Schedule = piecewise_constant((1,), (1.0, 0.0))
         elif _grows(gamma) or _negative(gamma):  # torch accepts growth (range tests), and signs
-            schedule = _TorchFunction(lambda t: float(gamma) ** t)
+            schedule = _TorchFunction(lambda t: _power(gamma, t))
         else:
             schedule = presets.ExponentialLR(gamma)
         super().__init__(optimizer, schedule, last_epoch)
