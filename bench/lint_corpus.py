@@ -3,13 +3,13 @@
     python bench/lint_corpus.py CORPUS_DIR [--table tests/lint/real_corpus.csv]
 
 The corpus itself is third-party code and is not in this repository: `tests/lint/real_corpus.csv`
-lists every script (repository, path, commit, split: dev, heldout or heldout2), every finding lrkit gave on
-it with the verdict from reading the code, and every schedule-changing mistake confirmed by
-reading it (with the rule codes that count as catching it). CORPUS_DIR must hold each repository
-at its commit as ``CORPUS_DIR/<owner>+<name>/<path>`` (``git clone`` then ``git checkout
-<commit>``, or ``git archive``); nothing is fetched here. Each repository directory is linted as a
-tree (so cross-file rules see the whole project); findings are counted in the listed scripts,
-plus those in other files that point at a confirmed mistake.
+lists every script (repository, path, commit, split: dev, heldout, heldout2 or heldout3), every
+finding lrkit gave on it with the verdict from reading the code, and every schedule-changing
+mistake confirmed by reading it (with the rule codes that count as catching it). CORPUS_DIR must
+hold each repository at its commit as ``CORPUS_DIR/<owner>+<name>/<path>`` (``git clone`` then
+``git checkout <commit>``, or ``git archive``); nothing is fetched here. Each repository directory
+is linted as a tree (so cross-file rules see the whole project); findings are counted in the listed
+scripts, plus those in other files that point at a confirmed mistake.
 
 Precision = findings judged true / findings judged (LR000, a file that does not parse, is reported
 apart: it is not a scheduler finding). Recall = confirmed mistakes with a finding of one of their

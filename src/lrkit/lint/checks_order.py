@@ -19,14 +19,28 @@ def _name(site: Site) -> str:
     return f"{site.key}.step()"
 
 
-def fast_forward(body: list[ast.stmt]) -> bool:
-    """True for a loop made only of ``scheduler.step()`` calls (moving a schedule to a resume point)."""
-    return all(
+def _scheduler_step(statement: ast.stmt) -> bool:
+    """True for ``scheduler.step()`` (or ``self.schedulers[i].step()``) as a statement."""
+    if not (
         isinstance(statement, ast.Expr)
         and isinstance(statement.value, ast.Call)
         and isinstance(statement.value.func, ast.Attribute)
         and statement.value.func.attr == "step"
-        and is_scheduler_name(dotted(statement.value.func.value) or "")
+    ):
+        return False
+    receiver = statement.value.func.value
+    while isinstance(receiver, ast.Subscript):  # a list of schedulers, one per optimizer
+        receiver = receiver.value
+    return is_scheduler_name(dotted(receiver) or "")
+
+
+def fast_forward(body: list[ast.stmt]) -> bool:
+    """True for a loop made only of ``scheduler.step()`` calls (moving a schedule to a resume point),
+    with at most the loop's own counter moved (``while epoch < start_epoch: epoch += 1``)."""
+    steps = [statement for statement in body if _scheduler_step(statement)]
+    return bool(steps) and all(
+        statement in steps
+        or (isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Name))
         for statement in body
     )
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from lrkit.lint._cadence import Cadence
-from lrkit.lint._facts import Binding, Func, Site, exclusive
+from lrkit.lint._facts import Binding, Func, Loop, Site, exclusive
 from lrkit.lint._model import Model
 from lrkit.lint._names import dotted, tokens
 from lrkit.lint._rules import RULES, Finding
@@ -146,11 +146,20 @@ def _stateless(model: Model) -> bool:
     unbound = [site for site, found in model.scheduler_sites("step") if found is None]
     if not schedulers and not unbound:
         return False
-    if any(fast_forward(loop.node.body) for func in model.funcs for loop in func.loops):
+    if any(fast_forward(loop.node.body) for loop in _all_loops(model)):
         return True  # ``for _ in range(start_epoch): scheduler.step()`` moves it to its position
     return all(_positioned(model, b) for b in schedulers) and all(
         _gives_position(site, None) for site in unbound
     )
+
+
+def _all_loops(model: Model) -> Iterator[Loop]:
+    """Every loop of the file, nested ones included."""
+    pending = [loop for func in model.funcs for loop in func.loops]
+    while pending:
+        loop = pending.pop()
+        yield loop
+        pending.extend(loop.children)
 
 
 def _not_literal(value: ast.expr) -> bool:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 
 from lrkit.lint._cadence import BATCH, EPOCH, Cadence
-from lrkit.lint._facts import Binding, Func, Site
+from lrkit.lint._facts import Binding, Func, Loop, Site
 from lrkit.lint._model import Model
 from lrkit.lint._names import dotted
 from lrkit.lint._rules import RULES, Finding
@@ -169,6 +169,7 @@ def check_accumulation_sizing(model: Model, cadence: Cadence, path: str) -> Iter
             continue
         how = _per_update(model, site, binding)
         if how is None:
+            yield from _divided_but_per_batch(model, cadence, path, site, binding, reported)
             continue
         length = length_argument(binding)
         warmup = warmup_argument(binding)
@@ -200,6 +201,63 @@ def check_accumulation_sizing(model: Model, cadence: Cadence, path: str) -> Iter
                 site.call,
                 f"{binding.cls} (built in {where}) is stepped here {how}, but " + " and ".join(problems),
             )
+
+
+def _accumulates(loop: Loop) -> bool:
+    """True if the loop implements gradient accumulation in a way the linter may not follow: a test
+    or a call that mentions the accumulation (``if (step + 1) % accumulation:``, ``continue``
+    under it, ``accelerator.accumulate()``, ``engine.step()`` of DeepSpeed, a micro-batch loop)."""
+    for node in ast.walk(loop.node):
+        if isinstance(node, (ast.If, ast.While, ast.IfExp, ast.comprehension, ast.For)):
+            test = node.iter if isinstance(node, (ast.For, ast.comprehension)) else node.test
+            if any(_accum_name(n) for n in ast.walk(test)):
+                return True
+        if isinstance(node, ast.Attribute) and (
+            node.attr in ("accumulate", "no_sync")
+            or (node.attr == "backward" and _ENGINE.search(dotted(node.value) or ""))
+        ):
+            return True
+    return False
+
+
+_ENGINE = re.compile(r"engine|accelerator|deepspeed|fabric", re.IGNORECASE)
+
+
+def _divided_but_per_batch(
+    model: Model, cadence: Cadence, path: str, site: Site, binding: Binding, reported: set[int]
+) -> Iterator[Finding]:
+    """LR014's other side: a length divided by the accumulation, stepped at every batch of a loop
+    that does not accumulate (the accumulation is an unused option, or commented out): the
+    schedule ends ``accumulation`` times too early and the rest of the run sits at its end."""
+    if site.accumulate or not site.loops or cadence.of(site) != BATCH:
+        return
+    if _accumulates(site.loops[-1]):
+        return
+    for test, _ in site.guards:
+        if any(isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Mod) for sub in ast.walk(test)):
+            return  # stepped every N batches: a cadence this rule does not read
+    length = length_argument(binding)
+    if length is None:
+        return
+    owner = binding.owner or model
+    if not _divides_by_accumulation(_expand(owner, binding.func, length)):
+        return
+    reported.add(id(binding))
+    why = (
+        "its length is divided by the accumulation while this loop updates at every batch "
+        "(no accumulation): the schedule ends that many times too early"
+    )
+    if owner is model:
+        yield RULES["LR014"].at(
+            path,
+            binding.call,
+            f"{binding.cls} is stepped at line {site.call.lineno} once per batch, but {why}",
+        )
+    else:
+        where = f"{owner.module_name or 'another file'}.py line {binding.call.lineno}"
+        yield RULES["LR014"].at(
+            path, site.call, f"{binding.cls} (built in {where}) is stepped here once per batch, but {why}"
+        )
 
 
 _WORLD = re.compile(r"world|num_processes|num_replicas|nproc|n_gpu|ngpu|num_gpus|gpus", re.IGNORECASE)
