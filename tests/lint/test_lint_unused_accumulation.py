@@ -143,6 +143,16 @@ def test_an_accumulation_option_that_only_shortens_the_schedule_is_lr014():
             model_engine.step()
             lr_scheduler.step()
         """,
+        # the accumulation under another name (`ga = args.gradient_accumulation_steps`)
+        """
+        ga = args.gradient_accumulation_steps
+        for step, batch in enumerate(train_dataloader):
+            (model(**batch).loss / ga).backward()
+            if (step + 1) % ga != 0:
+                continue
+            optimizer.step()
+            lr_scheduler.step()
+        """,
         # stepped every N batches: a cadence the rule does not read
         """
         for step, batch in enumerate(train_dataloader):

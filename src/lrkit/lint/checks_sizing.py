@@ -212,11 +212,26 @@ def _accumulates(loop: Loop) -> bool:
             test = node.iter if isinstance(node, (ast.For, ast.comprehension)) else node.test
             if any(_accum_name(n) for n in ast.walk(test)):
                 return True
+            if isinstance(node, ast.If) and _gates_update(node):
+                return True  # ``if (step + 1) % ga == 0: optimizer.step()`` under another name
         if isinstance(node, ast.Attribute) and (
             node.attr in ("accumulate", "no_sync")
             or (node.attr == "backward" and _ENGINE.search(dotted(node.value) or ""))
         ):
             return True
+    return False
+
+
+def _gates_update(node: ast.If) -> bool:
+    """True for an ``if`` on a remainder whose body updates (``.step()``) or skips (``continue``)."""
+    if not any(isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Mod) for sub in ast.walk(node.test)):
+        return False
+    for statement in node.body:
+        for sub in ast.walk(statement):
+            if isinstance(sub, ast.Continue):
+                return True
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "step":
+                return True
     return False
 
 
