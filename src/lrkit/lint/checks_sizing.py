@@ -1,6 +1,9 @@
 """Rules on how long a schedule is for the loop that steps it: LR014 (gradient accumulation),
 LR017 (the data split over processes) and LR018 (a prepared scheduler stepped per epoch).
 
+(Over 400 lines for one job, a schedule's length against the loop that steps it: the three rules
+share the loop analysis that decides how many optimizer updates one step call stands for.)
+
 
 A schedule stepped once per optimizer update must be sized in updates. Under gradient
 accumulation an update is ``accumulation`` micro-batches: inside ``accelerator.accumulate()``
