@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _reference import assert_matches, assert_round_trips, build, cases, curve, load, replay_plateau
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from lrkit import from_config, parse
@@ -193,6 +193,8 @@ def test_exponential_decay_fallbacks_warn_with_optaxs_sentence(kwargs, sentence)
     staircase=st.booleans(),
     end=st.none() | st.floats(0.0, 10.0),
 )
+@example(init=5e-324, steps=1, rate=2.0, begin=0, staircase=False, end=1.0)  # end / init overflows
+@example(init=1.0, steps=3, rate=1.0000000000000002, begin=0, staircase=False, end=2.0)  # ceiling past 2**53
 def test_growth_matches_live_optax(init, steps, rate, begin, staircase, end):
     """decay_rate >= 1: optax's end_value is a ceiling (its clip_fn is jnp.minimum)."""
     optax = _optax()

@@ -380,9 +380,12 @@ def _decay(init: float, every: int, rate: float, staircase: bool, end: float | N
         # A growth reaches its ceiling `end` at a step known from the logs; the curve is read up to
         # a little past it (one more interval for rounding), then `end` holds: the power is never
         # evaluated where it could overflow.
-        exponent = math.log(end / init) / math.log(rate)
+        exponent = (math.log(end) - math.log(init)) / math.log(rate)  # end / init may overflow
         reach = (math.ceil(exponent) * every if staircase else math.ceil(exponent * every)) + every + 1
-        curve = sequence((ceiling(curve, end), _constant(end)), (reach,))
+        if reach < 2**53:
+            curve = sequence((ceiling(curve, end), _constant(end)), (reach,))
+        else:  # a rate so close to 1 that the ceiling is not reached at any step lrkit evaluates
+            curve = ceiling(curve, end)
     if begin == 0:
         return curve
     head = init if end is None else (max(init, end) if rate < 1.0 else min(init, end))
