@@ -77,7 +77,7 @@ def _power(gamma: float, k: float) -> float:
         (1e+200, inf, -inf)
     """
     try:
-        return float(gamma) ** k
+        return float(float(gamma) ** k)
     except OverflowError:
         negative = float(gamma) < 0 and int(k) % 2 == 1
         return -math.inf if negative else math.inf

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import re
 import stat
@@ -306,6 +307,24 @@ def lint_paths(
         >>> lint_paths([root], ignore=["LR006"])
         []
     """
+    # Every file's syntax tree stays alive until the rules ran (they see across files): millions of
+    # objects that the cyclic garbage collector would scan again and again while later files are
+    # parsed (parsing 1,000 files took 3x longer). Syntax trees hold no cycles, so it waits.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint_paths(paths, select, ignore, on_error)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lint_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    select: Iterable[str] | None,
+    ignore: Iterable[str] | None,
+    on_error: Callable[[UnreadableError], None] | None,
+) -> list[Finding]:
     select = None if select is None else tuple(select)
     ignore = None if ignore is None else tuple(ignore)
     files = list(iter_python_files(paths, on_error))

@@ -104,12 +104,22 @@ _HELPER_SAVE = re.compile(
 class Model:
     """Everything one walk learns about a file; the rules query it."""
 
+    def assignments(self) -> list[ast.Assign]:
+        """Every ``a = ...`` statement of the file, at any depth (one walk, kept for every rule)."""
+        found: list[ast.Assign] | None = self.derived.get("assignments")
+        if found is None:
+            found = [node for node in ast.walk(self.tree) if isinstance(node, ast.Assign)]
+            self.derived["assignments"] = found
+        return found
+
     def __init__(self, tree: ast.Module) -> None:
         self.names = Names()
         self.tree = tree
         self.module = Func(None, "<module>", None)
         self.funcs: list[Func] = [self.module]
         self.sites: list[Site] = []
+        #: Results the rules derive from the whole file, computed once per file (by the rule's name).
+        self.derived: dict[str, Any] = {}
         self.bindings: list[Binding] = []
         self._scoped: dict[tuple[int, str], Binding] = {}
         self._global: dict[str, Binding] = {}

@@ -176,20 +176,25 @@ def _positioned(model: Model, binding: Binding) -> bool:
         value = binding.argument(3, "last_epoch")
     if value is not None and _not_literal(value):
         return True
-    key = binding.key.rpartition(".")[2]
-    for node in ast.walk(model.tree):
-        if isinstance(node, ast.Assign) and _not_literal(node.value):
-            for target in node.targets:
-                if (
-                    isinstance(target, ast.Attribute)
-                    and target.attr == "last_epoch"
-                    and (dotted(target.value) or "").rpartition(".")[2] == key
-                ):
-                    return True
+    if binding.key.rpartition(".")[2] in _last_epoch_set(model):
+        return True
     if binding.family in ("torch", "compat", "hf", "lrkit"):
         return False  # step(epoch) is deprecated for these (LR006): without it the state is needed
     steps = [site for site, found in model.scheduler_sites("step") if found is binding]
     return bool(steps) and all(_gives_position(site, binding) for site in steps)
+
+
+def _last_epoch_set(model: Model) -> set[str]:
+    """The names whose ``.last_epoch`` the file sets to a computed value (``sched.last_epoch = e``)."""
+    if "last_epoch_set" not in model.derived:
+        model.derived["last_epoch_set"] = {
+            (dotted(target.value) or "").rpartition(".")[2]
+            for node in model.assignments()
+            if _not_literal(node.value)
+            for target in node.targets
+            if isinstance(target, ast.Attribute) and target.attr == "last_epoch"
+        }
+    return model.derived["last_epoch_set"]  # type: ignore[no-any-return]
 
 
 _POSITION_NAME = re.compile(r"epoch|step|iter|update|^(i|it|n|t)$", re.IGNORECASE)

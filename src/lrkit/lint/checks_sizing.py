@@ -324,6 +324,13 @@ def _divided_by_world(parts: list[ast.expr], call: ast.Call) -> bool:
 def _distributed_loaders(model: Model) -> tuple[set[str], set[str]]:
     """(loaders, data sets) of the ``DataLoader(dataset, sampler=DistributedSampler(...))`` calls
     whose batch size is not divided by the world size (each process then gets 1/N of the batches)."""
+    found: tuple[set[str], set[str]] | None = model.derived.get("distributed_loaders")
+    if found is None:
+        found = model.derived["distributed_loaders"] = _find_distributed_loaders(model)
+    return found
+
+
+def _find_distributed_loaders(model: Model) -> tuple[set[str], set[str]]:
     samplers = {
         key
         for (_, key), values in model.literals.items()
@@ -332,8 +339,8 @@ def _distributed_loaders(model: Model) -> tuple[set[str], set[str]]:
     }
     loaders: set[str] = set()
     datasets: set[str] = set()
-    for node in ast.walk(model.tree):
-        if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
+    for node in model.assignments():
+        if not isinstance(node.value, ast.Call):
             continue
         call = node.value
         if not (dotted(call.func) or "").endswith("DataLoader"):
