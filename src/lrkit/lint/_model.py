@@ -105,12 +105,8 @@ class Model:
     """Everything one walk learns about a file; the rules query it."""
 
     def assignments(self) -> list[ast.Assign]:
-        """Every ``a = ...`` statement of the file, at any depth (one walk, kept for every rule)."""
-        found: list[ast.Assign] | None = self.derived.get("assignments")
-        if found is None:
-            found = [node for node in ast.walk(self.tree) if isinstance(node, ast.Assign)]
-            self.derived["assignments"] = found
-        return found
+        """Every ``a = ...`` statement of the file, at any depth, in the order the model's walk met them."""
+        return self._assignments
 
     def __init__(self, tree: ast.Module) -> None:
         self.names = Names()
@@ -120,6 +116,7 @@ class Model:
         self.sites: list[Site] = []
         #: Results the rules derive from the whole file, computed once per file (by the rule's name).
         self.derived: dict[str, Any] = {}
+        self._assignments: list[ast.Assign] = []
         self.bindings: list[Binding] = []
         self._scoped: dict[tuple[int, str], Binding] = {}
         self._global: dict[str, Binding] = {}
@@ -353,6 +350,7 @@ class Model:
             self._branch(node, 0, node.body)
             self._branch(node, 1, node.orelse)
         elif isinstance(node, ast.Assign):
+            self._assignments.append(node)
             self._expr(node.value)
             for target in node.targets:
                 self._assign(target, node.value)
