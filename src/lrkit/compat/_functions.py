@@ -55,16 +55,10 @@ class _TorchFunction(Function):
     writes ``base * lr_lambda(epoch)`` whatever it is; the scheduler warns once when a rate is not
     finite)."""
 
+    _named = ("lr_lambda", "lr_lambda")
+
     def _call(self, t: float) -> float:
-        arg: Any = int(t) if t.is_integer() else t
-        raw = self.fn(arg)
-        try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"lr_lambda must return a real number. Received: lr_lambda({arg!r}) = {raw!r}"
-            ) from None
-        return value
+        return self._real(t)[1]
 
 
 class _FunctionScheduler(CompatScheduler):

@@ -68,15 +68,23 @@ class Function(Schedule):
         if not isinstance(self.cumulative, bool):
             raise fail("function", "cumulative", self.cumulative, "True or False", kind=TypeError)
 
-    def _call(self, t: float) -> float:
+    #: How errors name the function (a subclass taking another library's function renames it).
+    _named = ("The function of function()", "fn")
+
+    def _real(self, t: float) -> tuple[Any, float]:
+        """The step as the function is given it (an int when whole) and its value as a float."""
         arg: Any = int(t) if t.is_integer() else t
         raw = self.fn(arg)
         try:
-            value = float(raw)
+            return arg, float(raw)
         except (TypeError, ValueError):
+            what, name = self._named
             raise TypeError(
-                f"The function of function() must return a real number. Received: fn({arg!r}) = {raw!r}"
+                f"{what} must return a real number. Received: {name}({arg!r}) = {raw!r}"
             ) from None
+
+    def _call(self, t: float) -> float:
+        arg, value = self._real(t)
         if not (value >= 0.0 and math.isfinite(value)):
             raise ValueError(
                 f"The function of function() must return a finite factor >= 0. Received: "
