@@ -26,7 +26,7 @@ from lrkit.lint._cadence import BATCH, EPOCH, Cadence
 from lrkit.lint._facts import Binding, Func, Loop, Site
 from lrkit.lint._model import Model
 from lrkit.lint._names import dotted
-from lrkit.lint._rules import RULES, Finding
+from lrkit.lint._rules import RULES, Finding, Rule
 
 __all__ = [
     "check_accumulation_sizing",
@@ -190,20 +190,23 @@ def check_accumulation_sizing(model: Model, cadence: Cadence, path: str) -> Iter
         if not problems:
             continue
         reported.add(id(binding))
-        owner = binding.owner or model
-        if owner is model:
-            yield rule.at(
-                path,
-                binding.call,
-                f"{binding.cls} is stepped at line {site.call.lineno} {how}, but " + " and ".join(problems),
-            )
-        else:  # built in another file of the tree: reported where this file steps it
-            where = f"{owner.module_name or 'another file'}.py line {binding.call.lineno}"
-            yield rule.at(
-                path,
-                site.call,
-                f"{binding.cls} (built in {where}) is stepped here {how}, but " + " and ".join(problems),
-            )
+        yield _finding(rule, model, path, site, binding, f"{{at}} {how}", " and ".join(problems))
+
+
+def _finding(
+    rule: Rule, model: Model, path: str, site: Site, binding: Binding, stepped: str, why: str
+) -> Finding:
+    """The finding for the scheduler built by `binding` and stepped at `site`: at the call that built
+    it when that call is in this file, else (built in another file of the tree) at the step call,
+    naming the file and line that built it. `stepped` says how it is stepped, with ``{at}`` where
+    the place goes ("at line N", or "here" at the step call); `why` says what is wrong."""
+    owner = binding.owner or model
+    if owner is model:
+        node, name, at = binding.call, binding.cls, f"at line {site.call.lineno}"
+    else:
+        where = f"{owner.module_name or 'another file'}.py line {binding.call.lineno}"
+        node, name, at = site.call, f"{binding.cls} (built in {where})", "here"
+    return rule.at(path, node, f"{name} is stepped {stepped.replace('{at}', at)}, but {why}")
 
 
 def _accumulates(loop: Loop) -> bool:
@@ -265,17 +268,7 @@ def _divided_but_per_batch(
         "its length is divided by the accumulation while this loop updates at every batch "
         "(no accumulation): the schedule ends that many times too early"
     )
-    if owner is model:
-        yield RULES["LR014"].at(
-            path,
-            binding.call,
-            f"{binding.cls} is stepped at line {site.call.lineno} once per batch, but {why}",
-        )
-    else:
-        where = f"{owner.module_name or 'another file'}.py line {binding.call.lineno}"
-        yield RULES["LR014"].at(
-            path, site.call, f"{binding.cls} (built in {where}) is stepped here once per batch, but {why}"
-        )
+    yield _finding(RULES["LR014"], model, path, site, binding, "{at} once per batch", why)
 
 
 _WORLD = re.compile(r"world|num_processes|num_replicas|nproc|n_gpu|ngpu|num_gpus|gpus", re.IGNORECASE)
@@ -441,19 +434,7 @@ def check_process_sizing(model: Model, cadence: Cadence, path: str) -> Iterator[
                 if why is None:
                     continue
                 reported.add(id(binding))
-                if owner is model:
-                    yield rule.at(
-                        path,
-                        binding.call,
-                        f"{binding.cls} is stepped per batch at line {site.call.lineno}, but {why}",
-                    )
-                else:  # built in another file of the tree: reported where this file steps it
-                    where = f"{owner.module_name or 'another file'}.py line {binding.call.lineno}"
-                    yield rule.at(
-                        path,
-                        site.call,
-                        f"{binding.cls} (built in {where}) is stepped per batch here, but {why}",
-                    )
+                yield _finding(rule, model, path, site, binding, "per batch {at}", why)
                 break
 
 
