@@ -207,27 +207,17 @@ REPLACEMENTS = st.one_of(
 )
 
 
-def _mutate(state, path, value):
-    node = state
-    for key in path[:-1]:
-        node = node[key]
-    if value is KeyError:
-        del node[path[-1]]
-    else:
-        node[path[-1]] = value
-
-
 def _snapshot(opt, sched):
     return copy.deepcopy(sched.state_dict()), [dict(g) for g in opt.state_dict()["param_groups"]]
 
 
 @FUZZ
 @given(edits=st.lists(st.tuples(st.sampled_from(PATHS), REPLACEMENTS), min_size=1, max_size=3))
-def test_states_load_whole_or_not_at_all(edits):
+def test_states_load_whole_or_not_at_all(edits, edit_state):
     state = copy.deepcopy(SAVED)
     for path, value in edits:
         with contextlib.suppress(KeyError, IndexError, TypeError):  # an earlier edit removed the path
-            _mutate(state, path, value)
+            edit_state(state, path, value)
     opt, sched = _scheduler()
     opt.step()
     sched.step()

@@ -26,16 +26,6 @@ def saved_state():
     return sched.state_dict()
 
 
-def _set(state, path, value):
-    node = state
-    for key in path[:-1]:
-        node = node[key]
-    if value is KeyError:
-        del node[path[-1]]
-    else:
-        node[path[-1]] = value
-
-
 HUGE = 10**400
 CASES = [
     (("updates",), -1, "updates"),
@@ -76,10 +66,10 @@ CASES = [
 @pytest.mark.parametrize(
     ("path", "value", "field"), CASES, ids=[f"{'.'.join(map(str, c[0]))}={c[1]!r}"[:60] for c in CASES]
 )
-def test_a_bad_field_is_named_and_nothing_changes(path, value, field):
+def test_a_bad_field_is_named_and_nothing_changes(path, value, field, edit_state):
     state = saved_state()
     bad = copy.deepcopy(state)
-    _set(bad, path, value)
+    edit_state(bad, path, value)
     opt, sched = build()
     opt.step()
     sched.step()
