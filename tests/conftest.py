@@ -20,3 +20,27 @@ def edit_state():
     (tests/scheduler/test_load_validation.py, the fuzzing in tests/test_fuzz.py) break states with it.
     Session-scoped so that hypothesis tests may take it."""
     return _edit_state
+
+
+def _torch_lrs(make_scheduler, base_lrs, steps):
+    """The lr of each group right after construction and after each of `steps - 1` steps of the
+    torch scheduler `make_scheduler(optimizer)` (one SGD group per base lr): an array (steps, groups)."""
+    import numpy as np
+    import torch  # here, not at the top: collecting the numpy-only tests does not need torch
+
+    params = [torch.nn.Parameter(torch.zeros(1)) for _ in base_lrs]
+    optimizer = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, base_lrs, strict=True)])
+    scheduler = make_scheduler(optimizer)
+    out = [[g["lr"] for g in optimizer.param_groups]]
+    for _ in range(steps - 1):
+        optimizer.step()
+        scheduler.step()
+        out.append([g["lr"] for g in optimizer.param_groups])
+    return np.array(out)
+
+
+@pytest.fixture(scope="session")
+def torch_lrs():
+    """The reference rates from torch itself (see `_torch_lrs`), for the table tests of the CLI
+    (tests/cli/test_table.py) and of the preview (tests/preview/test_table_rows.py)."""
+    return _torch_lrs

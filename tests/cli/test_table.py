@@ -20,24 +20,11 @@ def run(capsys, *argv):
     return status, out, err
 
 
-def torch_lrs(make_scheduler, base_lrs, steps):
-    """The lr of each group right after construction and after each of `steps - 1` steps."""
-    params = [torch.nn.Parameter(torch.zeros(1)) for _ in base_lrs]
-    optimizer = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, base_lrs, strict=True)])
-    scheduler = make_scheduler(optimizer)
-    out = [[g["lr"] for g in optimizer.param_groups]]
-    for _ in range(steps - 1):
-        optimizer.step()
-        scheduler.step()
-        out.append([g["lr"] for g in optimizer.param_groups])
-    return np.array(out)
-
-
 def column(text, index=1):
     return [float(line.split()[index]) for line in text.splitlines()[1:]]
 
 
-def test_steplr_example_of_the_seeds(capsys):
+def test_steplr_example_of_the_seeds(capsys, torch_lrs):
     status, out, err = run(capsys, "StepLR(step_size=2, gamma=0.5)", "--lr", "0.1", "--steps", "4")
     assert status == 0
     assert err == ""
@@ -55,7 +42,7 @@ def test_text_is_the_cross_library_warmup_cosine(capsys):
     np.testing.assert_allclose(column(out), expected, rtol=1e-9, atol=1e-12)
 
 
-def test_csv_has_one_column_per_base_rate_and_matches_torch(capsys):
+def test_csv_has_one_column_per_base_rate_and_matches_torch(capsys, torch_lrs):
     spec = "cosine(end=absolute(0.001), steps=30)"
     status, out, _ = run(capsys, spec, "--lr", "0.1,0.01", "--steps", "30", "--format", "csv")
     assert status == 0
@@ -68,7 +55,7 @@ def test_csv_has_one_column_per_base_rate_and_matches_torch(capsys):
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
-def test_json_is_spec_and_lr_per_step_and_group(capsys):
+def test_json_is_spec_and_lr_per_step_and_group(capsys, torch_lrs):
     status, out, _ = run(
         capsys, "linear(0.25, 1.0, steps=4)", "--lr", "0.1,1", "--steps", "6", "--format", "json"
     )
@@ -171,7 +158,7 @@ def test_closed_pipe_ends_quietly():
     assert process.returncode in (0, 1)
 
 
-def test_absolute_torch_spec_with_the_default_lr_matches_torch(capsys):
+def test_absolute_torch_spec_with_the_default_lr_matches_torch(capsys, torch_lrs):
     # OneCycleLR's rates are absolute (max_lr): with the default --lr 1.0 the table shows torch's rates.
     spec = "OneCycleLR(max_lr=0.1, total_steps=20)"
     status, out, _ = run(capsys, spec, "--steps", "20", "--format", "json")

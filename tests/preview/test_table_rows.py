@@ -16,19 +16,6 @@ from lrkit.preview import format_rows, rows, to_csv, to_json, to_text
 from lrkit.preview.table import MAX_STEPS
 
 
-def torch_lrs(make_scheduler, base_lrs, steps):
-    """The lr of each group right after construction and after each of `steps - 1` steps."""
-    params = [torch.nn.Parameter(torch.zeros(1)) for _ in base_lrs]
-    optimizer = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, base_lrs, strict=True)])
-    scheduler = make_scheduler(optimizer)
-    out = [[g["lr"] for g in optimizer.param_groups]]
-    for _ in range(steps - 1):
-        optimizer.step()
-        scheduler.step()
-        out.append([g["lr"] for g in optimizer.param_groups])
-    return np.array(out)
-
-
 class TestRows:
     def test_warmup_cosine_matches_the_cross_library_curve(self):
         # peak 1, floor 0.1, 2 warmup steps from 0, 10 total steps (anchors C.11, item 80).
@@ -39,7 +26,7 @@ class TestRows:
             got, [0, 0.5, 1, 0.96575, 0.8682, 0.72221, 0.55, 0.37779, 0.2318, 0.13425, 0.1], atol=5e-6
         )
 
-    def test_row_zero_is_the_rate_before_the_first_step_as_in_torch(self):
+    def test_row_zero_is_the_rate_before_the_first_step_as_in_torch(self, torch_lrs):
         got = rows(linear(0.25, 1.0, steps=4), steps=6, lrs=0.1)
         expected = torch_lrs(
             lambda opt: torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.25, total_iters=4), [0.1], 6
@@ -47,7 +34,7 @@ class TestRows:
         np.testing.assert_allclose(got, expected, rtol=1e-15)
         assert got[0, 0] == pytest.approx(0.025)
 
-    def test_several_groups_with_an_absolute_floor_match_torch(self):
+    def test_several_groups_with_an_absolute_floor_match_torch(self, torch_lrs):
         base_lrs = [0.1, 0.01, 0.5]
         got = rows(cosine(end=absolute(0.001), steps=40), steps=40, lrs=base_lrs)
         expected = torch_lrs(
