@@ -50,8 +50,9 @@ class RunSpec:
     threads: int | None
 
 
-def execute(spec: RunSpec) -> RunResult:
-    """Load the task with the run's seed and train it under the schedule (see `train_run`)."""
+def execute(spec: RunSpec, on_epoch: Callable[[], None] | None = None) -> RunResult:
+    """Load the task with the run's seed and train it under the schedule (see `train_run`), calling
+    `on_epoch` after each epoch when given."""
     import torch
 
     from lrkit.compare._train import train_run
@@ -67,6 +68,7 @@ def execute(spec: RunSpec) -> RunResult:
         epochs=spec.epochs,
         steps_per_epoch=spec.steps_per_epoch,
         lr=spec.lr,
+        on_epoch=on_epoch,
     )
 
 
@@ -143,21 +145,8 @@ def run_all(
     if backend == "ray":
         _run_ray(specs, done, address, say)
     elif jobs == 1:
-        from lrkit.compare._train import train_run
-        from lrkit.config import from_config
-        from lrkit.tasks import load_task
-
-        for spec in specs:
-            result = train_run(
-                load_task(spec.task, seed=spec.seed),
-                from_config(spec.schedule),
-                seed=spec.seed,
-                epochs=spec.epochs,
-                steps_per_epoch=spec.steps_per_epoch,
-                lr=spec.lr,
-                on_epoch=on_epoch,
-            )
-            done(spec, result)
+        for spec in specs:  # torch's threads: already the runs', set by compare()
+            done(spec, execute(spec, on_epoch))
     else:
         _run_processes(specs, done, jobs, say)
 
