@@ -183,7 +183,10 @@ class _SideBySide:
 
     def step(self):
         for scheduler in self.schedulers:
-            scheduler.step()
+            if isinstance(scheduler, (C.ReduceLROnPlateau, TORCH.ReduceLROnPlateau)):
+                scheduler.step(1.0)  # a loss that never improves: reductions from the second step
+            else:
+                scheduler.step()
 
 
 SIDE = {
@@ -203,6 +206,30 @@ SIDE = {
 @pytest.mark.parametrize("name", list(SIDE))
 def test_side_by_side_with_a_non_finite_factor_matches_torch(name):
     _compare(lambda opt, ns: _SideBySide(SIDE[name](opt, ns)), GROUPS["distinct"])
+
+
+PLATEAU_AFTER_INF = {
+    "inf": _at({2: INF}, 0.9),
+    "inf, then a sign change": _at({2: INF, 5: -1.0}, 0.9),
+    "inf, then 0": _at({2: INF, 5: 0.0}, 0.9),
+}
+
+
+@pytest.mark.parametrize("groups", sorted(GROUPS))
+@pytest.mark.parametrize("plateau_first", [True, False], ids=["plateau first", "plateau last"])
+@pytest.mark.parametrize("factor", list(PLATEAU_AFTER_INF))
+def test_a_plateau_reduction_after_an_infinite_product_keeps_torchs_inf(factor, plateau_first, groups):
+    # torch's reduction of an infinite rate changes nothing (``inf - inf > eps`` is False) and the
+    # MultiplicativeLR keeps multiplying it (inf, -inf after a negative factor, NaN after 0).
+    def build(opt, ns):
+        schedulers = [
+            ns.MultiplicativeLR(opt, PLATEAU_AFTER_INF[factor]),
+            ns.ReduceLROnPlateau(opt, patience=0, factor=0.5),
+        ]
+        return _SideBySide(schedulers[::-1] if plateau_first else schedulers)
+
+    rows = _compare(build, GROUPS[groups], steps=9)
+    assert np.isinf(rows[-1, 0]) == (factor != "inf, then 0")
 
 
 @pytest.mark.parametrize("order", ["lambda first", "lambda last"])

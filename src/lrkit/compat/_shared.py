@@ -59,7 +59,11 @@ def _write(groups: list[dict[str, Any]], values: list[float]) -> None:
 def _ratio(now: float, mark: float) -> float:
     # NOTE: a factor of 0 at the anchor (PolynomialLR past its end) multiplies by 1 from then on,
     # as torch's recursion does once its own factor stopped changing.
-    return now / mark if mark != 0.0 else 1.0
+    if mark == 0.0:
+        return 1.0
+    if now == mark or now == -mark:  # also an infinite factor that stayed infinite (inf / inf)
+        return 1.0 if now == mark else -1.0
+    return now / mark
 
 
 class Composition:
