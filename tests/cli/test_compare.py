@@ -1,9 +1,11 @@
 """`lrkit compare`: a tiny race from the command line, and one line with exit status 2 on bad input."""
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +178,15 @@ def test_help_lists_the_options_without_importing_torch():
         "--jobs", "--backend", "--address", "--fit", "--predict", "--fit-on", "--law",
     ):  # fmt: skip
         assert option in completed.stdout
+
+
+def test_every_option_of_the_help_is_in_the_options_table_of_the_docs(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", capsys.readouterr().out)) - {"--help"}
+    page = (Path(__file__).resolve().parents[2] / "docs" / "compare.md").read_text(encoding="utf-8")
+    table = page[page.index("| option | default | meaning |") :].split("\n\n")[0]
+    documented = {row.split("|")[1] for row in table.splitlines()[2:]}
+    missing = sorted(o for o in options if not any(re.search(rf"`{o}\b(?!-)", cell) for cell in documented))
+    assert "--law" in options
+    assert not missing, f"docs/compare.md's options table does not list {missing}"
