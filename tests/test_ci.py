@@ -48,8 +48,6 @@ def test_in_ci_the_live_oracles_load():
         "sys.path.insert(0, 'tests/presets/reference'); "
         "from generate import _timm_scheduler_package as load; print(load().CosineLRScheduler.__name__)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, "timm, optax/jax or keras missing (README's test command): " + done.stderr
     assert done.stdout.strip() == "CosineLRScheduler"

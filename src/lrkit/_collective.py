@@ -137,5 +137,3 @@ def reduce_metric(metric: Any, how: str = "mean", *, group: Any = None) -> Any:
             f"reduce them (how='mean', 'max', 'min', 'rank0') or synchronize them before observing"
         )
     return parts[0]
-
-

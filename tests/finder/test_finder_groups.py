@@ -90,7 +90,7 @@ def test_grouped_falls_back_when_a_reading_abstains():
 def test_different_rates_run_a_second_sweep_at_one_rate_and_restore_everything():
     _model, optimizer, result = run((0.001, 0.003, 0.01))
     first = len(result.lrs)
-    (lrs, _losses), = result.together_curves
+    ((lrs, _losses),) = result.together_curves
     assert len(optimizer.seen) == first + len(lrs)
     for rates, lr in zip(optimizer.seen[:first], result.lrs, strict=True):
         assert rates == pytest.approx([0.1 * lr, 0.3 * lr, lr], rel=1e-12)

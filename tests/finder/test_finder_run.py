@@ -186,7 +186,7 @@ def test_groups_keep_their_ratios_during_the_sweep():
         assert head == lr
         assert body == pytest.approx(0.1 * lr, rel=1e-12)
     # The second sweep (the rates differ): both groups at the one swept rate.
-    (together_lrs, _), = result.together_curves
+    ((together_lrs, _),) = result.together_curves
     for (body, head), lr in zip(seen[first:], together_lrs, strict=True):
         assert body == head == lr
     assert len(seen) == first + len(together_lrs)

@@ -136,9 +136,7 @@ def test_cyclic_lr_every_mode(base_lr, span, up, down, mode, gamma):
     max_lr = base_lr + span
 
     def make(o):
-        return sched.CyclicLR(
-            o, base_lr, max_lr, up, down, mode=mode, gamma=gamma, cycle_momentum=False
-        )
+        return sched.CyclicLR(o, base_lr, max_lr, up, down, mode=mode, gamma=gamma, cycle_momentum=False)
 
     check(make, P.CyclicLR(base_lr, max_lr, up, down, mode, gamma))
 
@@ -156,12 +154,26 @@ def test_cyclic_lr_every_mode(base_lr, span, up, down, mode, gamma):
 def test_one_cycle_lr_two_and_three_phases(total, pct, strategy, three_phase, div, final_div, max_lr):
     def make(o):
         return sched.OneCycleLR(
-            o, max_lr, total_steps=total, pct_start=pct, anneal_strategy=strategy,
-            div_factor=div, final_div_factor=final_div, three_phase=three_phase, cycle_momentum=False,
+            o,
+            max_lr,
+            total_steps=total,
+            pct_start=pct,
+            anneal_strategy=strategy,
+            div_factor=div,
+            final_div_factor=final_div,
+            three_phase=three_phase,
+            cycle_momentum=False,
         )
 
-    preset = P.OneCycleLR(max_lr, total, pct_start=pct, anneal_strategy=strategy, div_factor=div,
-                          final_div_factor=final_div, three_phase=three_phase)
+    preset = P.OneCycleLR(
+        max_lr,
+        total,
+        pct_start=pct,
+        anneal_strategy=strategy,
+        div_factor=div,
+        final_div_factor=final_div,
+        three_phase=three_phase,
+    )
     # torch allows total - 1 steps (and one more that jumps back up before raising); compare those.
     check(make, preset, steps=total - 1)
 
@@ -196,8 +208,9 @@ def test_sequential_lr_three_phases(warm, t_max, gamma, step_size):
             milestones=[m1, m2],
         )
 
-    preset = P.SequentialLR([P.LinearLR(0.2, 1.0, warm), P.StepLR(step_size, gamma), P.ExponentialLR(gamma)],
-                            [m1, m2])
+    preset = P.SequentialLR(
+        [P.LinearLR(0.2, 1.0, warm), P.StepLR(step_size, gamma), P.ExponentialLR(gamma)], [m1, m2]
+    )
     check(make, preset, steps=200, rtol=1e-11)
 
 

@@ -220,7 +220,8 @@ class RangeTestResult:
         if self.together is not None:
             whole = preferred(self.together)
             lines.append(
-                f"  one rate for every trainable group: {whole.lr:.3g}" if whole.lr is not None
+                f"  one rate for every trainable group: {whole.lr:.3g}"
+                if whole.lr is not None
                 else f"  one rate for every trainable group: none: {whole.reason}"
             )
         chosen = self.suggestion
