@@ -41,6 +41,6 @@ def _torch_lrs(make_scheduler, base_lrs, steps):
 
 @pytest.fixture(scope="session")
 def torch_lrs():
-    """The reference rates from torch itself (see `_torch_lrs`), for the table tests of the CLI
-    (tests/cli/test_table.py) and of the preview (tests/preview/test_table_rows.py)."""
+    """The reference rates from torch itself (see `_torch_lrs`): what the tables of the CLI and the
+    preview, a race's runs and the integrations' training loops are compared with."""
     return _torch_lrs

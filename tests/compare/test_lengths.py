@@ -18,18 +18,6 @@ SPECS = [LONG, SHORT, "cosine()"]
 RUN = 45  # digits: 45 updates per epoch, one epoch
 
 
-def torch_rates(make, steps):
-    """The rates torch's own scheduler gives for `steps` updates, on SGD with the digits base rate."""
-    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    scheduler = make(optimizer)
-    rates = []
-    for _ in range(steps):
-        rates.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        scheduler.step()
-    return rates
-
-
 def one_cycle(t, max_lr=0.1, total=180, pct=0.3, div=25.0, final_div=1e4):
     """torch's OneCycleLR (cos annealing, two phases) written out, at a real-valued step t."""
     initial, peak_step, last = max_lr / div, pct * total - 1, total - 1
@@ -86,16 +74,18 @@ def test_they_are_marked_in_the_table_the_report_and_results_json(warned):
     assert lengths["cosine()"] is None
 
 
-def test_without_fit_the_rates_are_torchs_cut_short_or_held(warned):
+def test_without_fit_the_rates_are_torchs_cut_short_or_held(warned, torch_lrs):
     result, _, _ = warned
     long, short = (entry.runs[0] for entry in result.entries[:2])
-    expected_long = torch_rates(
-        lambda opt: torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=180), RUN
-    )
-    expected_short = torch_rates(
+    # torch's own schedulers on SGD with the digits base rate, 0.1
+    expected_long = torch_lrs(
+        lambda opt: torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=180), [0.1], RUN
+    )[:, 0]
+    expected_short = torch_lrs(
         lambda opt: torch.optim.lr_scheduler.LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=20),
+        [0.1],
         RUN,
-    )
+    )[:, 0]
     assert first_group(long) == pytest.approx(expected_long, rel=1e-12, abs=1e-15)
     assert first_group(short) == pytest.approx(expected_short, rel=1e-12, abs=1e-15)
     assert first_group(long)[-1] > 0.09  # still near its peak when the run ends: cut short

@@ -68,18 +68,7 @@ def train(accelerator, schedule_for, epochs, wrap=None, step=lambda s, x: s.step
     return used, sched.scheduler
 
 
-def torch_cosine(total, updates):
-    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    ref = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
-    out = []
-    for _ in range(updates):
-        out.append(opt.param_groups[0]["lr"])
-        opt.step()
-        ref.step()
-    return out
-
-
-def test_accumulation_in_one_process():
+def test_accumulation_in_one_process(torch_lrs):
     accelerator = Accelerator(cpu=True, gradient_accumulation_steps=4)
     epochs = 2
     # 6 batches per epoch, windows of 4: 2 updates per epoch (accelerate flushes at the loader's end).
@@ -87,7 +76,8 @@ def test_accumulation_in_one_process():
     used, sched = train(accelerator, lambda o: Scheduler(o, cosine(), total=total), epochs)
     assert len(used) == total == 4
     assert sched.updates == total
-    assert used == pytest.approx(torch_cosine(total, total), rel=1e-12, abs=1e-15)
+    rates = torch_lrs(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=total), [0.1], total)
+    assert used == pytest.approx(rates[:, 0], rel=1e-12, abs=1e-15)
 
 
 def test_once_per_update_refuses_other_objects():

@@ -77,25 +77,14 @@ def fit(model, epochs, tmp_path, callbacks=(), ckpt_path=None, checkpointing=Fal
     return trainer
 
 
-def torch_rates(make, updates):
-    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    ref = make(opt)
-    out = []
-    for _ in range(updates):
-        out.append(opt.param_groups[0]["lr"])
-        opt.step()
-        ref.step()
-    return out
-
-
-def test_rates_per_optimizer_update_with_accumulation(tmp_path):
+def test_rates_per_optimizer_update_with_accumulation(tmp_path, torch_lrs):
     epochs = 3
     total = run_totals(SAMPLES, BATCH, accumulation=ACCUM, epochs=epochs).updates
     model = Tiny(cosine(), total)
     trainer = fit(model, epochs, tmp_path)
     assert trainer.global_step == total == 9
-    expected = torch_rates(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=total), total)
-    assert model.used == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    rates = torch_lrs(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=total), [0.1], total)
+    assert model.used == pytest.approx(rates[:, 0], rel=1e-12, abs=1e-15)
     assert trainer.lr_scheduler_configs[0].scheduler.updates == total
 
 
