@@ -210,6 +210,14 @@ class CompatScheduler(Scheduler):
     #: with ``add_param_group`` too (StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR,
     #: PolynomialLR): see `added_group`.
     _scales_added_groups: ClassVar[bool] = False
+    #: True where torch's step reads every group's rate, so that side by side with other schedulers
+    #: it also steps a group added with ``add_param_group`` (the chainable classes above,
+    #: CosineAnnealingLR, ReduceLROnPlateau); the others fail in torch at their next step (see
+    #: `_refuse_added_groups`).
+    _follows_added_groups: ClassVar[bool] = False
+    #: The keys torch's step reads from every group (OneCycleLR, SWALR): KeyError for an added group
+    #: without them.
+    _added_group_keys: ClassVar[tuple[str, ...]] = ()
     #: True where a factor of 0 holds once reached (torch's step then leaves the rate as it is).
     _zero_holds: ClassVar[bool] = False
     #: The count of updates when the current `step` began (None outside `step`).
@@ -239,6 +247,8 @@ class CompatScheduler(Scheduler):
                 f"Received: optimizer={optimizer!r} ({type(optimizer).__name__} is not an Optimizer)"
             )
         start = check_int(owner, "last_epoch", last_epoch, low=-1) + 1
+        #: torch's ``len(base_lrs)``: the groups this scheduler was built with.
+        self._built_groups = len(optimizer.param_groups)
         if self._writes_initial_lr:
             record_initial_lr(owner, optimizer, start - 1)
         # torch's L: the rates another scheduler (or the user) left, before this one writes its own.
@@ -378,6 +388,44 @@ class CompatScheduler(Scheduler):
             f"adding the group"
         )
 
+    def _adopt_groups(self) -> None:
+        """Side by side: schedule the groups added since construction now (`_follows_added_groups`)."""
+        self.sync()
+
+    def _refuse_added_groups(self, n: int) -> None:
+        """Side by side, the optimizer has `n` groups, more than this scheduler was built with: raise
+        where torch's step fails (its lists of one entry per original group meet the new groups).
+
+        Raises:
+            ValueError: as torch's ``zip(..., strict=True)`` (nothing changes here).
+        """
+        if self._follows_added_groups:
+            return
+        name = type(self).__name__
+        for i, group in enumerate(self.optimizer.param_groups[self._built_groups :], self._built_groups):
+            for key in self._added_group_keys:
+                if key not in group:
+                    raise KeyError(
+                        f"{key!r}: param group {i} was added with add_param_group after this {name} was "
+                        f"built; side by side with other schedulers, torch's {name}.step() reads "
+                        f"group[{key!r}] from every group and raises this KeyError here too, so "
+                        f"lrkit.compat stops at the same step, before anything changes"
+                    )
+        if self._added_group_keys:
+            raise ValueError(
+                f"lrkit.compat {name}.step(): a param group was added with add_param_group (with the keys "
+                f"{list(self._added_group_keys)} torch's {name} reads) after this {name} was built; "
+                f"side by side with other schedulers lrkit.compat does not reproduce torch's step of it. "
+                f"Build the schedulers after adding the groups"
+            )
+        raise ValueError(
+            f"lrkit.compat {name}.step(): the optimizer has {n} param groups, {self._built_groups} when "
+            f"this {name} was built; side by side with other schedulers, torch's {name}.step() raises "
+            f"here too (its per-group lists do not cover a group added with add_param_group: zip() "
+            f"argument lengths differ), so lrkit.compat stops at the same step, before anything "
+            f"changes. Build the schedulers after adding the groups"
+        )
+
     def on_nonfinite(self, key: str, position: float, values: list[float]) -> None:
         """Warn once per scheduler that non-finite rates are written (torch writes them silently)."""
         if self._nonfinite_warned:
@@ -402,7 +450,8 @@ class CompatScheduler(Scheduler):
         values = self.values_for_next_update() if self._shown is None else self._shown
         return [
             group["lr"].detach().clone().fill_(v) if isinstance(group["lr"], torch.Tensor) else float(v)
-            for group, v in zip(groups, values, strict=True)
+            # NOTE: not strict: torch's list keeps its length when a group is added side by side
+            for group, v in zip(groups, values, strict=False)
         ]
 
     def get_lr(self) -> list[float | torch.Tensor]:  # type: ignore[override]

@@ -292,6 +292,7 @@ class OneCycleLR(CompatScheduler):
     """
 
     overwrites: ClassVar[bool] = True
+    _added_group_keys: ClassVar[tuple[str, ...]] = ("initial_lr", "max_lr", "min_lr")
     _side: ClassVar[str] = ABSOLUTE  # type: ignore[misc]
     _bases_from_args: ClassVar[bool] = True
 

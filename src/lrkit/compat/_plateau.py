@@ -84,6 +84,7 @@ class ReduceLROnPlateau(CompatScheduler):
 
     _checks_order: ClassVar[bool] = False
     _side: ClassVar[str] = PLATEAU  # type: ignore[misc]
+    _follows_added_groups: ClassVar[bool] = True  # (torch's `min_lrs` rules: `_follow_groups`)
     _writes_initial_lr: ClassVar[bool] = False  # torch's ReduceLROnPlateau writes no key
 
     def __init__(
@@ -243,6 +244,7 @@ class ReduceLROnPlateau(CompatScheduler):
             self.observe(value, reduce="local")  # torch: per-rank metrics
         else:
             # Side by side with other schedulers: torch reduces the rates the others left.
+            self._follow_groups(value)
             c = self._counters()
             counters = PlateauCounters(
                 float(c["best"]), int(c["bad"]), int(c["cooldown"]), int(c.get("evaluations", 0))
@@ -256,6 +258,10 @@ class ReduceLROnPlateau(CompatScheduler):
         last = self.last_epoch + 1 if epoch is None else int(epoch)
         self.seek(max(last, 0), write=False)
         self.last_epoch = last
+
+    def _adopt_groups(self) -> None:
+        """Side by side, added groups are taken in at this scheduler's own next step (its `min_lrs`
+        rules decide then, as torch's `_reduce_lr`): nothing to do before."""
 
     def _counters(self) -> dict[str, Any]:
         states = [s for s in self.plateau_state() if s["group"] == 0]

@@ -86,11 +86,14 @@ class Composition:
 
     def join(self, scheduler: CompatScheduler) -> None:
         """Attach `scheduler` (just built, its own rates written) and write torch's composed rates."""
+        if self.anchor is not None and len(scheduler._found) > len(self.anchor):
+            self._add_groups(scheduler._found)  # groups added since the others were built
         if self.members and self.anchor is None:
             # A second scheduler arrives: start from the rates the groups held before it wrote its
             # own, which the first one (or the user) set, as torch's recursion does.
             self.anchor = list(scheduler._found)
             self.members = [m for m in self.members if m.ref() is not None]
+            self._adopt(scheduler._found, len(scheduler._found))
             for member in self.members:
                 if member.kind == FACTOR:
                     member.factors = self._factors(member)
@@ -114,23 +117,61 @@ class Composition:
                 member.mark = None
 
     def check_layout(self, scheduler: CompatScheduler) -> None:
-        """Before `scheduler`'s step side by side: the optimizer still has the groups composed.
+        """Before `scheduler`'s step side by side: take in the groups added since the last step.
+
+        torch's schedulers read every group's rate, a group added with ``add_param_group`` too: the
+        chainable classes multiply it by their step's ratio, CosineAnnealingLR moves it towards
+        ``eta_min``, ReduceLROnPlateau reduces it; the others fail at their next step (see
+        `CompatScheduler._added_group_refusal`), and so does this one, before anything changes.
 
         Raises:
-            ValueError: a group was added (``add_param_group``) since the schedulers were built;
-                nothing has changed.
+            ValueError: `scheduler` is one whose torch step fails with the added groups (KeyError for
+                OneCycleLR and SWALR, as torch), or the optimizer has fewer groups than composed.
         """
-        n = len(self._groups())
-        if self.anchor is None or n == len(self.anchor):
+        anchor = self.anchor
+        if anchor is None:
             return
-        names = [type(m.ref()).__name__ for m in self.members if m.ref() is not None]
-        raise ValueError(
-            f"lrkit.compat {type(scheduler).__name__}.step(): the optimizer has {n} param groups, but the "
-            f"schedulers stepped side by side on it ({', '.join(names)}) were built with "
-            f"{len(self.anchor)}; torch continues each of them on a group added with add_param_group, "
-            f"which lrkit.compat does not reproduce side by side. Add the groups before building the "
-            f"schedulers, or build new ones after adding them"
-        )
+        groups = self._groups()
+        n = len(groups)
+        if n != len(anchor):
+            if n < len(anchor):
+                raise ValueError(
+                    f"lrkit.compat {type(scheduler).__name__}.step(): the optimizer has {n} param groups, "
+                    f"fewer than the {len(anchor)} the schedulers stepped side by side on it were built "
+                    f"with; build new schedulers for the new optimizer layout"
+                )
+            self._add_groups([_float(g["lr"]) for g in groups])
+        if n > scheduler._built_groups:
+            scheduler._refuse_added_groups(n)
+
+    def _adopt(self, rates: list[float], n: int) -> None:
+        """Make the followers built with fewer groups schedule all `n` (each new group's base: its
+        rate in `rates`, the rate it was added with)."""
+        groups = self._groups()
+        for member in self.members:
+            scheduler = member.ref()
+            if scheduler is None or not scheduler._follows_added_groups or len(scheduler.bases()) >= n:
+                continue
+            _write(groups[len(scheduler.bases()) : n], rates[len(scheduler.bases()) : n])
+            scheduler._adopt_groups()
+
+    def _add_groups(self, rates: list[float]) -> None:
+        """Groups were added (``add_param_group``) while several schedulers share the optimizer: each
+        continues from the rate it was added with (`rates`), every multiplying scheduler's factor
+        counted from its position now, as torch's recursion."""
+        assert self.anchor is not None
+        old, n = len(self.anchor), len(rates)
+        self.members = [m for m in self.members if m.ref() is not None or m.kind == FACTOR]
+        self._adopt(rates, n)
+        for member in self.members:
+            if member.kind != FACTOR:
+                continue
+            factors = self._factors(member)
+            mark = member.mark if member.mark is not None else [1.0] * old
+            member.mark = mark[:old] + factors[old:]
+            member.factors = factors
+        self.anchor = self.anchor + rates[old:]
+        self.write()
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -156,7 +197,7 @@ class Composition:
         """ReduceLROnPlateau decided to reduce: torch's ``max(lr * factor, min_lr)`` on the current rates."""
         current = self.compose()
         new = []
-        for old, floor in zip(current, floors, strict=True):
+        for old, floor in zip(current, floors[: len(current)], strict=True):
             lower = max(old * factor, floor)
             new.append(lower if old - lower > eps else old)
         self._anchor_at(new)
@@ -177,7 +218,10 @@ class Composition:
         if scheduler is None:
             return member.factors or []
         values = scheduler.values_for_next_update()
-        return [v / b if b != 0.0 else 1.0 for v, b in zip(values, scheduler._compat_bases, strict=True)]
+        bases = scheduler._compat_bases
+        if len(bases) < len(values):  # groups it took in since it was built (add_param_group)
+            bases.extend(scheduler.bases()[len(bases) : len(values)])
+        return [v / b if b != 0.0 else 1.0 for v, b in zip(values, bases, strict=True)]
 
     def _anchor_at(self, values: list[float]) -> None:
         self.anchor = list(values)
@@ -195,6 +239,10 @@ class Composition:
             factors = self._factors(member)
             member.factors = factors
             mark = member.mark
+            if len(factors) < len(out):  # groups added that this scheduler does not step (torch's
+                factors = factors + [1.0] * (len(out) - len(factors))  # next step of it fails)
+            if mark is not None and len(mark) < len(factors):
+                mark = mark + factors[len(mark) :]
             if mark is None:
                 out = [v * f for v, f in zip(out, factors, strict=True)]
             else:

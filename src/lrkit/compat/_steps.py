@@ -108,6 +108,7 @@ class StepLR(CompatScheduler):
     """
 
     _scales_added_groups: ClassVar[bool] = True
+    _follows_added_groups: ClassVar[bool] = True
 
     def __init__(
         self, optimizer: torch.optim.Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
@@ -149,6 +150,7 @@ class MultiStepLR(CompatScheduler):
     """
 
     _scales_added_groups: ClassVar[bool] = True
+    _follows_added_groups: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -218,6 +220,7 @@ class ConstantLR(CompatScheduler):
     """
 
     _scales_added_groups: ClassVar[bool] = True
+    _follows_added_groups: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -266,6 +269,7 @@ class LinearLR(CompatScheduler):
     """
 
     _scales_added_groups: ClassVar[bool] = True
+    _follows_added_groups: ClassVar[bool] = True
     _zero_holds: ClassVar[bool] = True
 
     def __init__(
@@ -313,6 +317,7 @@ class ExponentialLR(CompatScheduler):
     """
 
     _scales_added_groups: ClassVar[bool] = True
+    _follows_added_groups: ClassVar[bool] = True
 
     def __init__(self, optimizer: torch.optim.Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
@@ -348,6 +353,7 @@ class PolynomialLR(CompatScheduler):
     """
 
     _scales_added_groups: ClassVar[bool] = True
+    _follows_added_groups: ClassVar[bool] = True
     _zero_holds: ClassVar[bool] = True
 
     def __init__(
@@ -396,6 +402,7 @@ class CosineAnnealingLR(CompatScheduler):
     """
 
     _side: ClassVar[str] = AFFINE  # type: ignore[misc]
+    _follows_added_groups: ClassVar[bool] = True  # (a fractional T_max: see below)
 
     def __init__(
         self, optimizer: torch.optim.Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
@@ -415,8 +422,25 @@ class CosineAnnealingLR(CompatScheduler):
                 return function(lambda t: share + (1.0 - share) * (1 + math.cos(math.pi * t / period)) / 2)
 
             super().__init__(optimizer, [curve(b) for b in bases], last_epoch)
+            # NOTE: one curve per group, none for a group added later: side by side, refused.
+            self._follows_added_groups = False  # type: ignore[misc]
             return
         super().__init__(optimizer, presets.CosineAnnealingLR(period, eta_min), last_epoch)
+
+    def _refuse_added_groups(self, n: int) -> None:
+        """torch's cosine step moves an added group's rate towards `eta_min` like the others, until the
+        step where its period restarts, which reads `base_lrs` (one per original group): there its
+        ``zip(..., strict=True)`` raises, and so does this (before anything changes)."""
+        t, period = self.last_epoch + 1, self.T_max
+        if self._follows_added_groups and (t - 1 - period) % (2 * period) != 0:
+            return
+        raise ValueError(
+            f"lrkit.compat CosineAnnealingLR.step(): the optimizer has {n} param groups, "
+            f"{self._built_groups} when this CosineAnnealingLR was built; side by side with other "
+            f"schedulers, torch's step {t} (its period restarts from base_lrs, one per original group) "
+            f"raises here too (zip() argument lengths differ), so lrkit.compat stops at the same step, "
+            f"before anything changes. Build the schedulers after adding the groups"
+        )
 
     def _torch_step(self, current: list[float], before: list[float], after: list[float]) -> list[float]:
         """torch's chainable cosine step from the `current` rates (side by side with others): towards
@@ -480,6 +504,7 @@ class CosineAnnealingWarmRestarts(CompatScheduler):
             RuntimeError: this scheduler is a child of a container.
         """
         self._owned()
+        self._composition.check_layout(self)
         if self._composition.pending:
             self._composition.settle()
         if epoch is None:

@@ -52,6 +52,7 @@ class SWALR(CompatScheduler):
 
     overwrites: ClassVar[bool] = True
     _side: ClassVar[str] = AFFINE  # type: ignore[misc]
+    _added_group_keys: ClassVar[tuple[str, ...]] = ("swa_lr",)
     _bases_from_args: ClassVar[bool] = True
     _position_from_last_epoch: ClassVar[bool] = False
 
