@@ -305,12 +305,3 @@ def test_a_stepped_chain_with_a_plateau_takes_the_metric_itself():
     assert rates == [1.0, 0.5, 0.5]
     with pytest.raises(RuntimeError, match=r"chain\.step\(2\.0\)"):
         plateau.step(2.0)
-
-
-def test_milestones_where_a_child_takes_over_without_restarting_are_refused():
-    # torch runs [3, 9, 4] (bisect on an unsorted list): at step 9 child 3 takes over in the middle of
-    # its own clock; compat says so instead of giving other rates.
-    opt = optimizer((0.1,))
-    children = [C.ConstantLR(opt, 0.5, 3), C.ExponentialLR(opt, 0.9), C.StepLR(opt, 2), C.LinearLR(opt, 0.2)]
-    with pytest.raises(ValueError, match=r"child 3 take over at step 9 without restarting"):
-        C.SequentialLR(opt, children, [3, 9, 4])

@@ -22,10 +22,19 @@ import torch
 from lrkit._validate import fail
 from lrkit.compat._base import FORMAT, GET_LR_WARNING, CompatScheduler, initial_bases
 from lrkit.compat._cyclic import _prepare_momentum
-from lrkit.compat._functions import MultiplicativeLR
+from lrkit.compat._functions import MultiplicativeLR, _TorchFunction
 from lrkit.compat._shared import ABSOLUTE, FACTOR, PLATEAU, _ratio
-from lrkit.compat._steps import CosineAnnealingLR
+from lrkit.compat._steps import (
+    ConstantLR,
+    CosineAnnealingLR,
+    ExponentialLR,
+    LinearLR,
+    MultiStepLR,
+    PolynomialLR,
+    StepLR,
+)
 from lrkit.compat._swa import SWALR
+from lrkit.scheduler import to_float
 from lrkit.schedules import Schedule, constant, product, scale, sequence
 
 __all__ = ["ChainedScheduler", "SequentialLR"]
@@ -68,22 +77,78 @@ def _release(children: list[CompatScheduler]) -> None:
         child._composition.leave(child)
 
 
-def _phases(children: list[CompatScheduler], marks: list[int], g: int, base: float) -> tuple[Schedule, ...]:
+def _phases(
+    children: list[CompatScheduler], marks: list[int], g: int, base: float, restarts: list[bool] | None = None
+) -> tuple[Schedule, ...]:
     """Group `g`'s phases. A MultiplicativeLR phase after the first starts where the previous phase
     left the rate, times ``lr_lambda(0)``, as in torch (it has no closed form, so torch's ``step(0)``
-    multiplies the current rate); a SWALR phase anneals from that rate, as torch's."""
+    multiplies the current rate); a SWALR phase anneals from that rate, as torch's. A phase whose
+    child takes over without restarting (``restarts[i - 1]`` False) continues from that rate as
+    torch's ``step()`` of it does (`_continued`)."""
     phases: list[Schedule] = []
     for i, child in enumerate(children):
         phase = child._compat_lr[g]
-        if i > 0 and isinstance(child, (MultiplicativeLR, SWALR)):
+        restarted = restarts is None or i == 0 or restarts[i - 1]
+        if i > 0 and (not restarted or isinstance(child, (MultiplicativeLR, SWALR, ConstantLR))):
             span = marks[i - 1] - (marks[i - 2] if i >= 2 else 0)
             left = phases[-1].resolve(base=base)(span - 1)
-            if isinstance(child, SWALR):  # torch anneals from the rate the previous phase left
+            if not restarted and not isinstance(child, MultiplicativeLR):
+                phase = _continued(child, g, base, left)
+            elif isinstance(child, SWALR):  # torch anneals from the rate the previous phase left
                 phase = child._curves([base * left] * len(child._lr0))[g]
-            else:
+            elif isinstance(child, MultiplicativeLR):
                 phase = scale(phase, left * float(child.lr_lambdas[g](0)))
+            elif child.total_iters <= 0:  # ConstantLR
+                # torch's step(0) is its closed form, ``factor`` only before `total_iters`: 1 here, and
+                # its later steps leave the rate (their restore happens at `total_iters` only)
+                phase = constant(1.0)
         phases.append(phase)
     return tuple(phases)
+
+
+def _continued(child: CompatScheduler, g: int, base: float, left: float) -> Schedule:
+    """Group `g`'s phase (a factor of `base`) when torch's SequentialLR hands over to `child` without
+    restarting its clock: torch calls ``child.step()`` from ``last_epoch = -1`` (its construction
+    step was undone), so the chainable forms start from the rate the previous phase left,
+    ``base * left``, with their step at clock 0 in its non-initial form; LambdaLR, CyclicLR,
+    OneCycleLR and CosineAnnealingWarmRestarts set the rate from their bases at the clock, as after
+    a restart."""
+    if child.overwrites and not isinstance(child, SWALR):
+        return child._compat_lr[g]
+    own = child._compat_lr[g]
+    if isinstance(child, (StepLR, MultiStepLR, ConstantLR, LinearLR)):
+        # their step at clock 0 is the same in both forms: ``lr * f(0)``, then f's ratios
+        return scale(own, left)
+    if isinstance(child, ExponentialLR):  # non-initial at 0: already one factor of gamma
+        curve = own.resolve(base=1.0)
+        return _TorchFunction(lambda e: left * curve(e + 1))
+    if isinstance(child, PolynomialLR):  # ((1 - e/T) / (1 + 1/T)) ** power, then held
+        span, power = child.total_iters, child.power
+        return _TorchFunction(lambda e: left * ((1.0 - min(e, span) / span) / (1.0 + 1.0 / span)) ** power)
+    if isinstance(child, CosineAnnealingLR):
+        return _continued_cosine(child, base, left)
+    if isinstance(child, SWALR):  # its step count is one ahead of a restarted phase's
+        curve = child._curves([base * left] * len(child._lr0))[g].resolve(base=base)
+        return _TorchFunction(lambda e: curve(e + 1))
+    raise AssertionError(f"unreachable: {type(child).__name__}")  # refused by `_torch_phases`
+
+
+def _continued_cosine(child: CosineAnnealingLR, base: float, left: float) -> Schedule:
+    """torch's recursive cosine from the rate ``base * left`` with its clock at 0: ``eta_min + (rate -
+    eta_min) * (1 + cos(pi e / T)) / (1 + cos(pi / T))`` until its first restart step ``|T| + 1``
+    (integer ``T_max``), where it adds ``(base - eta_min) * (1 - cos(pi / T)) / 2`` and from then on
+    follows the closed form from its base."""
+    period, low = child.T_max, to_float(child.eta_min)
+    start = base * left
+    first = 1.0 + math.cos(math.pi / period)
+    restart = abs(period) + 1 if isinstance(period, int) else math.inf
+
+    def factor(e: float) -> float:
+        cos = 1.0 + math.cos(math.pi * e / period)
+        rate = low + (start - low) * cos / first if e < restart else low + (base - low) * cos / 2
+        return rate / base if base else 0.0
+
+    return _TorchFunction(factor)
 
 
 def _momentum_phases(children: list[CompatScheduler], marks: list[int], n: int) -> list[Schedule] | None:
@@ -111,36 +176,68 @@ def _momentum_phases(children: list[CompatScheduler], marks: list[int], n: int) 
     return out
 
 
-def _torch_phases(owner: str, marks: list[int], count: int) -> tuple[list[int], list[int]]:
+def _torch_phases(
+    owner: str, marks: list[int], children: list[CompatScheduler]
+) -> tuple[list[int], list[int], list[bool]]:
     """torch's SequentialLR with any milestones, as phases: the index of each child that runs, in
-    order, and the steps (increasing, >= 1) where each after the first starts with its clock at 0.
+    order, the steps (increasing, >= 1) where each after the first takes over, and whether it
+    restarts its clock there.
 
     torch runs child ``bisect_right(milestones, t)`` at step ``t`` and restarts its clock
     (``step(0)``) when ``milestones[index - 1] == t``: a milestone of 0 (or below) skips the first
-    child, a repeated one the child between, and a decreasing list runs what bisect finds.
+    child, a repeated one the child between, and a decreasing list runs what bisect finds (bisect's
+    answer never decreases with ``t``, so each child runs once, in one stretch). Where an unsorted
+    list makes a child take over at a step that is not its milestone, torch calls its ``step()``
+    from where it stands (`_continued`).
 
     Raises:
-        ValueError: a child that would take over without restarting its clock (some unsorted lists).
+        ValueError: a ReduceLROnPlateau or a container taking over without restarting (torch runs
+            neither as a phase; lrkit.compat's own extension restarts them), or a PolynomialLR with
+            ``total_iters=0`` (torch divides by it at that step: ZeroDivisionError).
     """
     for m in marks:
         if isinstance(m, bool) or not isinstance(m, int):
             raise fail(owner, "milestones", marks, "a list of ints (steps)", kind=TypeError)
     order = [bisect.bisect_right(marks, 0)]
     starts: list[int] = []
+    restarts: list[bool] = []
     for t in range(1, max(marks, default=0) + 1):
         index = bisect.bisect_right(marks, t)
-        if index > 0 and marks[index - 1] == t:
-            order.append(index)  # torch: step(0) of the child at `index`
-            starts.append(t)
-        elif index != order[-1]:
+        restarted = index > 0 and marks[index - 1] == t
+        if not restarted and index == order[-1]:
+            continue
+        order.append(index)  # torch: step(0) (restarted) or step() of the child at `index`
+        starts.append(t)
+        restarts.append(restarted)
+        if restarted:
+            continue
+        child = children[index]
+        if isinstance(child, (SequentialLR, ChainedScheduler)) or child.has_plateau:
             raise ValueError(
-                f"Argument `milestones` of {owner}() makes child {index} take over at step {t} without "
-                f"restarting (torch steps it from where it stands); lrkit.compat needs milestones where "
-                f"each child starts at one. Received: milestones={marks!r}"
+                f"Argument `milestones` of {owner}() makes child {index} (a {type(child).__name__}) take "
+                f"over at step {t} without restarting its clock; torch runs no such phase, and lrkit.compat "
+                f"restarts it only at its milestone. Received: milestones={marks!r}"
             )
-    if order[-1] >= count:  # pragma: no cover - bisect never goes past len(marks)
+        if isinstance(child, PolynomialLR) and child.total_iters == 0:
+            raise ValueError(
+                f"Argument `milestones` of {owner}() makes child {index} (a PolynomialLR with "
+                f"total_iters=0) take over at step {t} without restarting; torch's step there divides "
+                f"by total_iters (ZeroDivisionError). Received: milestones={marks!r}"
+            )
+    if order[-1] >= len(children):  # pragma: no cover - bisect never goes past len(marks)
         raise AssertionError("unreachable")
-    return order, starts
+    return order, starts, restarts
+
+
+def _undo(children: list[CompatScheduler]) -> None:
+    """torch's ``recursive_undo``: the `last_epoch` of every scheduler inside (not of the containers)
+    goes back by one, so that a child not yet run shows -1 (the active one is set by the container)."""
+    for child in children:
+        inner = getattr(child, "_schedulers", None)
+        if inner is not None:
+            _undo(inner)
+        else:
+            child.last_epoch -= 1
 
 
 def _plateaus(container: CompatScheduler) -> bool:
@@ -208,10 +305,12 @@ class SequentialLR(CompatScheduler):
             )
         bases = initial_bases(optimizer)
         # torch takes any milestones (0, repeated, decreasing); the phases it then runs, in order.
-        order, starts = _torch_phases(owner, marks, len(children))
+        order, starts, restarts = _torch_phases(owner, marks, children)
         active = [children[i] for i in order]
         per_group: list[Schedule] = [
-            sequence(_phases(active, starts, g, base), tuple(starts)) if starts else active[0]._compat_lr[g]
+            sequence(_phases(active, starts, g, base, restarts), tuple(starts))
+            if starts
+            else active[0]._compat_lr[g]
             for g, base in enumerate(bases)
         ]
         self._schedulers = children
@@ -226,6 +325,7 @@ class SequentialLR(CompatScheduler):
         hparams = None if momentum is None else {"momentum": momentum}
         super().__init__(optimizer, single, last_epoch, bases=bases, hparams=hparams)
         _adopt(self, children)
+        _undo(children)
         self._show_children()
 
     def _attach(self) -> None:
