@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, SupportsFloat
 
 import torch
@@ -74,11 +74,19 @@ def _adopt(container: CompatScheduler, children: list[CompatScheduler]) -> None:
 def _release(children: list[CompatScheduler]) -> None:
     """The children leave the optimizer's side-by-side composition: the container drives them."""
     for child in children:
-        child._composition.leave(child)
+        if getattr(child, "_stepped", False):  # a stepped chain's children are the members
+            _release(child._schedulers)
+        else:
+            child._composition.leave(child)
 
 
 def _phases(
-    children: list[CompatScheduler], marks: list[int], g: int, base: float, restarts: list[bool] | None = None
+    children: list[CompatScheduler],
+    marks: list[int],
+    g: int,
+    base: float,
+    restarts: list[bool] | None = None,
+    chains: dict[int, list[_ChainPhase]] | None = None,
 ) -> tuple[Schedule, ...]:
     """Group `g`'s phases. A MultiplicativeLR phase after the first starts where the previous phase
     left the rate, times ``lr_lambda(0)``, as in torch (it has no closed form, so torch's ``step(0)``
@@ -87,6 +95,16 @@ def _phases(
     torch's ``step()`` of it does (`_continued`)."""
     phases: list[Schedule] = []
     for i, child in enumerate(children):
+        if _simulated(child, i, restarts):
+            left = 1.0
+            if i > 0:
+                span = marks[i - 1] - (marks[i - 2] if i >= 2 else 0)
+                left = phases[-1].resolve(base=base)(span - 1)
+            chain = _ChainPhase(child, g, base, base * left)
+            if chains is not None:
+                chains.setdefault(i, []).append(chain)
+            phases.append(chain.schedule())
+            continue
         phase = child._compat_lr[g]
         restarted = restarts is None or i == 0 or restarts[i - 1]
         if i > 0 and (not restarted or isinstance(child, (MultiplicativeLR, SWALR, ConstantLR))):
@@ -151,11 +169,119 @@ def _continued_cosine(child: CosineAnnealingLR, base: float, left: float) -> Sch
     return _TorchFunction(factor)
 
 
+def _simulated(child: CompatScheduler, i: int, restarts: list[bool] | None) -> bool:
+    """True for a ChainedScheduler phase that torch starts with ``chain.step()`` (the first phase,
+    or one taking over without restarting): its children then step from ``last_epoch = -1``, one
+    after the other (`_ChainPhase`). (Restarted, torch's ``step(0)`` of a chain raises
+    NotImplementedError; compat restarts a product chain as its product, and refuses a stepped one.)"""
+    if not isinstance(child, ChainedScheduler) or _chain_plateau(child):
+        return False
+    return restarts is None or i == 0 or not restarts[i - 1]
+
+
+def _chain_plateau(chain: ChainedScheduler) -> bool:
+    return bool(getattr(chain, "_has_plateau", False)) if chain._stepped else chain.has_plateau
+
+
+def _torch_step_of(child: CompatScheduler, g: int) -> Callable[[float, int], float]:
+    """torch's ``step()`` of `child` for group `g` at clock ``e`` (``last_epoch`` after the step,
+    from -1): the rate it writes, from the rate ``r`` the group holds (torch's ``get_lr``).
+
+    Raises:
+        ValueError: a child torch cannot step in a chain (ReduceLROnPlateau) or a container.
+    """
+    if isinstance(child, ExponentialLR):
+        gamma = float(child.gamma)
+        return lambda r, e: r * gamma
+    if isinstance(child, PolynomialLR):
+        span, power = child.total_iters, child.power
+
+        def polynomial(r: float, e: int) -> float:
+            return r if e > span else r * ((1.0 - e / span) / (1.0 - (e - 1) / span)) ** power
+
+        return polynomial
+    if isinstance(child, MultiplicativeLR):
+        fn = child.lr_lambdas[g]
+        return lambda r, e: r * fn(e)
+    if isinstance(child, CosineAnnealingLR):
+        period, low, base = child.T_max, to_float(child.eta_min), child._compat_bases[g]
+
+        def cosine(r: float, e: int) -> float:
+            if (e - 1 - period) % (2 * period) == 0:
+                return r + (base - low) * (1 - math.cos(math.pi / period)) / 2
+            return (1 + math.cos(math.pi * e / period)) / (1 + math.cos(math.pi * (e - 1) / period)) * (
+                r - low
+            ) + low
+
+        return cosine
+    if isinstance(child, SWALR):
+        epochs, target, shape = child.anneal_epochs, child.swa_lrs[g], child.anneal_strategy
+
+        def weight(t: float) -> float:
+            t = max(0.0, min(1.0, t))
+            return (1 - math.cos(math.pi * t)) / 2 if shape == "cos" else t
+
+        def swa(r: float, e: int) -> float:
+            step = e + 1 if epochs else max(1, e + 1)  # its step count: the construction's, then one per step
+            prev, now = weight((step - 1) / max(1, epochs)), weight(step / max(1, epochs))
+            start = target if prev == 1 else (r - prev * target) / (1 - prev)
+            return target * now + start * (1 - now)
+
+        return swa
+    own = child.schedules()[g]
+    if isinstance(child, (StepLR, MultiStepLR, ConstantLR, LinearLR)):
+        return lambda r, e: r * _ratio(own(e), own(e - 1) if e > 0 else 1.0)
+    if child.overwrites and not isinstance(child, (ChainedScheduler, SequentialLR)):
+        base = child.bases()[g]  # LambdaLR, CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts
+        return lambda r, e: base * own(e)
+    raise ValueError(
+        f"A ChainedScheduler holding a {type(child).__name__} cannot be a phase of a SequentialLR in "
+        f"lrkit.compat (torch steps no ReduceLROnPlateau in a chain); build that phase's schedulers "
+        f"side by side"
+    )
+
+
+class _ChainPhase:
+    """Group `g`'s rates in a ChainedScheduler phase that torch starts with ``chain.step()``: every
+    child steps from ``last_epoch = -1`` at the phase's first step, each from the rate the previous
+    one wrote, starting from `start` (the rate the previous phase left; the base rate for the
+    first phase). The rates are computed once, in order, as torch's recursion."""
+
+    def __init__(self, chain: ChainedScheduler, g: int, base: float, start: float) -> None:
+        self.chain, self.base, self.start = chain, base, start
+        self.steps = [_torch_step_of(child, g) for child in chain._schedulers]
+        self.rates: list[float] = []  # the rate after the whole chain's step at each clock
+
+    def row(self, e: int) -> list[float]:
+        """The rate after each child's step at clock `e`."""
+        while len(self.rates) < e:
+            self.row(len(self.rates))
+        r = self.rates[e - 1] if e > 0 else self.start
+        out = []
+        for step in self.steps:
+            r = step(r, e)
+            out.append(r)
+        if len(self.rates) == e:
+            self.rates.append(r)
+        return out
+
+    def rate(self, e: float) -> float:
+        k = max(int(e), 0)
+        if k >= len(self.rates):
+            self.row(k)
+        return self.rates[k]
+
+    def schedule(self) -> Schedule:
+        base = self.base
+        return _TorchFunction(lambda e: self.rate(e) / base if base else 0.0)
+
+
 def _momentum_phases(children: list[CompatScheduler], marks: list[int], n: int) -> list[Schedule] | None:
     """Each group's momentum (or beta1) when a child cycles it (CyclicLR, OneCycleLR), as in torch:
     a cycling child's phase follows its curve; in the other phases the value holds where the last
     cycling phase left it (before the first one: what the last-built cycling child wrote). Values
     are absolute (the container's momentum base is 1.0, as the cycling children's)."""
+    children = [_momentum_source(child) for child in children]
     cycling = [child for child in children if len(child.scheduled_keys) > 1]
     if not cycling:
         return None
@@ -174,6 +300,17 @@ def _momentum_phases(children: list[CompatScheduler], marks: list[int], n: int) 
                 phases.append(constant(held))
         out.append(sequence(tuple(phases), tuple(marks)) if marks else phases[0])
     return out
+
+
+def _momentum_source(child: CompatScheduler) -> CompatScheduler:
+    """The scheduler whose momentum a phase follows: a stepped chain's last cycling child (torch:
+    the last one to write it), else the phase itself."""
+    if not getattr(child, "_stepped", False):
+        return child
+    for inner in reversed(child._schedulers):
+        if len(inner.scheduled_keys) > 1:
+            return inner
+    return child._schedulers[-1]
 
 
 def _torch_phases(
@@ -209,9 +346,18 @@ def _torch_phases(
         order.append(index)  # torch: step(0) (restarted) or step() of the child at `index`
         starts.append(t)
         restarts.append(restarted)
-        if restarted:
-            continue
         child = children[index]
+        if restarted:
+            if getattr(child, "_stepped", False):
+                raise ValueError(
+                    f"Argument `milestones` of {owner}() restarts child {index} (a ChainedScheduler whose "
+                    f"children are stepped one after the other) at step {t}; torch's step(0) of a chain "
+                    f"raises NotImplementedError there, and lrkit.compat has no closed form to restart it "
+                    f"with. Received: milestones={marks!r}"
+                )
+            continue
+        if isinstance(child, ChainedScheduler) and not _chain_plateau(child):
+            continue  # torch's chain.step(): its children step from last_epoch -1 (`_ChainPhase`)
         if isinstance(child, (SequentialLR, ChainedScheduler)) or child.has_plateau:
             raise ValueError(
                 f"Argument `milestones` of {owner}() makes child {index} (a {type(child).__name__}) take "
@@ -289,14 +435,6 @@ class SequentialLR(CompatScheduler):
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise fail(owner, "optimizer", optimizer, "a torch.optim.Optimizer", kind=TypeError)
         children = _children(owner, schedulers, optimizer)
-        for i, child in enumerate(children):
-            if getattr(child, "_stepped", False):
-                raise ValueError(
-                    f"Argument `schedulers` of {owner}() holds at index {i} a ChainedScheduler whose "
-                    f"children torch steps one after the other (not a product of factors), "
-                    f"which lrkit.compat cannot use as a phase; build that phase's schedulers side by side "
-                    f"or as a product"
-                )
         marks = list(milestones)
         if len(marks) != len(children) - 1:
             raise ValueError(
@@ -307,11 +445,12 @@ class SequentialLR(CompatScheduler):
         # torch takes any milestones (0, repeated, decreasing); the phases it then runs, in order.
         order, starts, restarts = _torch_phases(owner, marks, children)
         active = [children[i] for i in order]
+        self._chain_phases: dict[int, list[_ChainPhase]] = {}
         per_group: list[Schedule] = [
-            sequence(_phases(active, starts, g, base, restarts), tuple(starts))
-            if starts
-            else active[0]._compat_lr[g]
-            for g, base in enumerate(bases)
+            sequence(phases, tuple(starts)) if starts else phases[0]
+            for phases in (
+                _phases(active, starts, g, base, restarts, self._chain_phases) for g, base in enumerate(bases)
+            )
         ]
         self._schedulers = children
         self.milestones = marks
@@ -355,6 +494,14 @@ class SequentialLR(CompatScheduler):
         child = self._active[index]
         child._shown = list(self.values_for_next_update())
         child.last_epoch = t - (self._starts[index - 1] if index else 0)
+        phases = self._chain_phases.get(index)
+        if phases is not None:  # as torch's chain.step(): each child shows the rates after its own step
+            rows = [phase.row(child.last_epoch) for phase in phases]
+            for k, inner in enumerate(child._schedulers):
+                inner._shown = [row[k] for row in rows]
+                inner.last_epoch = child.last_epoch
+            if child._stepped:
+                child._last_lr = list(child._shown)
 
 
 class ChainedScheduler(CompatScheduler):
