@@ -67,6 +67,11 @@ EXAMPLES: dict[str, Example] = {
     "stretch": Example("stretch(restarts(cosine(steps=20), period=20), 1.5)", 200),
     "warp": Example("warp(cosine(steps=100), 2.0)", 100),
     "shift": Example("shift(cosine(end=0.1, steps=100), 30)", 100),
+    "window": Example(
+        "sequence([constant(1.0), window(cosine(end=0.1), 0.25, 0.75), constant(0.1)], "
+        "[0.25, 0.75], clock='global')",
+        37,
+    ),
     "wsd": Example("wsd(warmup=0.05, decay=0.2, decay_shape='1-sqrt', end=0.1)", 200),
 }
 

@@ -39,6 +39,7 @@ from lrkit.schedules import (
     tanh_decay,
     warmup,
     warp,
+    window,
     wsd,
 )
 from lrkit.spec import SpecError, parse
@@ -112,5 +113,6 @@ __all__ = [
     "to_config",
     "warmup",
     "warp",
+    "window",
     "wsd",
 ]

@@ -9,6 +9,8 @@ on fvcore's schedulers. Values must agree to 1e-12 relative (1e-15 absolute near
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from _reference import assert_matches, assert_round_trips, cases, curve, load
@@ -157,3 +159,48 @@ def test_composite_with_a_step_child_matches_live_fvcore():
         assert [alone(t) for t in range(total)] == [
             ps.StepParamScheduler(4, values)(t / total) for t in range(total)
         ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    total=st.integers(1, 120),
+    cuts=st.lists(st.integers(1, 99), min_size=1, max_size=3, unique=True).map(sorted),
+    data=st.data(),
+)
+def test_composite_windows_between_steps_match_live_fvcore(total, cuts, data):
+    """Lengths such as 0.25 of 37 steps: a rescaled child sees (where - start) / length, unrounded."""
+    ps = _fvcore()
+    edges = [0, *cuts, 100]
+    lengths = [(b - a) / 100 for a, b in itertools.pairwise(edges)]
+    scalings = [data.draw(st.sampled_from(["rescaled", "fixed"])) for _ in lengths]
+    shapes = [
+        ("LinearParamScheduler", (0.01, 1.0)),
+        ("CosineParamScheduler", (1.0, 0.1)),
+        ("ConstantParamScheduler", (0.5,)),
+        ("PolynomialDecayParamScheduler", (1.0, 2.0)),
+        ("ExponentialParamScheduler", (1.0, 0.3)),
+        ("StepParamScheduler", (3, [1.0, 0.5, 0.2])),
+        ("MultiStepParamScheduler", ([1.0, 0.3, 0.1], 10, [4, 7])),
+    ]
+    picked = [data.draw(st.sampled_from(shapes)) for _ in lengths]
+    fv = ps.CompositeParamScheduler([getattr(ps, n)(*a) for n, a in picked], list(lengths), scalings)
+    expected = [fv(t / total) for t in range(total)]
+    s = F.CompositeParamScheduler([REGISTRY[f"fvcore.{n}"](*a) for n, a in picked], lengths, scalings)
+    assert_matches(curve(s, {"values": expected, "total": total}), expected)
+    assert parse(repr(s)) == s
+
+
+@pytest.mark.parametrize("total", [37, 41, 99])
+def test_the_documented_example_of_a_quarter_of_37_steps(total):
+    ps = _fvcore()
+    fv = ps.CompositeParamScheduler(
+        [ps.LinearParamScheduler(0.01, 1.0), ps.CosineParamScheduler(1.0, 0.0)],
+        [0.25, 0.75],
+        ["rescaled"] * 2,
+    )
+    s = parse(
+        "fvcore.CompositeParamScheduler([fvcore.LinearParamScheduler(0.01, 1.0), "
+        "fvcore.CosineParamScheduler(1.0, 0.0)], [0.25, 0.75], ['rescaled', 'rescaled'])"
+    )
+    expected = [fv(t / total) for t in range(total)]
+    assert_matches(curve(s, {"values": expected, "total": total}), expected)

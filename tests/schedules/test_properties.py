@@ -174,6 +174,9 @@ def combinators(children: st.SearchStrategy) -> st.SearchStrategy:
         st.builds(S.add, st.lists(children, min_size=1, max_size=3).map(tuple)),
         st.builds(S.stretch, children, st.floats(0.1, 5.0)),
         st.builds(S.shift, children, st.integers(1, 12)),
+        st.tuples(children, st.floats(0.0, 0.9), st.floats(0.05, 1.0)).map(
+            lambda c: S.window(c[0], c[1], min(1.0, c[1] + c[2]))
+        ),
     )
 
 
@@ -194,6 +197,7 @@ COMBINATOR_NAMES = {
     "add",
     "stretch",
     "shift",
+    "window",
 }
 CORE = sorted(
     name

@@ -7,11 +7,12 @@ fvcore schedules are functions of the progress ``where`` in [0, 1), not of a ste
 step to it the way detectron2's ``LRMultiplier`` does: ``where = t / total``, where ``total`` is
 the run's length given when the schedule is resolved (``schedule.resolve(total=max_iter)``,
 ``lrkit table SPEC --steps max_iter``). The presets' lengths are therefore fractions of the run,
-or "the rest of the run": nothing to pass but the total. Milestones and phase lengths become
-whole steps (rounded up), so values agree with fvcore exactly when ``total`` puts every boundary
-on a whole step (``milestone / num_updates * total`` and ``length * total`` integers); otherwise a
-boundary moves to the next step. fvcore fuzzes its boundaries by ``WHERE_EPSILON = 1e-6``; lrkit
-does not.
+or "the rest of the run": nothing to pass but the total. A milestone or phase boundary acts at
+the first whole step at or after it (where fvcore's ``where = t / total`` first reaches it), and a
+rescaled phase of ``CompositeParamScheduler`` reads its scheduler at its exact progress (a
+`window`), so the values are fvcore's at every step for any ``total``. fvcore fuzzes its
+boundaries by ``WHERE_EPSILON = 1e-6``; lrkit does not (a boundary less than ``1e-6`` past a
+step's progress, not on it, acts a step later than in fvcore).
 
 fvcore schedules return the value itself: the lrkit factor is that value, so
 ``lrkit table SPEC --lr 1`` prints fvcore's numbers (detectron2 multiplies it by the base rate, as
@@ -43,6 +44,7 @@ from lrkit.schedules import (
     polynomial,
     sequence,
     warmup,
+    window,
 )
 from lrkit.schedules import constant as _constant
 from lrkit.schedules._base import register
@@ -320,29 +322,14 @@ def StepWithFixedGammaParamScheduler(
 _SCALINGS = ("rescaled", "fixed")
 
 
-def _window(schedule: Schedule, start: float | None, end: float | None) -> Schedule:
-    """`schedule` on its own clock and span between two fractions of the run (under a global clock).
+def _rescaled(phase: Schedule, start: Fraction, end: Fraction) -> Schedule:
+    """`phase` seeing its own progress in ``[start, end)`` of the run (fvcore's "rescaled").
 
-    A local-clock sequence whose placeholder phases (never evaluated: the enclosing global sequence
-    only asks inside the window) give `schedule` the window's start as its step 0 and the window's
-    length as its span.
+    A step child's positions (fractions of its window) become fractions of the run; any other
+    child is a `window` of the run, fractions kept exact.
     """
-    phases: list[Schedule] = []
-    bounds: list[float] = []
-    if start is not None:
-        phases.append(_constant(0.0))
-        bounds.append(start)
-    phases.append(schedule)
-    if end is not None:
-        phases.append(_constant(0.0))
-        bounds.append(end)
-    return phases[0] if len(phases) == 1 else sequence(tuple(phases), tuple(bounds))
-
-
-def _in_window(phase: Schedule, start: Fraction, end: Fraction) -> Schedule:
-    """A step child's positions (fractions of its window ``[start, end)``) as fractions of the run."""
     if not isinstance(phase, PiecewiseConstant) or not all(isinstance(b, float) for b in phase.boundaries):
-        return phase
+        return window(phase, float(start), float(end))
     length = end - start
     return piecewise_constant(
         tuple(_at_most(start + length * Fraction(repr(b))) for b in phase.boundaries), phase.values
@@ -357,10 +344,12 @@ def CompositeParamScheduler(
 
     Scheduler ``i`` runs on ``[sum(lengths[:i]), sum(lengths[:i + 1]))``. With ``"rescaled"`` it
     sees its own progress in that window (``(where - start) / length``); with ``"fixed"`` it sees
-    the global ``where``. lrkit: ``sequence(schedulers, boundaries)`` with the boundaries as
-    fractions, ``clock="local"`` when every scheduler is rescaled, ``clock="global"`` when every
-    one is fixed; a mix is a global sequence whose rescaled phases sit in a local window (two
-    placeholder phases around them give them their own clock and span).
+    the global ``where``. lrkit: ``sequence(schedulers, boundaries, clock="global")`` with the
+    boundaries as fractions; a rescaled scheduler is ``window(scheduler, start, end)``, which
+    reads it at ``(t - start * total) / length`` with the exact fractions, so a window that starts
+    or ends between two steps (0.25 of 37 steps) gives fvcore's values; a rescaled step scheduler
+    has its positions mapped into the run. A scheduler whose window holds no whole step never
+    acts, as in fvcore.
 
     Args:
         schedulers: lrkit schedules (in a spec: ``fvcore.<Class>(...)`` calls).
@@ -405,25 +394,13 @@ def CompositeParamScheduler(
     if len(phases) == 1:
         only: Schedule = phases[0]
         return only
-    # NOTE: a step child (StepParamScheduler, MultiStepParamScheduler: `piecewise_constant` at
-    # fractions) counts its fractions of the window it is rescaled to; lrkit's fractions are of the
-    # run. Such a child is placed on the global clock with its positions mapped into the window.
+    # NOTE: every phase is on the global clock. A rescaled child is a `window` of the run: it sees
+    # ``(where - start) / length`` from the exact fractions, not rounded to whole steps (fvcore's
+    # `__call__`). A step child (StepParamScheduler, MultiStepParamScheduler: `piecewise_constant`
+    # at fractions) has its positions mapped into the run instead, where its steps act.
     edges = [Fraction(0), *exact, Fraction(1)]
-    phases = tuple(
-        _in_window(phase, edges[i], edges[i + 1]) if scalings[i] == "rescaled" else phase
-        for i, phase in enumerate(phases)
-    )
-    scalings = [
-        "fixed" if phase is not original else scaling
-        for phase, original, scaling in zip(phases, schedulers, scalings, strict=True)
-    ]
-    if len(set(scalings)) == 1:
-        clock = "local" if scalings[0] == "rescaled" else "global"
-        return sequence(phases, tuple(bounds), clock=clock)
-    starts: list[float | None] = [None, *bounds]
-    ends: list[float | None] = [*bounds, None]
     placed = tuple(
-        _window(phase, starts[i], ends[i]) if scalings[i] == "rescaled" else phase
+        _rescaled(phase, edges[i], edges[i + 1]) if scalings[i] == "rescaled" else phase
         for i, phase in enumerate(phases)
     )
     return sequence(placed, tuple(bounds), clock="global")
@@ -485,4 +462,4 @@ def WarmupParamScheduler(
         head = sequence((_constant(start), scheduler), (length,), clock="global")
     if not rescale_interval:
         return head
-    return sequence((head, _window(scheduler, length, None)), (length,), clock="global")
+    return sequence((head, window(scheduler, length, 1.0)), (length,), clock="global")

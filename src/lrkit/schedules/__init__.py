@@ -37,6 +37,7 @@ from lrkit.schedules.stretch import Stretch, stretch
 from lrkit.schedules.tanh import TanhDecay, tanh_decay
 from lrkit.schedules.warmup import Warmup, warmup
 from lrkit.schedules.warp import Warp, warp
+from lrkit.schedules.window import Window, window
 from lrkit.schedules.wsd import Wsd, wsd
 
 absolute = Absolute
@@ -75,6 +76,7 @@ __all__ = [
     "TanhDecay",
     "Warmup",
     "Warp",
+    "Window",
     "Wsd",
     "absolute",
     "add",
@@ -107,5 +109,6 @@ __all__ = [
     "tanh_decay",
     "warmup",
     "warp",
+    "window",
     "wsd",
 ]

@@ -27,6 +27,8 @@ class Sequence(Schedule):
     the last phase gets what is left of the run after the last boundary.
 
     Boundaries: at ``t = b[i]`` the value is phase ``i + 1``'s (a milestone acts at its step).
+    With ``clock="global"``, fractions that round to the same step leave the phase between them
+    no step (it never acts); with ``clock="local"`` that is an error.
 
     Args:
         phases: the schedules, at least one.
@@ -64,7 +66,9 @@ class Sequence(Schedule):
 
     def _resolve(self, run: Run) -> Schedule:
         bounds: tuple[int, ...] = run.length("sequence", "boundaries", self.boundaries)
-        if any(b <= a for a, b in itertools.pairwise(bounds)):
+        # On the global clock a phase whose window holds no whole step is never evaluated (fvcore's
+        # composite skips it too); on a local clock it would have no steps of its own: an error.
+        if any(b < a or (b == a and self.clock == "local") for a, b in itertools.pairwise(bounds)):
             raise ValueError(
                 f"Argument `boundaries` of sequence() must be strictly increasing once resolved. "
                 f"Received: boundaries={list(self.boundaries)!r} -> {list(bounds)!r} steps"
@@ -74,9 +78,14 @@ class Sequence(Schedule):
                 f"Argument `boundaries` of sequence() must lie inside the run. Received: "
                 f"boundaries={list(self.boundaries)!r} with {run.span} steps in the run"
             )
+        kept = self.phases
+        if len(set(bounds)) < len(bounds):  # global clock: the phases with no step are dropped
+            ends = (*bounds, None)
+            kept = tuple(p for i, p in enumerate(self.phases) if i == 0 or bounds[i - 1] != ends[i])
+            bounds = tuple(sorted(set(bounds)))
         phases = []
         starts = (0, *bounds)
-        for i, phase in enumerate(self.phases):
+        for i, phase in enumerate(kept):
             if self.clock == "global":
                 span = run.span
             elif i < len(bounds):
