@@ -26,6 +26,11 @@ BUILDS = {
     "LinearLR to 0": lambda o, ns: ns.LinearLR(o, 1.0, 0.0, total_iters=3),
     "ExponentialLR": lambda o, ns: ns.ExponentialLR(o, 0.9),
     "PolynomialLR": lambda o, ns: ns.PolynomialLR(o, total_iters=6, power=2.0),
+    # a gamma of 0: a group added once the factor is 0 keeps its rate until torch's next decay
+    "StepLR gamma 0": lambda o, ns: ns.StepLR(o, 3, 0.0),
+    "MultiStepLR gamma 0": lambda o, ns: ns.MultiStepLR(o, [2, 6], 0.0),
+    "MultiStepLR gamma 0, no later milestone": lambda o, ns: ns.MultiStepLR(o, [1], 0.0),
+    "ExponentialLR gamma 0": lambda o, ns: ns.ExponentialLR(o, 0.0),
 }
 #: (step, lr) of each added group: before any step, mid-run, two at once, after a decay ended.
 ADDS = {"at 0": [(0, 0.05)], "at 3": [(3, 0.05)], "two at 4": [(4, 0.05), (4, 0.2)], "at 8": [(8, 0.3)]}
@@ -64,14 +69,25 @@ def test_an_added_group_continues_as_in_torch(name, adds, bases, kind):
     np.testing.assert_allclose(ours, ref, rtol=RTOL, atol=1e-15, equal_nan=True)
 
 
-def test_a_group_added_where_the_factor_is_0_is_refused_clearly():
+def test_a_group_added_where_a_constant_lr_factor_is_0_is_refused_clearly():
+    # torch keeps the added group's rate, then divides every rate by the factor 0 at total_iters
+    # (ZeroDivisionError); compat refuses the group at once.
     params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
     opt = torch.optim.SGD([{"params": [params[0]], "lr": 0.1}])
-    sched = C.StepLR(opt, 2, 0.0)
-    for _ in range(3):
+    sched = C.ConstantLR(opt, 0.0, total_iters=5)
+    for _ in range(2):
         opt.step()
         sched.step()
     opt.add_param_group({"params": [params[1]], "lr": 0.05})
     opt.step()
-    with pytest.raises(ValueError, match=r"StepLR: param group 1 was added .* factor is 0"):
+    with pytest.raises(ValueError, match=r"ConstantLR: param group 1 was added .* factor is 0"):
         sched.step()
+    torch_opt = torch.optim.SGD([{"params": [params[0]], "lr": 0.1}])
+    reference = TORCH.ConstantLR(torch_opt, 0.0, total_iters=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch_opt.add_param_group({"params": [params[1]], "lr": 0.05})
+        for _ in range(4):
+            reference.step()
+        with pytest.raises(ZeroDivisionError):
+            reference.step()

@@ -381,12 +381,24 @@ class CompatScheduler(Scheduler):
             return product((default, _TorchFunction(lambda _: inverse))), value
         if self._zero_holds:
             return constant(1.0), value
+        zeroing = self._zeroing_after(t)
+        if zeroing is not None:
+            from lrkit.compat._functions import _TorchFunction  # (a cycle at import time)
+
+            # torch's next gamma of 0 zeroes it (inf: none comes); until then its steps multiply it by 1
+            return _TorchFunction(lambda p: 1.0 if p < zeroing else 0.0), value
         raise ValueError(
             f"lrkit.compat {type(self).__name__}: param group {index} was added with add_param_group where "
             f"this scheduler's factor is 0 (step {t}); torch multiplies its rate by the later steps' "
             f"ratios, which lrkit.compat cannot form from a factor of 0. Build the scheduler after "
             f"adding the group"
         )
+
+    def _zeroing_after(self, t: int) -> float | None:
+        """Where the factor is 0 because of a `gamma` of 0: the first step after `t` whose torch
+        step multiplies the rate by 0 again (inf: none comes); None where this does not apply
+        (ConstantLR's factor of 0, whose restoring step divides by it in torch)."""
+        return None
 
     def _adopt_groups(self) -> None:
         """Side by side: schedule the groups added since construction now (`_follows_added_groups`)."""

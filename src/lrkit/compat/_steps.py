@@ -125,6 +125,15 @@ class StepLR(CompatScheduler):
             schedule = presets.StepLR(step_size, gamma)
         super().__init__(optimizer, schedule, last_epoch)
 
+    def _zeroing_after(self, t: int) -> float | None:
+        """torch multiplies by `gamma` where ``last_epoch % step_size == 0``."""
+        if self.gamma != 0:
+            return None
+        for k in range(t + 1, t + 1 + 2 * math.ceil(abs(self.step_size)) + 2):
+            if k % self.step_size == 0:
+                return k
+        return math.inf
+
 
 class MultiStepLR(CompatScheduler):
     """torch's ``MultiStepLR``: ``lr = base * gamma ** (milestones <= t)``; repeats compound.
@@ -192,6 +201,13 @@ class MultiStepLR(CompatScheduler):
         else:
             schedule = presets.MultiStepLR(milestones, gamma)
         super().__init__(optimizer, schedule, last_epoch)
+
+    def _zeroing_after(self, t: int) -> float | None:
+        """torch multiplies by `gamma` where ``last_epoch`` is a milestone."""
+        if self.gamma != 0:
+            return None
+        later = [int(m) for m in self.milestones if float(m).is_integer() and m > t]
+        return min(later) if later else math.inf
 
 
 class ConstantLR(CompatScheduler):
@@ -329,6 +345,10 @@ class ExponentialLR(CompatScheduler):
         else:
             schedule = presets.ExponentialLR(gamma)
         super().__init__(optimizer, schedule, last_epoch)
+
+    def _zeroing_after(self, t: int) -> float | None:
+        """torch multiplies by `gamma` at every step."""
+        return t + 1 if self.gamma == 0 else None
 
 
 class PolynomialLR(CompatScheduler):
