@@ -575,8 +575,8 @@ def PlateauLRScheduler(
     ``plateau(decay_rate, patience_t, threshold, cooldown=cooldown_t, min=absolute(lr_min), mode,
     convention="torch")`` behind timm's warmup, inside ``noise(...)``. Unlike timm, the plateau's
     counters are saved with lrkit's scheduler, so a resumed run keeps them. timm ignores the
-    metric up to and including epoch `warmup_t`; lrkit's scheduler observes the plateau from the
-    end of the warmup (``t >= warmup_t``).
+    metric up to and including epoch `warmup_t` (where its ramp reaches the base rate); so does
+    lrkit: the ramp phase lasts through that epoch, and a metric observed there is not judged.
 
     Args:
         decay_rate: in (0, 1). patience_t: an int >= 0. threshold: >= 0. cooldown_t: an int >= 0.
@@ -605,5 +605,9 @@ def PlateauLRScheduler(
         mode=mode,
         convention="torch",
     )
-    body = _warmup(owner, main, warmup_t, warmup_lr_init, True)
+    # NOTE: timm judges no metric up to and including epoch `warmup_t` (where the ramp ends at the
+    # base rate): the ramp phase lasts through that epoch, so `observe` there is ignored as well.
+    w = check_int(owner, "warmup_t", warmup_t, low=0)
+    start = _rate(owner, "warmup_lr_init", warmup_lr_init)
+    body = sequence((linear(start, 1.0, steps=w), main), (w + 1,)) if w else main
     return _noise(owner, body, noise_range_t, noise_pct, noise_std, noise_seed, noise_type)
