@@ -329,7 +329,8 @@ class CompatScheduler(Scheduler):
         if self._step_count == 1 and self._checks_order:
             self._check_order()
         shared = self._composition
-        shared.check_layout(self)
+        if shared.anchor is not None:  # side by side: groups added since the last step
+            shared.check_layout(self)
         if shared.pending:
             shared.settle()
         if epoch is not None:

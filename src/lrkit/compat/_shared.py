@@ -122,7 +122,7 @@ class Composition:
         torch's schedulers read every group's rate, a group added with ``add_param_group`` too: the
         chainable classes multiply it by their step's ratio, CosineAnnealingLR moves it towards
         ``eta_min``, ReduceLROnPlateau reduces it; the others fail at their next step (see
-        `CompatScheduler._added_group_refusal`), and so does this one, before anything changes.
+        `CompatScheduler._refuse_added_groups`), and so does this one, before anything changes.
 
         Raises:
             ValueError: `scheduler` is one whose torch step fails with the added groups (KeyError for

@@ -524,7 +524,8 @@ class CosineAnnealingWarmRestarts(CompatScheduler):
             RuntimeError: this scheduler is a child of a container.
         """
         self._owned()
-        self._composition.check_layout(self)
+        if self._composition.anchor is not None:  # side by side (alone: no extra call per step)
+            self._composition.check_layout(self)
         if self._composition.pending:
             self._composition.settle()
         if epoch is None:
