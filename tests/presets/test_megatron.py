@@ -106,7 +106,7 @@ def test_bad_arguments_raise(call, name):
 
 @pytest.mark.parametrize("case", lr_cases())
 def test_pasted_with_module_path_and_optimizer_matches_stored_lr(case):
-    """Megatron-LM's call as code writes it (megatron-core is not installed here: no signature file)."""
+    """Megatron-LM's call as code writes it (its signature: the test after this one)."""
     args = {
         "init_lr": 0.0,
         "max_lr": 1.0,
@@ -118,3 +118,73 @@ def test_pasted_with_module_path_and_optimizer_matches_stored_lr(case):
     text = ", ".join(f"{k}={v!r}" for k, v in args.items())
     spec = f"megatron.core.optimizer_param_scheduler.OptimizerParamScheduler(optimizer, {text})"
     assert_matches(curve(parse(spec), case), case["values"])
+
+
+#: megatron-core 0.16.1's ``OptimizerParamScheduler.__init__`` arguments after the optimizer, in
+#: order, with their defaults, read from its source (megatron/core/optimizer_param_scheduler.py in
+#: the wheel ``pip download megatron-core==0.16.1 --no-deps`` gives; the package does not install
+#: here). ``<required>`` marks an argument without a default.
+MEGATRON_0_16_1 = [
+    ("init_lr", "<required>"),
+    ("max_lr", "<required>"),
+    ("min_lr", "<required>"),
+    ("lr_warmup_steps", "<required>"),
+    ("lr_decay_steps", "<required>"),
+    ("lr_decay_style", "<required>"),
+    ("start_wd", "<required>"),
+    ("end_wd", "<required>"),
+    ("wd_incr_steps", "<required>"),
+    ("wd_incr_style", "<required>"),
+    ("use_checkpoint_opt_param_scheduler", True),
+    ("override_opt_param_scheduler", False),
+    ("wsd_decay_steps", None),
+    ("lr_wsd_decay_style", None),
+]
+#: Megatron requires them; they do not change the rate, so lrkit lets them out (default None).
+WEIGHT_DECAY_ARGS = {"start_wd", "end_wd", "wd_incr_steps", "wd_incr_style"}
+
+
+def test_accepted_arguments_equal_megatrons_signature():
+    import inspect
+
+    ours = [
+        (p.name, "<required>" if p.default is inspect.Parameter.empty else p.default)
+        for p in inspect.signature(M.OptimizerParamScheduler).parameters.values()
+    ]
+    assert [name for name, _ in ours] == [name for name, _ in MEGATRON_0_16_1]
+    for (name, mine), (_, theirs) in zip(ours, MEGATRON_0_16_1, strict=True):
+        assert mine == (None if name in WEIGHT_DECAY_ARGS else theirs), name
+
+
+def test_the_full_signature_pasted_equals_the_stored_lr():
+    case = next(c.values[0] for c in lr_cases() if c.values[0]["kwargs"].get("lr_decay_style") == "cosine")
+    args = {
+        "init_lr": 0.0,
+        "max_lr": 1.0,
+        "min_lr": 0.0,
+        "lr_warmup_steps": 0,
+        "lr_decay_steps": len(case["values"]) - 1,
+        **case["kwargs"],
+    }
+    wd = "start_wd=0.01, end_wd=0.1, wd_incr_steps=100, wd_incr_style='linear'"
+    flags = "use_checkpoint_opt_param_scheduler=True, override_opt_param_scheduler=False"
+    text = ", ".join(f"{k}={v!r}" for k, v in args.items())
+    spec = (
+        "megatron.core.optimizer_param_scheduler.OptimizerParamScheduler("
+        f"optimizer, {text}, {wd}, {flags}, wsd_decay_steps=None, lr_wsd_decay_style=None)"
+    )
+    assert_matches(curve(parse(spec), case), case["values"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "name"),
+    [
+        ({"start_wd": -0.1}, "start_wd"),
+        ({"start_wd": 0.1, "end_wd": 0.05}, "end_wd"),
+        ({"override_opt_param_scheduler": True}, "override_opt_param_scheduler"),
+    ],
+)
+def test_megatrons_own_refusals(extra, name):
+    """Megatron asserts these in its constructor; lrkit refuses them with Megatron's reason."""
+    with pytest.raises(ValueError, match=f"Argument `{name}` of megatron.OptimizerParamScheduler"):
+        M.OptimizerParamScheduler(0.0, 1.0, 0.0, 0, 10, "cosine", **extra)

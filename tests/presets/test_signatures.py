@@ -13,6 +13,7 @@ import ast
 import importlib
 import importlib.util
 import json
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -68,8 +69,14 @@ def test_preset_arguments_equal_the_stored_signature(library, name):
     assert ours == expected(stored()[library]["entries"][name])
 
 
-#: Libraries read live here (Keras needs a backend chosen before import: stored only).
-LIVE = {"optax": "optax", "transformers": "transformers", "fvcore": "fvcore", "timm": "timm"}
+#: Libraries read live here (Keras with the numpy backend, as the ``test`` extra installs it).
+LIVE = {
+    "optax": "optax",
+    "transformers": "transformers",
+    "fvcore": "fvcore",
+    "timm": "timm",
+    "keras": "keras",
+}
 
 
 @pytest.mark.parametrize("library", sorted(LIVE))
@@ -78,6 +85,9 @@ def test_preset_arguments_equal_the_installed_library(library):
     try:
         if library == "timm":  # timm's top level needs torchvision: load timm.scheduler alone
             gen._timm_scheduler_package()
+        elif library == "keras":  # a backend must be chosen before Keras is first imported
+            os.environ.setdefault("KERAS_BACKEND", "numpy")
+            importlib.import_module("keras")
         else:
             importlib.import_module(LIVE[library])
     except ImportError as error:

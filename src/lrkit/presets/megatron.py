@@ -273,17 +273,28 @@ def OptimizerParamScheduler(
     lr_warmup_steps: int,
     lr_decay_steps: int,
     lr_decay_style: str,
+    start_wd: float | None = None,
+    end_wd: float | None = None,
+    wd_incr_steps: int | None = None,
+    wd_incr_style: str | None = None,
+    use_checkpoint_opt_param_scheduler: bool | None = True,
+    override_opt_param_scheduler: bool | None = False,
     wsd_decay_steps: int | None = None,
     lr_wsd_decay_style: str | None = None,
 ) -> Schedule:
     """Megatron's ``OptimizerParamScheduler`` learning rate, the style chosen by `lr_decay_style`.
 
     Dispatches to `constant`, `linear`, `cosine`, `inverse_square_root` or `wsd` (see them for
-    the formulas); the weight-decay half is `weight_decay`.
+    the formulas); the weight-decay half is `weight_decay`. The arguments are megatron-core's, in
+    its order (0.16.1). The weight-decay ones do not change the rate: Megatron requires them, lrkit
+    lets them out, and checks them as Megatron does when they are given (``start_wd >= 0``,
+    ``end_wd >= start_wd``); so are the checkpoint flags (both set is Megatron's error).
 
     Args:
         init_lr, max_lr, min_lr, lr_warmup_steps, lr_decay_steps: as in the styles.
         lr_decay_style: "constant", "linear", "cosine", "inverse-square-root" or "WSD".
+        start_wd, end_wd, wd_incr_steps, wd_incr_style: the weight decay's (see `weight_decay`).
+        use_checkpoint_opt_param_scheduler, override_opt_param_scheduler: checkpoint flags.
         wsd_decay_steps: the WSD cooldown's length (required with "WSD").
         lr_wsd_decay_style: the WSD cooldown's shape (required with "WSD").
 
@@ -297,6 +308,18 @@ def OptimizerParamScheduler(
     """
     owner = "megatron.OptimizerParamScheduler"
     check_choice(owner, "lr_decay_style", lr_decay_style, _STYLES)
+    if start_wd is not None:
+        start = check_number(owner, "start_wd", start_wd, low=0.0)  # Megatron: assert start_wd >= 0.0
+        if end_wd is not None:
+            check_number(owner, "end_wd", end_wd, low=start)  # Megatron: assert end_wd >= start_wd
+    if override_opt_param_scheduler and use_checkpoint_opt_param_scheduler:
+        raise fail(
+            owner,
+            "override_opt_param_scheduler",
+            override_opt_param_scheduler,
+            "False while use_checkpoint_opt_param_scheduler is True (Megatron: 'both override and "
+            "use-checkpoint are set.')",
+        )
     if lr_decay_style == "constant":
         _lengths(owner, lr_warmup_steps, lr_decay_steps)
         _rates(owner, init_lr, max_lr, min_lr)
