@@ -91,3 +91,49 @@ def test_a_group_added_where_a_constant_lr_factor_is_0_is_refused_clearly():
             reference.step()
         with pytest.raises(ZeroDivisionError):
             reference.step()
+
+
+def _run_until_error(ns, build, adds, kind, bases, steps=24):
+    """Rows until the first exception (torch's step fails at a restart), and the step it came at."""
+    params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(len(bases) + len(adds))]
+    groups = [{"params": [params[i]], "lr": b} for i, b in enumerate(bases)]
+    opt = torch.optim.Adam(groups) if kind == "adam" else torch.optim.SGD(groups, momentum=0.9)
+    rows, extra = [], iter(params[len(bases) :])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sched = build(opt, ns)
+        for t in range(steps):
+            for at, lr in adds:
+                if at == t:
+                    opt.add_param_group({"params": [next(extra)], "lr": lr})
+            opt.step()
+            try:
+                sched.step()
+            except ValueError:
+                return rows, t
+            rows.append([float(g["lr"]) for g in opt.param_groups] + [float(v) for v in sched.get_last_lr()])
+    return rows, None
+
+
+COSINES = {
+    "T_max=5": lambda o, ns: ns.CosineAnnealingLR(o, 5),
+    "T_max=6, eta_min": lambda o, ns: ns.CosineAnnealingLR(o, 6, 0.002),
+    "T_max=30": lambda o, ns: ns.CosineAnnealingLR(o, 30, 0.001),
+}
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+@pytest.mark.parametrize(
+    "bases", [(0.1,), (0.1, 0.1, 0.1), (0.1, 0.03, 1.0)], ids=["1", "3 equal", "3 distinct"]
+)
+@pytest.mark.parametrize("adds", list(ADDS.values()), ids=list(ADDS))
+@pytest.mark.parametrize("name", list(COSINES))
+def test_a_group_added_under_cosine_annealing_follows_torchs_recursion(name, adds, bases, kind):
+    # torch's recursive cosine moves the added group towards eta_min from the rate it was added
+    # with, then fails at the step where its period restarts (zip() over base_lrs); so does compat.
+    ours, our_error = _run_until_error(COMPAT, COSINES[name], adds, kind, bases)
+    ref, ref_error = _run_until_error(TORCH, COSINES[name], adds, kind, bases)
+    assert our_error == ref_error
+    assert (ref_error is None) == (name == "T_max=30")
+    for a, b in zip(ours, ref, strict=True):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-15)

@@ -447,6 +447,34 @@ class CosineAnnealingLR(CompatScheduler):
             return
         super().__init__(optimizer, presets.CosineAnnealingLR(period, eta_min), last_epoch)
 
+    def added_group(self, key: str, index: int, default: Schedule, value: float) -> tuple[Schedule, float]:
+        """Alone on its optimizer, a group added with ``add_param_group`` follows torch's recursive
+        cosine step from the rate it was added with: ``eta_min + (lr - eta_min) * (1 + cos(pi t' /
+        T_max)) / (1 + cos(pi t / T_max))``, until the step where the period restarts, where torch's
+        restart term reads `base_lrs` (one per original group) and raises; so does this schedule."""
+        period = self.T_max
+        if key != "lr" or self._composition.anchor is not None or not isinstance(period, int) or not period:
+            return super().added_group(key, index, default, value)
+        t = self.updates if self._step_from is None else self._step_from
+        low, base = to_float(self.eta_min), value if value else 1.0
+        restart = t + 1 + (period - t) % (2 * abs(period))  # the first k > t with (k - 1 - T) % 2T == 0
+        first = 1 + math.cos(math.pi * t / period)
+        built = self._built_groups
+
+        def factor(p: float) -> float:
+            if p >= restart:
+                raise ValueError(
+                    f"lrkit.compat CosineAnnealingLR.step(): param group {index} was added with "
+                    f"add_param_group after this CosineAnnealingLR was built with {built} groups; at "
+                    f"step {restart} its period restarts from base_lrs (one per original group) and "
+                    f"torch's step raises here too (zip() argument lengths differ)"
+                )
+            if p == t or first == 0:
+                return value / base
+            return (low + (value - low) * (1 + math.cos(math.pi * p / period)) / first) / base
+
+        return _TorchFunction(factor), base
+
     def _refuse_added_groups(self, n: int) -> None:
         """torch's cosine step moves an added group's rate towards `eta_min` like the others, until the
         step where its period restarts, which reads `base_lrs` (one per original group): there its
