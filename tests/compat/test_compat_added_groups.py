@@ -137,3 +137,46 @@ def test_a_group_added_under_cosine_annealing_follows_torchs_recursion(name, add
     assert (ref_error is None) == (name == "T_max=30")
     for a, b in zip(ours, ref, strict=True):
         np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-15)
+
+
+FAILING_ALONE = {
+    "LambdaLR": lambda o, ns: ns.LambdaLR(o, lambda e: 0.9**e),
+    "LambdaLR, one function per group": lambda o, ns: ns.LambdaLR(
+        o, [lambda e: 0.9**e] * len(o.param_groups)
+    ),
+    "MultiplicativeLR": lambda o, ns: ns.MultiplicativeLR(o, lambda e: 0.9),
+    "CyclicLR": lambda o, ns: ns.CyclicLR(o, 0.01, 0.2, 3),
+    "OneCycleLR": lambda o, ns: ns.OneCycleLR(o, 0.5, total_steps=30),
+    "CosineAnnealingWarmRestarts": lambda o, ns: ns.CosineAnnealingWarmRestarts(o, 4),
+    "SWALR": lambda o, ns: ns.SWALR(o, 0.02, anneal_epochs=3),
+}
+
+
+@pytest.mark.parametrize("bases", [(0.1,), (0.1, 0.03, 1.0)], ids=["1 group", "3 groups"])
+@pytest.mark.parametrize("name", list(FAILING_ALONE))
+def test_where_torchs_next_step_fails_on_an_added_group_so_does_compats(name, bases):
+    # their torch steps read lists of one entry per original group (zip() ValueError) or keys the
+    # added group lacks (KeyError): the step after add_param_group fails, with the same type.
+    def run(ns):
+        params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(len(bases) + 1)]
+        opt = torch.optim.SGD(
+            [{"params": [p], "lr": b} for p, b in zip(params, bases, strict=False)], momentum=0.9
+        )
+        rows = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sched = FAILING_ALONE[name](opt, ns)
+            for t in range(8):
+                if t == 3:
+                    opt.add_param_group({"params": [params[-1]], "lr": 0.05})
+                opt.step()
+                try:
+                    sched.step()
+                except (ValueError, KeyError) as error:
+                    return rows, t, type(error)
+                rows.append([float(g["lr"]) for g in opt.param_groups])
+        return rows, None, None
+
+    ours, ref = run(COMPAT), run(TORCH)
+    assert ours[1:] == ref[1:] == (3, KeyError if name in ("OneCycleLR", "SWALR") else ValueError)
+    np.testing.assert_allclose(ours[0], ref[0], rtol=RTOL)

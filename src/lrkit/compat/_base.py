@@ -345,6 +345,12 @@ class CompatScheduler(Scheduler):
             self._step_from = self.updates
             try:
                 Scheduler.step(self)
+            except ValueError:
+                # the core's error for a group added to per-group lists: torch's own failure instead
+                n = len(self.optimizer.param_groups)
+                if n <= self._built_groups or self._follows_added_groups or hasattr(self, "_schedulers"):
+                    raise
+                self._refuse_added_groups(n)
             finally:
                 self._step_from = None
         else:  # several schedulers side by side: torch's composition (see `_shared`)
@@ -369,6 +375,12 @@ class CompatScheduler(Scheduler):
             ValueError: the factor is 0 where the group was added and later steps would change it
                 (torch multiplies the rate by them; no base gives that from a factor of 0).
         """
+        alone = self._composition.anchor is None
+        if key == "lr" and alone and not self._follows_added_groups and not hasattr(self, "_schedulers"):
+            # LambdaLR, MultiplicativeLR, CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts, SWALR (a
+            # container follows its children): torch's step fails here, on lists of one entry per
+            # original group (or a key the group lacks)
+            self._refuse_added_groups(index + 1)
         if key != "lr" or not self._scales_added_groups or self._composition.anchor is not None:
             return default, value
         t = self.updates if self._step_from is None else self._step_from
