@@ -61,18 +61,109 @@ FIT_ON = ("constant", "cosine")
 
 
 def race(
-    task: str, seeds: int, jobs: int | None, out: Path, specs: dict[str, str], lr: float | None
+    task: str,
+    seeds: int,
+    jobs: int | None,
+    out: Path,
+    specs: dict[str, str],
+    lr: float | None,
+    first_seed: int = 0,
 ) -> dict[str, Any]:
-    from lrkit.compare import compare
+    """Race `specs` on seeds ``first_seed .. first_seed + seeds - 1``; return its results.json data.
 
-    kwargs: dict[str, Any] = {"task": task, "seeds": seeds, "out": out, "lr": lr}
-    if jobs is not None:
-        kwargs["jobs"] = jobs
+    From seed 0 this is `lrkit.compare.compare`. From another seed (fresh seeds, to validate on
+    runs that were not looked at) each run is made with `lrkit.compare.run_one`, which trains
+    exactly as `compare` does (the task loaded with the run's seed, one torch thread), one after
+    the other, and the results are written in compare's format.
+    """
     start = time.perf_counter()
-    compare(specs, **kwargs)
+    if first_seed == 0:
+        from lrkit.compare import compare
+
+        kwargs: dict[str, Any] = {"task": task, "seeds": seeds, "out": out, "lr": lr}
+        if jobs is not None:
+            kwargs["jobs"] = jobs
+        compare(specs, **kwargs)
+    else:
+        run_seeds(task, range(first_seed, first_seed + seeds), out, specs, lr)
     print(f"race: {len(specs)} schedules x {seeds} seeds in {time.perf_counter() - start:.0f} s -> {out}")
     data: dict[str, Any] = json.loads((out / "results.json").read_text())
     return data
+
+
+def run_seeds(task: str, seeds: Any, out: Path, specs: dict[str, str], lr: float | None) -> dict[str, Any]:
+    """Run every spec on the given seeds with `lrkit.compare.run_one`; write compare's results.json."""
+    import torch
+
+    from lrkit import __version__
+    from lrkit.compare import Comparison, Entry
+    from lrkit.compare._runner import run_one
+    from lrkit.tasks import load_task
+
+    seeds = list(seeds)
+    first = load_task(task, seed=seeds[0])
+    optimizer = first.make_optimizer()
+    if lr is not None:
+        from lrkit.compare._train import set_base_lr
+
+        set_base_lr(optimizer, float(lr))
+    start = time.perf_counter()
+    comparison = None
+    for label, spec in specs.items():
+        entry = Entry(label=label, spec=spec)
+        for seed in seeds:
+            result, spe = run_one(spec, seed=seed, task=task, lr=lr)
+            entry.runs.append(result)
+            if comparison is None:
+                comparison = Comparison(
+                    task=task,
+                    epochs=len(result.val_loss),
+                    seeds=seeds,
+                    target=None,
+                    steps_per_epoch=spe,
+                    base_lrs=[float(group["lr"]) for group in optimizer.param_groups],
+                    lr_source="task" if lr is None else "given",
+                    versions={"lrkit": __version__, "torch": torch.__version__},
+                )
+            if entry not in comparison.entries:
+                comparison.entries.append(entry)
+            comparison.seconds = time.perf_counter() - start
+            comparison.write(out)
+            print(f"  {label} seed {seed}: {result.val_loss[-1]:.4f} ({result.seconds:.0f} s)", flush=True)
+    assert comparison is not None
+    comparison.status = "complete"
+    comparison.write(out)
+    data: dict[str, Any] = json.loads((out / "results.json").read_text())
+    return data
+
+
+def merge(datas: list[dict[str, Any]]) -> dict[str, Any]:
+    """One race from several (the same task, length and rates; other seeds): runs pooled by label.
+
+    A label's spec must be the same in every race; a seed met twice for a label is refused.
+    """
+    merged = json.loads(json.dumps(datas[0]))
+    by_label = {entry["label"]: entry for entry in merged["schedules"]}
+    for data in datas[1:]:
+        for key in ("task", "steps_per_epoch", "total_updates", "base_lrs"):
+            if data[key] != merged[key]:
+                raise SystemExit(f"cannot merge races with different {key}: {data[key]!r} != {merged[key]!r}")
+        for entry in data["schedules"]:
+            mine = by_label.get(entry["label"])
+            if mine is None:
+                merged["schedules"].append(entry)
+                by_label[entry["label"]] = entry
+                continue
+            if mine["spec"] != entry["spec"]:
+                raise SystemExit(f"{entry['label']}: different specs {mine['spec']!r} and {entry['spec']!r}")
+            seen = {run["seed"] for run in mine["runs"]}
+            for run in entry["runs"]:
+                if run["seed"] in seen:
+                    raise SystemExit(f"{entry['label']}: seed {run['seed']} is in two races")
+                mine["runs"].append(run)
+            mine["runs"].sort(key=lambda run: run["seed"])
+        merged["seeds"] = sorted(set(merged["seeds"]) | set(data["seeds"]))
+    return merged
 
 
 def finals(data: dict[str, Any]) -> dict[str, dict[int, float]]:
@@ -189,9 +280,26 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--jobs", type=int)
     parser.add_argument("--out", default="bench-predict")
-    parser.add_argument("--results", help="reuse this race (a folder with results.json)")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="race seeds FIRST_SEED .. FIRST_SEED + SEEDS - 1 (fresh seeds for a validation; default 0)",
+    )
+    parser.add_argument(
+        "--results",
+        nargs="+",
+        help="reuse these races (folders with results.json; several are pooled by label and seed)",
+    )
     parser.add_argument("--resamples", type=int, default=100)
     parser.add_argument("--design", action="store_true", help="design a schedule and run it for real")
+    parser.add_argument(
+        "--design-seeds",
+        type=int,
+        help="with --design: compare on seeds 0 .. N-1 (default: the race's), running only the "
+        "designed and reference runs not found in the race, its design* folders or --runs",
+    )
+    parser.add_argument("--runs", nargs="+", help="with --design: more races whose runs may be reused")
     parser.add_argument(
         "--protocol",
         choices=("literal", "warmup"),
@@ -208,10 +316,10 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.results:
-        data = json.loads((Path(args.results) / "results.json").read_text())
+        data = merge([json.loads((Path(folder) / "results.json").read_text()) for folder in args.results])
     else:
         specs = SPECS if args.protocol == "literal" else SPECS_WARMUP
-        data = race(args.task, args.seeds, args.jobs, Path(args.out), specs, args.lr)
+        data = race(args.task, args.seeds, args.jobs, Path(args.out), specs, args.lr, args.first_seed)
     print(
         f"task {data['task']}: {data['total_updates']} updates, validation loss after every "
         f"{data['steps_per_epoch']} updates, seeds {data['seeds']}"
@@ -230,20 +338,73 @@ def main() -> None:
         found = design(law, reference=best_spec)
         print(f"\n## lrkit design (annealing law fitted on {' + '.join(FIT_ON)})\n")
         print(found.table(5))
-        out = Path(args.out if not args.results else args.results) / "design"
+        base = Path(args.out if not args.results else args.results[0])
         lr = data["base_lrs"][0] if data.get("lr_source") != "task" else None
-        run = race(data["task"], len(data["seeds"]), args.jobs, out, {"designed": found.best.spec}, lr)
-        designed = finals(run)["designed"]
-        mean, low, high, n = paired(designed, measured[best_label])
+        seeds = list(range(args.design_seeds)) if args.design_seeds else list(data["seeds"])
+        pool = [data] + [
+            json.loads((folder / "results.json").read_text())
+            for folder in [base / "design", *sorted(base.glob("design-*")), *map(Path, args.runs or [])]
+            if (folder / "results.json").exists()
+        ]
+        designed = seed_runs(pool, found.best.spec, seeds, "designed", base, data["task"], lr)
+        reference = seed_runs(pool, best_spec, seeds, best_label, base, data["task"], lr)
+        mean, low, high, n = paired(designed, reference)
         print(
             f"\ndesigned {found.best.spec}: final val loss {np.mean(list(designed.values())):.4f} "
-            f"(predicted {found.best.final:.4f}); best hand-written {best_label} ({best_spec}): "
-            f"{np.mean(list(measured[best_label].values())):.4f}"
+            f"(predicted {found.best.final:.4f}); best hand-written {best_label} ({best_spec}), "
+            f"chosen on seeds {data['seeds']}: {np.mean(list(reference.values())):.4f}"
         )
+        for seed in seeds:
+            print(
+                f"  seed {seed}: designed {designed[seed]:.4f}, {best_label} {reference[seed]:.4f}, "
+                f"difference {designed[seed] - reference[seed]:+.4f}"
+            )
         print(
             f"designed - {best_label}: {mean:+.4f} [95 % t interval {low:+.4f}, {high:+.4f}] "
             f"over {n} paired seeds"
         )
+        others = {}
+        for entry in data["schedules"]:
+            values = [finals_of(pool, entry["spec"]).get(seed) for seed in seeds]
+            if all(value is not None for value in values):
+                others[entry["label"]] = float(np.mean(values))
+        if others:
+            shown = ", ".join(
+                f"{label} {value:.4f}" for label, value in sorted(others.items(), key=lambda kv: kv[1])
+            )
+            print(f"hand-written schedules over seeds {seeds}: {shown}")
+
+
+def finals_of(pool: list[dict[str, Any]], spec: str) -> dict[int, float]:
+    """seed -> final validation loss of the runs of `spec` in any race of the pool."""
+    out: dict[int, float] = {}
+    for data in pool:
+        for entry in data["schedules"]:
+            if entry["spec"] == spec:
+                for run in entry["runs"]:
+                    if run["val_loss"] and run["val_loss"][-1] is not None and not run.get("diverged"):
+                        out.setdefault(run["seed"], run["val_loss"][-1])
+    return out
+
+
+def seed_runs(
+    pool: list[dict[str, Any]],
+    spec: str,
+    seeds: list[int],
+    label: str,
+    base: Path,
+    task: str,
+    lr: float | None,
+) -> dict[int, float]:
+    """The final validation loss of `spec` for each seed: reused from the pool, else run (and saved)."""
+    have = finals_of(pool, spec)
+    missing = [seed for seed in seeds if seed not in have]
+    if missing:
+        out = base / f"design-{label}-seeds-{'-'.join(map(str, missing))}"
+        run = run_seeds(task, missing, out, {label: spec}, lr)
+        pool.append(run)
+        have = finals_of(pool, spec)
+    return {seed: have[seed] for seed in seeds}
 
 
 if __name__ == "__main__":
