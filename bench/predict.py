@@ -178,7 +178,7 @@ def finals(data: dict[str, Any]) -> dict[str, dict[int, float]]:
     return out
 
 
-def validate(data: dict[str, Any], law: str, resamples: int, skip: float = 0.0) -> dict[str, Any]:
+def validate(data: dict[str, Any], law: str, resamples: int, skip: float | str = 0.0) -> dict[str, Any]:
     from lrkit.predict import fit, from_comparison
 
     curves = from_comparison(data)
@@ -309,9 +309,10 @@ def main() -> None:
     parser.add_argument("--lr", type=float, help="the peak rate (default: the task's)")
     parser.add_argument(
         "--skip",
-        type=float,
+        type=lambda text: text if text == "auto" else float(text),
         default=0.0,
-        help="leave out the first SKIP fraction of each fitted run (lrkit.predict.fit's skip; default 0)",
+        help="leave out the first SKIP fraction of each fitted run (lrkit.predict.fit's skip; default 0); "
+        "auto: lrkit.predict.choose_skip (the pre-registered rule of docs/predict.md)",
     )
     args = parser.parse_args()
 

@@ -1,7 +1,7 @@
 """``lrkit predict``: fit a loss law on recorded runs and predict other schedules' loss curves.
 
     lrkit predict LOG... [--fit-on LABEL ...] [--law annealing|multi-power] [--decay X|fit]
-                  [--curve val_loss|train_loss] [--loss KEY] [--skip F] [--spec [LABEL=]SPEC ...]
+                  [--curve val_loss|train_loss] [--loss KEY] [--skip F|auto] [--spec [LABEL=]SPEC ...]
                   [--total N] [--base LR] [--resamples N] [--json FILE]
 
 LOG is ``lrkit compare``'s ``results.json`` (or its folder), a CSV or JSON-lines log, or a
@@ -70,7 +70,11 @@ def add_fit_arguments(parser: argparse.ArgumentParser) -> None:
         help="for CSV/JSON-lines/TensorBoard: the loss key (default: val_loss, loss, ...)",
     )
     parser.add_argument(
-        "--skip", type=float, default=0.0, metavar="F", help="leave out the first F of each run (default 0)"
+        "--skip",
+        default="0",
+        metavar="F|auto",
+        help="leave out the first F of each run (default 0); auto: chosen by forecasting the "
+        "fitted runs' last 20 %% from the rest (lrkit.predict.choose_skip)",
     )
     parser.add_argument(
         "--resamples", type=int, default=100, metavar="N", help="bootstrap refits (default 100)"
@@ -104,7 +108,16 @@ def fitted(args: argparse.Namespace) -> tuple[Any, list[Any], dict[str, str], li
             raise UsageError(
                 f"--decay must be a number in (0, 1) or 'fit'. Received: {args.decay!r}"
             ) from None
-    result = fit(train, law=args.law, decay=decay, skip=args.skip, resamples=args.resamples)
+    if args.skip == "auto":
+        skip: float | str = "auto"
+    else:
+        try:
+            skip = float(args.skip)
+        except ValueError:
+            raise UsageError(
+                f"--skip must be a fraction in [0, 1) or 'auto'. Received: {args.skip!r}"
+            ) from None
+    result = fit(train, law=args.law, decay=decay, skip=skip, resamples=args.resamples)
     return result, curves, specs, train
 
 

@@ -31,7 +31,7 @@ Example:
 
 from lrkit.predict._curves import Curve, rates_of
 from lrkit.predict._design import DEFAULT_FAMILY, Candidate, Design, design, design_specs
-from lrkit.predict._fit import Fit, Prediction, fit
+from lrkit.predict._fit import Fit, Prediction, SkipChoice, choose_skip, fit
 from lrkit.predict._laws import LAWS
 from lrkit.predict._load import from_comparison, load_runs, read_log
 from lrkit.predict._race import RacePrediction, predict_race
@@ -45,6 +45,8 @@ __all__ = [
     "Fit",
     "Prediction",
     "RacePrediction",
+    "SkipChoice",
+    "choose_skip",
     "design",
     "design_specs",
     "fit",

@@ -33,7 +33,7 @@ from lrkit.predict._curves import Curve, rates_of
 from lrkit.predict._laws import LAWS, Law, make_law
 from lrkit.schedules import Schedule
 
-__all__ = ["Fit", "Prediction", "fit"]
+__all__ = ["AUTO_SKIPS", "AUTO_TAIL", "Fit", "Prediction", "SkipChoice", "choose_skip", "fit"]
 
 FloatArray = npt.NDArray[np.float64]
 _Z95 = 1.959963984540054
@@ -108,6 +108,10 @@ class Fit:
     #: The warmup of each fitted schedule, as a fraction of its run (0.01 steps): the laws do not
     #: model the warmup, so `design` keeps to these unless told otherwise.
     warmups: tuple[float, ...] = ()
+    #: The fraction of each run left out of the fit (`fit`'s `skip`, as chosen when ``"auto"``).
+    skip: float = 0.0
+    #: With ``skip="auto"``: how it was chosen (`choose_skip`); else None.
+    skip_choice: SkipChoice | None = None
 
     @property
     def _law(self) -> Law:
@@ -215,6 +219,10 @@ class Fit:
             shown = f" ± {err:.3g}" if err is not None and math.isfinite(err) else ""
             lines.append(f"  {name:<6} = {value:.6g}{shown}")
         lines.append(f"  (rates divided by lr_ref = {self.lr_ref:.6g})")
+        if self.skip_choice is not None:
+            lines.append(f"  skip = {self.skip:g} (auto: {self.skip_choice.describe()})")
+        elif self.skip:
+            lines.append(f"  skip = {self.skip:g}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -232,7 +240,136 @@ class Fit:
             "schedules": sorted(set(self.labels)),
             "uncertainty": self.uncertainty,
             "warmups": list(self.warmups),
+            "skip": self.skip,
+            "skip_choice": None if self.skip_choice is None else self.skip_choice.to_dict(),
         }
+
+
+#: The candidates of ``skip="auto"`` (fractions of each run left out of the fit).
+AUTO_SKIPS = (0.0, 0.1, 0.2, 0.3)
+#: The last fraction of each fitted run that ``skip="auto"`` forecasts from the rest.
+AUTO_TAIL = 0.2
+
+
+@dataclasses.dataclass(frozen=True)
+class SkipChoice:
+    """How ``skip="auto"`` chose: each candidate's per-run forecast scores and the rule's pick.
+
+    ``scores[s][j]``: for candidate ``s``, the root mean square relative error of the forecast of
+    fitted run ``j``'s last `tail` (the law fitted on every run's points before it, without the
+    first ``s``). ``best`` has the lowest mean score; ``skip`` is the smallest candidate within one
+    standard error (of the per-run differences with ``best``) of it.
+    """
+
+    skip: float
+    best: float
+    tail: float
+    scores: dict[float, tuple[float, ...]]
+
+    def mean(self, candidate: float) -> float:
+        """The mean score of `candidate` over the fitted runs."""
+        return float(np.mean(self.scores[candidate]))
+
+    def describe(self) -> str:
+        """One line: each candidate's mean forecast error of the fitted runs' last part."""
+        shown = ", ".join(f"{s:g}: {100 * self.mean(s):.2f} %" for s in self.scores)
+        return f"forecast error of the fitted runs' last {100 * self.tail:g} %: {shown}; one-SE rule"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data."""
+        return {
+            "skip": self.skip,
+            "best": self.best,
+            "tail": self.tail,
+            "scores": {f"{s:g}": list(v) for s, v in self.scores.items()},
+        }
+
+
+def choose_skip(
+    curves: Sequence[Curve],
+    *,
+    law: str = "annealing",
+    decay: float | None = 0.999,
+    candidates: Sequence[float] = AUTO_SKIPS,
+    tail: float = AUTO_TAIL,
+) -> SkipChoice:
+    """Choose `fit`'s `skip` from the fitted runs alone: forecast their last part from the rest.
+
+    For each candidate ``s``: fit `law` on the points of every run measured at or before
+    ``(1 - tail)`` of the run, without those at or before ``s`` of the run; score each run by the
+    root mean square of the relative errors ``(forecast - measured) / measured`` of its points
+    after that. Let ``best`` be the candidate with the lowest mean score: the choice is the
+    smallest candidate whose mean score exceeds ``best``'s by at most one standard error of the
+    per-run differences with ``best`` (the one-standard-error rule of cross-validation; Hastie,
+    Tibshirani and Friedman, *The Elements of Statistical Learning*, 2nd ed., 7.10). A candidate
+    whose fit cannot be made (too few points) is left out.
+
+    Raises:
+        ValueError: a bad argument, no run with points both before and after the cut, or no
+            candidate that can be fitted.
+
+    Example:
+        >>> import numpy as np
+        >>> from lrkit.predict import Curve, choose_skip, rates_of
+        >>> from lrkit.predict._laws import AnnealingLaw
+        >>> steps = np.arange(25, 501, 25)
+        >>> truth = [2.5, 1.0, 0.5, 0.003]
+        >>> curves = [Curve(rates_of(s, 500), steps, AnnealingLaw().loss(truth, rates_of(s, 500), steps))
+        ...           for s in ("constant()", "cosine()")]
+        >>> choose_skip(curves).skip       # the law holds from the start: every point is kept
+        0.0
+    """
+    law = check_choice("choose_skip", "law", law, LAWS)
+    tail = check_number("choose_skip", "tail", tail, low=0.0, high=1.0, low_open=True, high_open=True)
+    if isinstance(candidates, (str, bytes)) or not isinstance(candidates, Sequence) or not candidates:
+        raise fail("choose_skip", "candidates", candidates, "a non-empty list of fractions in [0, 1)")
+    values = sorted(
+        {check_number("choose_skip", "candidates", c, low=0.0, high=1.0, high_open=True) for c in candidates}
+    )
+    heads, tails = [], []
+    for curve in curves:
+        cut = (1.0 - tail) * curve.rates.size
+        before = curve.steps <= cut
+        if before.any() and (~before).any():
+            heads.append(dataclasses.replace(curve, steps=curve.steps[before], loss=curve.loss[before]))
+            tails.append((curve, ~before))
+    if not heads:
+        raise fail(
+            "choose_skip",
+            "curves",
+            f"<{len(curves)} runs>",
+            f"runs with points both before and after {100 * (1 - tail):g} % of the run",
+        )
+    scores: dict[float, tuple[float, ...]] = {}
+    for candidate in values:
+        try:
+            fitted = fit(heads, law=law, decay=decay, skip=candidate, uncertainty="none")
+        except ValueError:
+            continue
+        per_run = []
+        for curve, after in tails:
+            forecast = fitted.predict(curve.rates, steps=curve.steps[after]).loss
+            measured = curve.loss[after]
+            per_run.append(float(np.sqrt(np.mean(((forecast - measured) / measured) ** 2))))
+        scores[candidate] = tuple(per_run)
+    if not scores:
+        raise fail("choose_skip", "curves", f"<{len(curves)} runs>", "enough points to fit some candidate")
+    chosen, best = _one_standard_error(scores)
+    return SkipChoice(skip=chosen, best=best, tail=tail, scores=scores)
+
+
+def _one_standard_error(scores: dict[float, tuple[float, ...]]) -> tuple[float, float]:
+    """(the smallest candidate within one standard error of the best, the best) by mean score.
+
+    The standard error is that of the mean of the per-run differences with the best (paired).
+    """
+    best = min(scores, key=lambda c: float(np.mean(scores[c])))
+    for candidate in sorted(scores):
+        difference = np.asarray(scores[candidate]) - np.asarray(scores[best])
+        se = float(difference.std(ddof=1) / math.sqrt(difference.size)) if difference.size > 1 else 0.0
+        if float(difference.mean()) <= se:
+            return candidate, best
+    return best, best
 
 
 def fit(
@@ -240,7 +377,7 @@ def fit(
     *,
     law: str = "annealing",
     decay: float | None = 0.999,
-    skip: float = 0.0,
+    skip: float | str = 0.0,
     uncertainty: str = "auto",
     resamples: int = 100,
     seed: int = 0,
@@ -254,7 +391,9 @@ def fit(
         decay: the annealing law's momentum factor ``lambda`` in (0, 1) (the paper uses 0.999);
             None fits it. Ignored by the multi-power law.
         skip: leave out the points measured in the first ``skip`` fraction of each run, in [0, 1)
-            (the early transient the laws do not model).
+            (the early transient the laws do not model); ``"auto"`` chooses it from these runs
+            alone (`choose_skip`: the candidate that best forecasts their last 20 %, by the
+            one-standard-error rule), recorded in ``Fit.skip`` and ``Fit.skip_choice``.
         uncertainty: ``"auto"`` (bootstrap when a schedule has >= 2 runs, else jacobian),
             ``"bootstrap"``, ``"jacobian"`` or ``"none"``.
         resamples: bootstrap refits, an int >= 10.
@@ -283,7 +422,12 @@ def fit(
     uncertainty = check_choice("fit", "uncertainty", uncertainty, ("auto", "bootstrap", "jacobian", "none"))
     if decay is not None:
         decay = check_number("fit", "decay", decay, low=0.0, high=1.0, low_open=True, high_open=True)
-    skip = check_number("fit", "skip", skip, low=0.0, high=1.0, high_open=True)
+    choice = None
+    if isinstance(skip, str):
+        if skip != "auto":
+            raise fail("fit", "skip", skip, "a fraction in [0, 1) or 'auto'")
+    else:
+        skip = check_number("fit", "skip", skip, low=0.0, high=1.0, high_open=True)
     resamples = check_int("fit", "resamples", resamples, low=10)
     seed = check_int("fit", "seed", seed)
     if isinstance(curves, Curve) or not isinstance(curves, Sequence) or not curves:
@@ -291,11 +435,16 @@ def fit(
     for curve in curves:
         if not isinstance(curve, Curve):
             raise fail("fit", "curves", curve, "lrkit.predict.Curve items", kind=TypeError)
+    if isinstance(skip, str):
+        choice = choose_skip(curves, law=law, decay=decay)
+        fraction = choice.skip
+    else:
+        fraction = skip
     model = make_law(law, decay)
     lr_ref = max(float(curve.rates.max()) for curve in curves)
     if lr_ref <= 0.0:
         raise fail("fit", "curves", "<all rates 0>", "runs with some rate > 0")
-    data = [_prepare(curve.after(skip) if skip else curve, lr_ref) for curve in curves]
+    data = [_prepare(curve.after(fraction) if fraction else curve, lr_ref) for curve in curves]
     points = sum(d[2].size for d in data)
     if points <= len(model.params):
         raise fail(
@@ -306,7 +455,7 @@ def fit(
         )
     hints: dict[str, float] = {}
     if law == "multi-power":
-        hints["alpha"] = fit(curves, law="annealing", decay=None, skip=skip, uncertainty="none").params[
+        hints["alpha"] = fit(curves, law="annealing", decay=None, skip=fraction, uncertainty="none").params[
             "alpha"
         ]
     merged = _merge(data)
@@ -365,6 +514,8 @@ def fit(
         uncertainty=uncertainty,
         samples=samples,
         warmups=tuple(sorted({_warmup_fraction(curve.rates) for curve in curves})),
+        skip=float(fraction),
+        skip_choice=choice,
     )
 
 
