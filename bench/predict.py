@@ -308,6 +308,12 @@ def main() -> None:
     )
     parser.add_argument("--lr", type=float, help="the peak rate (default: the task's)")
     parser.add_argument(
+        "--law",
+        action="append",
+        choices=("annealing", "multi-power"),
+        help="validate this law only (repeatable)",
+    )
+    parser.add_argument(
         "--skip",
         type=lambda text: text if text == "auto" else float(text),
         default=0.0,
@@ -325,7 +331,7 @@ def main() -> None:
         f"task {data['task']}: {data['total_updates']} updates, validation loss after every "
         f"{data['steps_per_epoch']} updates, seeds {data['seeds']}"
     )
-    for law in ("annealing", "multi-power"):
+    for law in args.law or ("annealing", "multi-power"):
         show(validate(data, law, args.resamples, args.skip))
 
     if args.design:

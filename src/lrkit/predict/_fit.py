@@ -14,8 +14,12 @@ Uncertainty, in order of preference:
   delta method. It treats every point as independent, which they are not within a run: its
   intervals are too narrow when each schedule has one run. Used when no schedule has 2 runs.
 
-(Over 400 lines for one job, fitting a law: the search, the bounds, the residuals and both
-interval methods share the prepared data; a quarter of it is docstrings.)
+``skip="auto"`` (`choose_skip`) chooses how many early points to leave out by fitting the law on
+the first 80 % of the runs with each candidate and forecasting the rest (one-standard-error rule).
+
+(Over 400 lines for one job, fitting a law: the search, the bounds, the residuals, both interval
+methods and the choice of `skip` (which refits) share the prepared data and `fit`; a quarter of
+it is docstrings.)
 """
 
 from __future__ import annotations
