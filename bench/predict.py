@@ -23,6 +23,11 @@ the final validation loss and its 95 % t interval.
     python bench/predict.py --task digits --out bench-predict-digits            # ~1 min
     python bench/predict.py --results DIR     # reuse a race's results.json (the same 7 labels)
     python bench/predict.py --results DIR --skip 0.2   # fit without the first 20 % of each run
+    python bench/predict.py --results DIR --skip auto  # skip chosen from the fitted runs (choose_skip)
+    python bench/predict.py --task charlm --seeds 5 --first-seed 3 --out FRESH   # seeds 3-7 only
+    python bench/predict.py --results DIR1 DIR2        # pool two races of other seeds
+    python bench/predict.py --results DIR --design --design-seeds 5 --runs FRESH
+        # design on DIR's runs; compare on seeds 0-4, reusing any run found, training the rest
 """
 
 from __future__ import annotations
