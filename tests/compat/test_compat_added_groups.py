@@ -180,3 +180,37 @@ def test_where_torchs_next_step_fails_on_an_added_group_so_does_compats(name, ba
     ours, ref = run(COMPAT), run(TORCH)
     assert ours[1:] == ref[1:] == (3, KeyError if name in ("OneCycleLR", "SWALR") else ValueError)
     np.testing.assert_allclose(ours[0], ref[0], rtol=RTOL)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda o, ns: [ns.StepLR(o, 2, 0.5)],
+        lambda o, ns: [ns.CosineAnnealingLR(o, 30)],
+        lambda o, ns: [ns.LinearLR(o, 0.5, total_iters=4), ns.ExponentialLR(o, 0.9)],
+    ],
+    ids=["StepLR", "CosineAnnealingLR", "LinearLR, ExponentialLR side by side"],
+)
+def test_base_lrs_keep_the_groups_the_scheduler_was_built_with(build):
+    def run(ns):
+        params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(3)]
+        opt = torch.optim.SGD([{"params": [params[0]], "lr": 0.1}, {"params": [params[1]], "lr": 0.3}])
+        shown = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            schedulers = build(opt, ns)
+            for t in range(5):
+                if t == 2:
+                    opt.add_param_group({"params": [params[2]], "lr": 0.05})
+                opt.step()
+                for s in schedulers:
+                    s.step()
+                shown.append([[float(b) for b in s.base_lrs] for s in schedulers])
+            later = ns.ExponentialLR(opt, 0.9)  # built with the added group: it lists it
+            shown.append([[float(b) for b in later.base_lrs]])
+        return shown
+
+    ours, ref = run(COMPAT), run(TORCH)
+    assert [[len(b) for b in row] for row in ours] == [[len(b) for b in row] for row in ref]
+    for a, b in zip(ours, ref, strict=True):
+        np.testing.assert_allclose(np.concatenate(a), np.concatenate(b), rtol=RTOL)

@@ -282,6 +282,17 @@ class CompatScheduler(Scheduler):
         self._composition: Composition = composition(optimizer)
         self._attach()
 
+    @property  # type: ignore[override]
+    def base_lrs(self) -> list[float | torch.Tensor]:
+        """torch's ``base_lrs``: one entry per param group the scheduler was built with (a group
+        added later with ``add_param_group`` is scheduled, but not listed, as in torch)."""
+        return self._base_lrs
+
+    @base_lrs.setter
+    def base_lrs(self, values: list[float | torch.Tensor]) -> None:
+        built = getattr(self, "_built_groups", None)
+        self._base_lrs = list(values) if built is None else list(values)[:built]
+
     def _attach(self) -> None:
         """Join the optimizer's composition (containers first release their children)."""
         self._composition.join(self)
