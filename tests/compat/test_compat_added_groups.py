@@ -214,3 +214,62 @@ def test_base_lrs_keep_the_groups_the_scheduler_was_built_with(build):
     assert [[len(b) for b in row] for row in ours] == [[len(b) for b in row] for row in ref]
     for a, b in zip(ours, ref, strict=True):
         np.testing.assert_allclose(np.concatenate(a), np.concatenate(b), rtol=RTOL)
+
+
+CHAINS = {
+    "StepLR, ExponentialLR": lambda o, ns: [ns.StepLR(o, 2, 0.5), ns.ExponentialLR(o, 0.9)],
+    "ConstantLR, LinearLR": lambda o, ns: [ns.ConstantLR(o, 0.5, 4), ns.LinearLR(o, 0.2, 1.0, 6)],
+    "MultiStepLR, PolynomialLR": lambda o, ns: [ns.MultiStepLR(o, [3, 5], 0.5), ns.PolynomialLR(o, 9, 2.0)],
+}
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+@pytest.mark.parametrize("bases", [(0.1,), (0.1, 0.03, 1.0)], ids=["1 group", "3 groups"])
+@pytest.mark.parametrize("adds", list(ADDS.values()), ids=list(ADDS))
+@pytest.mark.parametrize("plateau", [False, True], ids=["alone", "side by side with ReduceLROnPlateau"])
+@pytest.mark.parametrize("name", list(CHAINS))
+def test_a_group_added_under_a_chain_of_chainable_schedulers_continues_as_in_torch(
+    name, plateau, adds, bases, kind
+):
+    # torch's ChainedScheduler steps every child on every group, an added one too: each chainable
+    # child multiplies it by its ratio, so it continues from the rate it was added with.
+    def run(ns):
+        params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(len(bases) + len(adds))]
+        groups = [{"params": [params[i]], "lr": b} for i, b in enumerate(bases)]
+        opt = torch.optim.Adam(groups) if kind == "adam" else torch.optim.SGD(groups, momentum=0.9)
+        extra, rows = iter(params[len(bases) :]), []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            inner = CHAINS[name](opt, ns)
+            chain = ns.ChainedScheduler(inner)
+            reduce = ns.ReduceLROnPlateau(opt, factor=0.5, patience=1) if plateau else None
+            for t in range(12):
+                for at, lr in adds:
+                    if at == t:
+                        opt.add_param_group({"params": [next(extra)], "lr": lr})
+                opt.step()
+                chain.step()
+                if reduce is not None:
+                    reduce.step(1.0)  # never improves: a reduction every other step
+                shown = [float(v) for s in [chain, *inner] for v in s.get_last_lr()]
+                rows.append([float(g["lr"]) for g in opt.param_groups] + shown)
+        return rows
+
+    ours, ref = run(COMPAT), run(TORCH)
+    for a, b in zip(ours, ref, strict=True):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-15)
+
+
+def test_a_group_added_under_a_sequential_lr_is_refused_clearly():
+    # torch continues it with the active child's steps (and fails at a later restart milestone);
+    # compat says it does not reproduce that instead of giving it other rates (one group: a
+    # schedule for every group, which would have followed lr * f(t')).
+    params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
+    opt = torch.optim.SGD([{"params": [params[0]], "lr": 0.1}])
+    sched = C.SequentialLR(opt, [C.LinearLR(opt, 0.5, 1.0, 4), C.ExponentialLR(opt, 0.9)], [6])
+    opt.step()
+    sched.step()
+    opt.add_param_group({"params": [params[1]], "lr": 0.05})
+    opt.step()
+    with pytest.raises(ValueError, match=r"SequentialLR.step\(\): param group 1 was added"):
+        sched.step()

@@ -156,6 +156,20 @@ class SequentialLR(CompatScheduler):
         _release(self._schedulers)
         super()._attach()
 
+    def added_group(self, key: str, index: int, default: Schedule, value: float) -> tuple[Schedule, float]:
+        """A group added with ``add_param_group``: refused (torch continues it by its active child's
+        steps, and fails at a later milestone, whose restart reads `base_lrs`).
+
+        Raises:
+            ValueError: always.
+        """
+        raise ValueError(
+            f"lrkit.compat SequentialLR.step(): param group {index} was added with add_param_group after "
+            f"this SequentialLR was built; torch steps it with the active child (and fails at a later "
+            f"milestone, whose restart reads base_lrs, one per original group), which lrkit.compat does "
+            f"not reproduce. Build the schedulers after adding the groups"
+        )
+
     def step(self, metrics: SupportsFloat | None = None) -> None:  # type: ignore[override]
         """Advance by one step; with `metrics`, first feed them to the active plateau phase.
 
@@ -242,13 +256,21 @@ class ChainedScheduler(CompatScheduler):
         opt = children[0].optimizer
         n = len(opt.param_groups)
         chosen = [children[-1]] if children[-1].overwrites else children
+        built: dict[tuple[int, ...], Schedule] = {}  # children's shared schedules: one product
         per_group: list[Schedule] = [
-            product(tuple(child._compat_lr[g] for child in chosen))
+            built.setdefault(
+                tuple(id(child._compat_lr[g]) for child in chosen),
+                product(tuple(child._compat_lr[g] for child in chosen)),
+            )
             if len(chosen) > 1
             else chosen[0]._compat_lr[g]
             for g in range(n)
         ]
         self._schedulers = children
+        # A group added with add_param_group: torch steps it through every child; where each is
+        # chainable (StepLR, ...), it continues from the rate it was added with, as theirs do alone.
+        follows = all(child._scales_added_groups for child in children)
+        self._scales_added_groups = self._follows_added_groups = follows  # type: ignore[misc]
         last = chosen[-1]
         bases = last.bases() if last.overwrites else initial_bases(opt)
         hparams = None
@@ -292,12 +314,24 @@ class ChainedScheduler(CompatScheduler):
             if any(len(nodes) != len(children) for nodes in factors):  # a simplified product
                 by_child = [child.schedules() for child in children]
                 factors = [[own[g] for own in by_child] for g in range(len(values))]
+            if self._composition.anchor is not None and self._shown is not None:
+                # side by side with other schedulers: from the composed rates before the step, each
+                # child's ratio in turn (torch's children show the groups' rates)
+                rates = list(before)
+                for i, child in enumerate(children[:-1]):
+                    rates = [
+                        r * _ratio(nodes[i](t), nodes[i](t - 1))
+                        for r, nodes in zip(rates, factors, strict=True)
+                    ]
+                    child._shown = list(rates)
+                children[-1]._shown = list(self._shown)
+                return
             for i, child in enumerate(children[:-1]):
                 child._shown = [
                     base
                     * math.prod(node(t) for node in nodes[: i + 1])
                     * math.prod(node(t - 1) for node in nodes[i + 1 :])
-                    for base, nodes in zip(self._compat_bases, factors, strict=True)
+                    for base, nodes in zip(self.bases(), factors, strict=True)  # (added groups too)
                 ]
             return
         rates = list(before)
@@ -319,7 +353,12 @@ class ChainedScheduler(CompatScheduler):
                     f"Received: metrics={metrics!r}"
                 )
             self.observe(float(metrics), reduce="local")
-        before = self.values_for_next_update()
+        shared = self._composition
+        if shared.anchor is not None:  # side by side: the composed rates (groups added taken in)
+            shared.check_layout(self)
+            before = shared.current()
+        else:
+            before = self.values_for_next_update()
         super().step()
         self._show_children(before)
 
