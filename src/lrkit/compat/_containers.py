@@ -193,7 +193,7 @@ class SequentialLR(CompatScheduler):
         child = self._active[index]
         child._shown = list(self.values_for_next_update())
         child.last_epoch = t - (self._starts[index - 1] if index else 0)
-        phases = self._chain_phases.get(index)
+        phases = self._chain_phases.get(index) if self._chain_phases else None
         if phases is not None:  # as torch's chain.step(): each child shows the rates after its own step
             rows = [phase.row(child.last_epoch) for phase in phases]
             for k, inner in enumerate(_inner(child)):
