@@ -63,6 +63,7 @@ EXAMPLES: dict[str, Example] = {
     "noise": Example("noise(cosine(end=0.1), std=0.05, seed=1)", 200),
     "inverse_power": Example("inverse_power(timescale=10, power=1.0)", 200),
     "add": Example("add([linear(0.9, 0.0), constant(0.1)])", 100),
+    "lerp": Example("lerp(one_cycle(start=0.0, end=0.0), 0.95, 0.85)", 100),
     "staircase": Example("staircase(cosine(end=0.1), every=10)", 100),
     "stretch": Example("stretch(restarts(cosine(steps=20), period=20), 1.5)", 200),
     "warp": Example("warp(cosine(steps=100), 2.0)", 100),

@@ -28,7 +28,7 @@ from lrkit._spec_names import _module_prefix, optimizer_position, resolve
 from lrkit.config import build
 from lrkit.schedules import REGISTRY, Schedule
 
-__all__ = ["SpecError", "cycled_momentum", "group_calls", "parse"]
+__all__ = ["SpecError", "cycled_momentum", "group_calls", "group_schedules", "parse"]
 
 MAX_LENGTH = 20_000
 
@@ -264,8 +264,9 @@ def parse(spec: str) -> Schedule:
     if group_calls(spec) is not None:
         raise SpecError(
             "per-group lists (one value per parameter group, as torch takes them) describe one "
-            "schedule per group: `lrkit table` shows one column per group; in Python, "
-            "lrkit.spec.group_calls(spec) gives each group's call",
+            "schedule per group: pass the spec to lrkit.Scheduler (it applies one per param group, "
+            "as torch does); `lrkit table` shows one column per group; "
+            "lrkit.spec.group_schedules(spec, groups) gives each group's schedule",
             spec,
             1,
         )
@@ -284,15 +285,16 @@ def cycled_momentum(spec: str) -> Any:
     torch cycles the optimizer's momentum (``betas[0]`` for Adam) against the rate when
     ``cycle_momentum=True`` (its default): from `max_momentum` down to `base_momentum` as the rate
     rises, and back. For a spec whose outermost call is one of these two classes (any module path),
-    this is `lrkit.presets.pytorch.CycledMomentum` (``values(steps, total)`` gives the momentum
-    at each step); for any other spec, or ``cycle_momentum=False``, None.
+    this is the momentum as a schedule of values (`lrkit.presets.pytorch.momentum`: a `lerp`;
+    resolve it with ``base=1.0``), a list of them with per-group lists; for any other spec, or
+    ``cycle_momentum=False``, None.
 
     Raises:
         SpecError: the spec does not parse (as `parse`).
 
     Example:
         >>> m = cycled_momentum("OneCycleLR(optimizer, max_lr=0.1, total_steps=10)")
-        >>> [round(v, 4) for v in m.values(5, total=10)]
+        >>> [round(m.resolve(10, base=1.0)(t), 4) for t in range(5)]
         [0.95, 0.9, 0.85, 0.855, 0.8688]
         >>> cycled_momentum("OneCycleLR(optimizer, 0.1, 10, cycle_momentum=False)") is None
         True
@@ -310,6 +312,41 @@ def cycled_momentum(spec: str) -> Any:
     if found[0] is None:
         return None
     return found[0] if len(found) == 1 else found
+
+
+def group_schedules(spec: str, groups: int) -> tuple[list[Schedule], list[Schedule] | None]:
+    """Each of `groups` parameter groups' rate schedule and cycled momentum, for a pasted spec.
+
+    What `lrkit.Scheduler` applies for a spec string: torch's per-group lists (``max_lr=[0.1,
+    0.01]``, `group_calls`) give each group its own schedule; a torch ``OneCycleLR``/``CyclicLR``
+    with ``cycle_momentum=True`` gives each group's momentum (`cycled_momentum`; schedules of
+    values, for a base of 1.0), None otherwise. Any other spec: `parse`'s schedule for every group.
+
+    Raises:
+        SpecError: as `parse`; a list whose length is not `groups` (torch's message).
+
+    Example:
+        >>> lr, m = group_schedules("CyclicLR(opt, [0.01, 0.001], 0.1, step_size_up=2)", 2)
+        >>> [s.resolve(base=1.0)(2) for s in lr], [s(2) for s in m]
+        ([0.1, 0.1], [0.8, 0.8])
+    """
+    from lrkit.presets.pytorch import momentum
+
+    calls = group_calls(spec, groups=groups)
+    if calls is None:
+        one = parse(spec)
+        cycled = cycled_momentum(spec)
+        return [one] * groups, None if cycled is None else [cycled] * groups
+    rates = []
+    for name, args, kwargs in calls:
+        try:
+            rates.append(build(name, args, kwargs))
+        except (ValueError, TypeError) as error:
+            raise SpecError(str(error), spec, 1) from None
+    found = [momentum(name, args, kwargs) for name, args, kwargs in calls]
+    if any(m is None for m in found):
+        return rates, None
+    return rates, [m for m in found if m is not None]
 
 
 #: torch arguments that take one value per parameter group (a list), as torch's signatures say.

@@ -132,5 +132,8 @@ def test_streamed_table_with_momentum_and_group_columns_is_the_same_text(capsys,
     schedules = [lrkit.parse(spec)] if calls is None else [lrkit.config.build(*call) for call in calls]
     values = np.stack([rows(s, steps=25)[:, 0] for s in schedules], axis=1)
     cycled = cycled_momentum(spec)
-    momentum = [c.values(25) for c in (cycled if isinstance(cycled, list) else [cycled])]
+    momentum = [
+        [float(v) for v in c.resolve(25, base=1.0)(np.arange(25.0))]
+        for c in (cycled if isinstance(cycled, list) else [cycled])
+    ]
     assert capsys.readouterr().out == format_rows(values, fmt, spec=spec, momentum=momentum) + "\n"

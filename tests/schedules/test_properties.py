@@ -116,6 +116,15 @@ LEAVES: dict[str, st.SearchStrategy] = {
 }
 
 
+#: Schedules whose values stay in [0, 1] (lerp's children).
+UNIT = st.one_of(
+    st.builds(S.cosine, st.floats(0.0, 1.0), st.floats(0.0, 1.0), lengths()),
+    st.builds(S.linear, st.floats(0.0, 1.0), st.floats(0.0, 1.0), lengths()),
+    st.builds(S.cyclic, st.floats(0.0, 0.5), st.floats(0.5, 1.0), steps_up=st.integers(1, 10)),
+    st.builds(S.one_cycle, lengths(), st.floats(0.1, 0.45), st.just(0.0), st.just(0.0)),
+)
+
+
 def _ends(schedule: Schedule) -> bool:
     """warp() needs a child that ends; an open-ended one is refused when built (tested there)."""
     return not schedule.is_resolved or schedule.horizon is not None
@@ -177,6 +186,9 @@ def combinators(children: st.SearchStrategy) -> st.SearchStrategy:
         st.tuples(children, st.floats(0.0, 0.9), st.floats(0.05, 1.0)).map(
             lambda c: S.window(c[0], c[1], min(1.0, c[1] + c[2]))
         ),
+        # lerp maps [0, 1] onto two values: its children stay in [0, 1] (outside, a value may be < 0,
+        # an error when evaluated: tests/schedules/test_lerp.py).
+        st.builds(S.lerp, UNIT, value_or_absolute(values), value_or_absolute(values)),
     )
 
 
@@ -198,6 +210,7 @@ COMBINATOR_NAMES = {
     "stretch",
     "shift",
     "window",
+    "lerp",
 }
 CORE = sorted(
     name

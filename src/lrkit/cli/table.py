@@ -178,12 +178,12 @@ def run(args: argparse.Namespace) -> int:
     cycled = cycled_momentum(args.spec)  # torch's OneCycleLR/CyclicLR cycle the momentum too
     groups = cycled if isinstance(cycled, list) else [] if cycled is None else [cycled]
     total = args.total or args.steps
-    shapes = [(c.high, c.low, c.shape.resolve(total)) for c in groups]
+    momenta = [m.resolve(total, base=1.0) for m in groups]  # values, not factors of a base
 
     def momentum(start: int, stop: int) -> list[list[float]]:
-        """The momentum of steps ``start .. stop - 1`` (`CycledMomentum.values`, in blocks)."""
+        """The momentum of steps ``start .. stop - 1`` (in blocks)."""
         t = np.arange(start, stop, dtype=np.float64)
-        return [[float(v) for v in high - (high - low) * shape(t)] for high, low, shape in shapes]
+        return [[float(v) for v in m(t)] for m in momenta]
 
     # NOTE: streamed block by block: --steps 10000000 with 8 rates held 14.9 GiB as one string
     # (issue 14 item 7). A rate that is not finite is an error before the first line.
@@ -194,6 +194,6 @@ def run(args: argparse.Namespace) -> int:
             steps=args.steps,
             fmt=args.format,
             spec=args.spec,
-            momentum=momentum if shapes else None,
+            momentum=momentum if momenta else None,
         )
     )

@@ -18,7 +18,6 @@ signature, checks and a docstring with the math and an example, which are most o
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from collections.abc import Sequence as SequenceType
 from typing import Any
@@ -32,6 +31,7 @@ from lrkit.schedules import (
     cyclic,
     exponential,
     extrapolate,
+    lerp,
     linear,
     multi_step,
     one_cycle,
@@ -345,34 +345,20 @@ def OneCycleLR(
     return scale(shape, rate(owner, "max_lr", max_lr))
 
 
-@dataclasses.dataclass(frozen=True)
-class CycledMomentum:
-    """The momentum torch's OneCycleLR/CyclicLR cycle: ``high - (high - low) * shape(t)``.
+def momentum(name: str, args: list[Any], kwargs: dict[str, Any]) -> Schedule | None:
+    """The momentum cycled by the torch call ``name(*args, **kwargs)``, or None.
 
-    `shape` is the rate's own cycle normalized to [0, 1] (0 at the rate's low ends, 1 at its
-    peak), so the momentum is `high` (`max_momentum`) where the rate is lowest and `low`
-    (`base_momentum`) at the peak, as torch computes it. Not a schedule (a schedule's factors only
-    scale up from 0): a description for previews (``lrkit table`` shows it).
-    """
-
-    shape: Schedule
-    high: float
-    low: float
-
-    def values(self, steps: int, total: int | None = None) -> list[float]:
-        """The momentum at steps ``0 .. steps - 1`` (`total`: the run's length, default `steps`)."""
-        import numpy as np
-
-        curve = self.shape.resolve(steps if total is None else total)(np.arange(steps, dtype=np.float64))
-        return [float(v) for v in self.high - (self.high - self.low) * curve]
-
-
-def momentum(name: str, args: list[Any], kwargs: dict[str, Any]) -> CycledMomentum | None:
-    """The momentum cycled by the torch call ``name(*args, **kwargs)``, or None (see `CycledMomentum`).
+    torch cycles the momentum (``betas[0]`` for Adam) against the rate when ``cycle_momentum=True``:
+    ``max_m - (max_m - base_m) * shape(t)``, where `shape` is the rate's own cycle normalized to
+    [0, 1] (0 at the rate's low ends, 1 at its peak). That is ``lerp(shape, max_momentum,
+    base_momentum)``, in momentum values (resolve it with ``base=1.0``). The one place this form is
+    written: ``lrkit table`` and `lrkit.Scheduler` (a pasted spec) both use it.
 
     Example:
         >>> m = momentum("CyclicLR", [0.01, 0.1], {"step_size_up": 2})
-        >>> [round(v, 4) for v in m.values(5)]
+        >>> m
+        lerp(cyclic(0.0, steps_up=2, steps_down=2), 0.9, 0.8)
+        >>> [round(m(t), 4) for t in range(5)]
         [0.9, 0.85, 0.8, 0.85, 0.9]
     """
     if name not in ("OneCycleLR", "CyclicLR"):
@@ -397,7 +383,7 @@ def momentum(name: str, args: list[Any], kwargs: dict[str, Any]) -> CycledMoment
             mode=mode,
             gamma=p["gamma"] if mode == "exp_range" else 1.0,
         )
-        return CycledMomentum(shape, high, low)
+        return lerp(shape, high, low)
     n = p["total_steps"] if p["total_steps"] is not None else p["epochs"] * p["steps_per_epoch"]
     peak_step = float(p["pct_start"]) * n - 1.0
     shape = one_cycle(
@@ -408,7 +394,7 @@ def momentum(name: str, args: list[Any], kwargs: dict[str, Any]) -> CycledMoment
         anneal=p["anneal_strategy"],
         three_phase=bool(p["three_phase"]),
     )
-    return CycledMomentum(shape, high, low)
+    return lerp(shape, high, low)
 
 
 @register("SequentialLR")

@@ -58,17 +58,26 @@ def check_run(
 
 
 def build_tracks(
-    groups: Sequence[dict[str, Any]], schedule: Any, hparams: Any, tensor_lr: bool
+    groups: Sequence[dict[str, Any]],
+    schedule: Any,
+    hparams: Any,
+    tensor_lr: bool,
+    defaults: Mapping[str, Any] | None = None,
 ) -> list[Track]:
     """One `Track` per scheduled hyperparameter, ``"lr"`` first, with each group's base value.
 
-    With `tensor_lr`, float lrs become 0-dim views of one buffer (read before, so the bases are exact).
+    A spec string pasted from torch (`lrkit.spec.group_schedules`) may give one schedule per group
+    (per-group lists) and a cycled momentum: a ``"momentum"`` track right after ``"lr"``, whose
+    schedules are momentum values (bases 1.0). `defaults` is the optimizer's (torch's check that
+    it has a momentum or betas). With `tensor_lr`, float lrs become 0-dim views of one buffer (read
+    before, so the bases are exact).
     """
     if hparams is not None and not isinstance(hparams, Mapping):
         raise fail(OWNER, "hparams", hparams, "a dict {name: schedule}", kind=TypeError)
     hparams = dict(hparams or {})
     if "lr" in hparams:
         raise fail(OWNER, "hparams", list(hparams), "other hyperparameters than 'lr' (give it as `schedule`)")
+    schedule, cycled = _pasted(groups, schedule, hparams, defaults)
     lr_access = Access("lr", groups)
     lr_bases = [lr_access.read(group) for group in groups]  # before tensor_lr rounds them
     if tensor_lr:
@@ -90,7 +99,47 @@ def build_tracks(
         track.bases = lr_bases if key == "lr" else [access.read(group) for group in groups]
         track.plateaus = [{} for _ in groups]
         tracks.append(track)
+        if key == "lr" and cycled is not None:
+            momentum = Track("momentum", Access("momentum", groups), cycled, None)
+            momentum.bases = [1.0] * len(groups)  # the schedules give the values themselves
+            momentum.plateaus = [{} for _ in groups]
+            tracks.append(momentum)
     return tracks
+
+
+def _pasted(
+    groups: Sequence[dict[str, Any]], schedule: Any, hparams: Mapping[str, Any], defaults: Any
+) -> tuple[Any, list[Schedule] | None]:
+    """For a spec string: the lr schedule(s) per group and the cycled momentum (None: not cycled).
+
+    Anything else is returned as given. The momentum is torch's (OneCycleLR/CyclicLR with
+    ``cycle_momentum=True``): refused, as torch refuses it, for an optimizer without a momentum or
+    betas, and next to a ``"momentum"``/``"beta1"`` entry of `hparams` (it would be scheduled twice).
+    """
+    from lrkit.spec import group_schedules
+
+    if not isinstance(schedule, str):
+        return schedule, None
+    rates, cycled = group_schedules(schedule, len(groups))
+    one: Any = rates[0] if all(r is rates[0] for r in rates) else rates
+    if cycled is None:
+        return one, None
+    if defaults is not None and "momentum" not in defaults and "betas" not in defaults:
+        raise ValueError(
+            "optimizer must support momentum or beta1 with `cycle_momentum` option enabled (torch's "
+            f"rule: the spec {schedule!r} cycles the momentum, torch's default cycle_momentum=True). "
+            "Received: an optimizer without `momentum` or `betas`; add cycle_momentum=False to the spec"
+        )
+    twice = [key for key in ("momentum", "beta1") if key in hparams]
+    if twice:
+        raise fail(
+            OWNER,
+            "hparams",
+            sorted(hparams),
+            f"no {twice[0]!r} entry: the spec {schedule!r} cycles the momentum already "
+            "(cycle_momentum=True, torch's default); drop the entry or add cycle_momentum=False to the spec",
+        )
+    return one, cycled
 
 
 def choose_offset(run: Run, lr_schedules: Sequence[Schedule], skip_zero_start: bool) -> int:

@@ -13,6 +13,7 @@ from lrkit.schedules.exponential import Exponential, exponential
 from lrkit.schedules.extrapolate import Extrapolate, extrapolate
 from lrkit.schedules.inverse_power import InversePower, inverse_power
 from lrkit.schedules.inverse_sqrt import InverseSqrt, inverse_sqrt
+from lrkit.schedules.lerp import Lerp, lerp
 from lrkit.schedules.linear import Linear, linear
 from lrkit.schedules.noise import Noise, noise
 from lrkit.schedules.one_cycle import OneCycle, one_cycle
@@ -55,6 +56,7 @@ __all__ = [
     "Floor",
     "InversePower",
     "InverseSqrt",
+    "Lerp",
     "Linear",
     "MultiStep",
     "Noise",
@@ -89,6 +91,7 @@ __all__ = [
     "floor",
     "inverse_power",
     "inverse_sqrt",
+    "lerp",
     "linear",
     "multi_step",
     "noise",
