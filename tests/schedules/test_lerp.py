@@ -29,7 +29,7 @@ def test_absolute_values_resolve_against_the_base():
 def test_a_child_outside_zero_one_that_makes_it_negative_is_an_error_at_that_step():
     s = lerp(linear(0.0, 3.0, steps=3), 0.9, 0.0)  # 0.9 - 0.9 * t: negative after t = 1
     assert s(1) == pytest.approx(0.0)
-    with pytest.raises(ValueError, match="negative .* at step 2"):
+    with pytest.raises(ValueError, match=r"negative .* at step 2"):
         s(2)
     with pytest.raises(ValueError, match="negative"):
         s(np.arange(4.0))

@@ -143,9 +143,7 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
         self._unit, self._total, self._after_end = run.unit, run.total, run.after_end
         self._spe, self._update_size = run.steps_per_epoch, run.update_size
         self._skip_zero_start = skip_zero_start
-        self._tracks = build_tracks(
-            optimizer.param_groups, schedule, hparams, tensor_lr, optimizer.defaults
-        )
+        self._tracks = build_tracks(optimizer.param_groups, schedule, hparams, tensor_lr, optimizer.defaults)
         self._lr = self._tracks[0]
 
         self._updates = 0
