@@ -168,8 +168,9 @@ class Engine(LRScheduler):
                 if track.default is None:
                     raise ValueError(
                         f"Param group {i} (name={name!r}) was added to the optimizer, but the {track.key!r} "
-                        f"schedules were given as a list, so there is no default for it: give a schedule for "
-                        f'every group as a dict with a "default" entry, or build a new Scheduler'
+                        f"schedules were given as a list (or come from a pasted spec's per-group lists or "
+                        f"cycled momentum), so there is no default for it: give a schedule for every group "
+                        f'as a dict with a "default" entry, or build a new Scheduler'
                     )
                 definition, base = self.added_group(track.key, i, track.default, track.access.read(groups[i]))
                 added.append((track, definition, base))
