@@ -260,15 +260,51 @@ def test_a_group_added_under_a_chain_of_chainable_schedulers_continues_as_in_tor
         np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-15)
 
 
-def test_a_group_added_under_a_sequential_lr_is_refused_clearly():
-    # torch continues it with the active child's steps (and fails at a later restart milestone);
-    # compat says it does not reproduce that instead of giving it other rates (one group: a
-    # schedule for every group, which would have followed lr * f(t')).
+SEQUENCES = {
+    "LinearLR, ExponentialLR [6]": lambda o, m: m.SequentialLR(
+        o, [m.LinearLR(o, 0.5, 1.0, 4), m.ExponentialLR(o, 0.9)], [6]
+    ),
+    "LinearLR, StepLR [2]": lambda o, m: m.SequentialLR(
+        o, [m.LinearLR(o, 0.5, 1.0, 4), m.StepLR(o, 2, 0.5)], [2]
+    ),
+    "ConstantLR, ExponentialLR, PolynomialLR [3, 7]": lambda o, m: m.SequentialLR(
+        o, [m.ConstantLR(o, 0.5, 2), m.ExponentialLR(o, 0.9), m.PolynomialLR(o, 6, 2.0)], [3, 7]
+    ),
+    "unsorted [1, 2, 0] (a takeover without restart)": lambda o, m: m.SequentialLR(
+        o,
+        [m.LinearLR(o, 0.5, 1.0, 3), m.ExponentialLR(o, 0.9), m.StepLR(o, 2, 0.7), m.ExponentialLR(o, 0.8)],
+        [1, 2, 0],
+    ),
+    "LinearLR, LambdaLR [5]": lambda o, m: m.SequentialLR(
+        o, [m.LinearLR(o, 0.5, 1.0, 4), m.LambdaLR(o, lambda e: 0.9**e)], [5]
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+@pytest.mark.parametrize("bases", [(0.1,), (0.1, 0.03, 1.0)], ids=["1 group", "3 groups"])
+@pytest.mark.parametrize("at", [0, 1, 3, 5, 8])
+@pytest.mark.parametrize("name", list(SEQUENCES))
+def test_a_group_added_under_a_sequential_lr_continues_as_in_torch(name, at, bases, kind):
+    # torch steps the added group with the active child (chainable: from the rate it was added
+    # with) and fails at a later milestone that restarts a child (its step(0) reads base_lrs), or at
+    # the first step of a LambdaLR phase; compat gives the same rates and fails at the same step.
+    ours, our_error = _run_until_error(COMPAT, lambda o, m: SEQUENCES[name](o, m), [(at, 0.05)], kind, bases)
+    ref, ref_error = _run_until_error(TORCH, lambda o, m: SEQUENCES[name](o, m), [(at, 0.05)], kind, bases)
+    assert our_error == ref_error
+    assert len(ours) == len(ref)
+    for a, b in zip(ours, ref, strict=True):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-15)
+
+
+def test_a_group_added_before_a_cosine_phase_of_a_sequential_lr_is_refused_clearly():
+    # torch moves it with the recursive cosine from its rate; compat does not reproduce that here.
     params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
     opt = torch.optim.SGD([{"params": [params[0]], "lr": 0.1}])
-    sched = C.SequentialLR(opt, [C.LinearLR(opt, 0.5, 1.0, 4), C.ExponentialLR(opt, 0.9)], [6])
-    opt.step()
-    sched.step()
+    sched = C.SequentialLR(opt, [C.LinearLR(opt, 0.5, 1.0, 4), C.CosineAnnealingLR(opt, 10)], [4])
+    for _ in range(5):
+        opt.step()
+        sched.step()
     opt.add_param_group({"params": [params[1]], "lr": 0.05})
     opt.step()
     with pytest.raises(ValueError, match=r"SequentialLR.step\(\): param group 1 was added"):

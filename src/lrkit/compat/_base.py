@@ -354,16 +354,19 @@ class CompatScheduler(Scheduler):
             return
         if shared.anchor is None:
             self._step_from = self.updates
+            refused = 0
             try:
                 Scheduler.step(self)
-            except ValueError:
+            except ValueError as error:
                 # the core's error for a group added to per-group lists: torch's own failure instead
                 n = len(self.optimizer.param_groups)
-                if n <= self._built_groups or self._follows_added_groups or hasattr(self, "_schedulers"):
+                if n <= self._built_groups or self._follows_added_groups or str(error).startswith(FORMAT):
                     raise
-                self._refuse_added_groups(n)
+                refused = n
             finally:
                 self._step_from = None
+            if refused:
+                self._refuse_added_groups(refused)
         else:  # several schedulers side by side: torch's composition (see `_shared`)
             before = self.values_for_next_update() if self._side == AFFINE else None
             Scheduler.step(self)

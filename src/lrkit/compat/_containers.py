@@ -23,6 +23,7 @@ import torch
 from lrkit._validate import fail
 from lrkit.compat._base import FORMAT, GET_LR_WARNING, CompatScheduler, initial_bases
 from lrkit.compat._cyclic import _prepare_momentum
+from lrkit.compat._functions import _TorchFunction
 from lrkit.compat._phases import _ChainPhase, _inner, _momentum_phases, _phases, _torch_phases, _undo
 from lrkit.compat._shared import ABSOLUTE, FACTOR, PLATEAU, _ratio
 from lrkit.compat._steps import CosineAnnealingLR
@@ -131,15 +132,21 @@ class SequentialLR(CompatScheduler):
         order, starts, restarts = _torch_phases(owner, marks, children)
         active = [children[i] for i in order]
         self._chain_phases: dict[int, list[_ChainPhase]] = {}
-        per_group: list[Schedule] = [
-            sequence(phases, tuple(starts)) if starts else phases[0]
-            for phases in (
-                _phases(active, starts, g, base, restarts, self._chain_phases) for g, base in enumerate(bases)
-            )
-        ]
+        memo: dict[tuple[Any, ...], Schedule] = {}  # groups with the same phases share one sequence
+        per_group: list[Schedule] = []
+        for g, base in enumerate(bases):
+            phases = _phases(active, starts, g, base, restarts, self._chain_phases, memo)
+            if not starts:
+                per_group.append(phases[0])
+                continue
+            key = ("sequence", *map(id, phases))
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = sequence(phases, tuple(starts))
+            per_group.append(found)
         self._schedulers = children
         self.milestones = marks
-        self._active, self._starts = active, starts
+        self._active, self._starts, self._restarts = active, starts, restarts
         single: Schedule | list[Schedule] = (
             per_group[0] if all(s is per_group[0] for s in per_group) else per_group
         )
@@ -157,17 +164,63 @@ class SequentialLR(CompatScheduler):
         super()._attach()
 
     def added_group(self, key: str, index: int, default: Schedule, value: float) -> tuple[Schedule, float]:
-        """A group added with ``add_param_group``: refused (torch continues it by its active child's
-        steps, and fails at a later milestone, whose restart reads `base_lrs`).
+        """A group added with ``add_param_group`` (alone on the optimizer): torch steps it with the
+        active child, whose chainable step (StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR,
+        PolynomialLR) multiplies it by the ratio of the phase's factors, so it continues from the
+        rate it was added with; at the next milestone that restarts a child, torch's ``step(0)``
+        reads `base_lrs` (one per original group) and raises, and so does this schedule.
+
+        Raises:
+            ValueError: a child that is not chainable runs before that milestone (torch's step of it
+                fails or sets the rate otherwise), or the factor is 0 where the group was added.
+        """
+        name = "lrkit.compat SequentialLR.step()"
+        if key != "lr" or self._composition.anchor is not None:
+            return super().added_group(key, index, default, value)
+        t = self.updates if self._step_from is None else self._step_from
+        later = [s for s, restarted in zip(self._starts, self._restarts, strict=True) if s > t and restarted]
+        restart = later[0] if later else math.inf
+        window = [
+            child
+            for i, child in enumerate(self._active)
+            if (self._starts[i] if i < len(self._starts) else math.inf) > t + 1  # the steps after t,
+            and (i == 0 or self._starts[i - 1] < restart)  # before the restart
+        ]
+        curve = self.schedules()[0]
+        here = curve(t)
+        if not all(child._scales_added_groups for child in window) or here == 0:
+            raise ValueError(
+                f"{name}: param group {index} was added with add_param_group after this SequentialLR was "
+                f"built; torch steps it with the active child, which lrkit.compat reproduces only for "
+                f"chainable children (StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, "
+                f"PolynomialLR) with a factor that is not 0. Build the schedulers after adding the groups"
+            )
+        built = self._built_groups
+
+        def factor(p: float) -> float:
+            if p >= restart:
+                raise ValueError(
+                    f"{name}: param group {index} was added with add_param_group after this SequentialLR "
+                    f"was built with {built} groups; at step {restart} a child restarts from base_lrs (one "
+                    f"per original group) and torch's step raises here too (zip() argument lengths differ)"
+                )
+            return curve(p) / here
+
+        return _TorchFunction(factor), value
+
+    def _refuse_added_groups(self, n: int) -> None:
+        """A group added where lrkit.compat does not reproduce torch's steps of it (side by side, or
+        phases that are not chainable): a clear error.
 
         Raises:
             ValueError: always.
         """
         raise ValueError(
-            f"lrkit.compat SequentialLR.step(): param group {index} was added with add_param_group after "
-            f"this SequentialLR was built; torch steps it with the active child (and fails at a later "
-            f"milestone, whose restart reads base_lrs, one per original group), which lrkit.compat does "
-            f"not reproduce. Build the schedulers after adding the groups"
+            f"lrkit.compat SequentialLR.step(): the optimizer has {n} param groups, {self._built_groups} "
+            f"when this SequentialLR was built; torch steps a group added with add_param_group with the "
+            f"active child (and fails at a later milestone that restarts one), which lrkit.compat reproduces "
+            f"only alone on the optimizer with chainable children. Build the schedulers after adding the "
+            f"groups"
         )
 
     def step(self, metrics: SupportsFloat | None = None) -> None:  # type: ignore[override]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from lrkit._validate import fail
@@ -59,12 +60,24 @@ def _phases(
     base: float,
     restarts: list[bool] | None = None,
     chains: dict[int, list[_ChainPhase]] | None = None,
+    memo: dict[tuple[Any, ...], Schedule] | None = None,
 ) -> tuple[Schedule, ...]:
     """Group `g`'s phases. A MultiplicativeLR phase after the first starts where the previous phase
     left the rate, times ``lr_lambda(0)``, as in torch (it has no closed form, so torch's ``step(0)``
     multiplies the current rate); a SWALR phase anneals from that rate, as torch's. A phase whose
     child takes over without restarting (``restarts[i - 1]`` False) continues from that rate as
-    torch's ``step()`` of it does (`_continued`)."""
+    torch's ``step()`` of it does (`_continued`). With `memo`, a phase that does not depend on the
+    group's base is built once for all groups (so that groups share one schedule, as a group added
+    later can then follow it)."""
+
+    def once(key: tuple[Any, ...], make: Callable[[], Schedule]) -> Schedule:
+        if memo is None:
+            return make()
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = make()
+        return found
+
     phases: list[Schedule] = []
     for i, child in enumerate(children):
         if _simulated(child, i, restarts):
@@ -82,16 +95,20 @@ def _phases(
         if i > 0 and (not restarted or isinstance(child, (MultiplicativeLR, SWALR, ConstantLR))):
             span = marks[i - 1] - (marks[i - 2] if i >= 2 else 0)
             left = phases[-1].resolve(base=base)(span - 1)
+            own = phase
             if not restarted and not isinstance(child, MultiplicativeLR):
-                phase = _continued(child, g, base, left)
+                based = base if isinstance(child, (CosineAnnealingLR, SWALR)) else None
+                key = ("continued", id(child), id(own), left, based)
+                phase = once(key, partial(_continued, child, g, base, left))
             elif isinstance(child, SWALR):  # torch anneals from the rate the previous phase left
                 phase = child._curves([base * left] * len(child._lr0))[g]
             elif isinstance(child, MultiplicativeLR):
-                phase = scale(phase, left * float(child.lr_lambdas[g](0)))
+                factor = left * float(child.lr_lambdas[g](0))
+                phase = once(("scale", id(own), factor), partial(scale, own, factor))
             elif isinstance(child, ConstantLR) and child.total_iters <= 0:
                 # torch's step(0) is its closed form, ``factor`` only before `total_iters`: 1 here, and
                 # its later steps leave the rate (their restore happens at `total_iters` only)
-                phase = constant(1.0)
+                phase = once(("one",), lambda: constant(1.0))
         phases.append(phase)
     return tuple(phases)
 
