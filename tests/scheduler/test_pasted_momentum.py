@@ -212,3 +212,21 @@ def test_a_plain_spec_keeps_the_one_schedule_fast_path():
     sched.step()
     assert sched._fast is not None
     assert sched._fast[0] is not None  # one lr schedule: evaluated inline
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        ["OneCycleLR(optimizer, max_lr=0.1, total_steps=10)", "constant()"],
+        {"default": "CyclicLR(opt, 0.01, 0.1)"},
+    ],
+)
+def test_a_cycled_momentum_inside_a_list_or_dict_is_an_error_not_dropped(schedule):
+    with pytest.raises(ValueError, match="cycles the momentum"):
+        Scheduler(make("sgd", 2), schedule)
+    calm = (
+        [schedule[0].replace(")", ", cycle_momentum=False)"), "constant()"]
+        if isinstance(schedule, list)
+        else {"default": "CyclicLR(opt, 0.01, 0.1, cycle_momentum=False)"}
+    )
+    Scheduler(make("sgd", 2), calm)

@@ -19,7 +19,7 @@ import torch
 
 from lrkit._group_names import NO_DECAY, covered, lookup, parent
 from lrkit.schedules._base import Schedule
-from lrkit.spec import parse
+from lrkit.spec import cycled_momentum, parse
 
 __all__ = ["Access", "bind", "to_float", "to_schedule"]
 
@@ -32,7 +32,17 @@ def to_schedule(name: str, value: Any) -> Schedule:
     if isinstance(value, Schedule):
         return value
     if isinstance(value, str):
-        return parse(value)
+        schedule = parse(value)
+        if cycled_momentum(value) is not None:
+            # NOTE: only a whole `schedule` string carries a momentum (`_build._pasted`); an entry
+            # of a list or dict, or a set_definitions string, would drop it silently.
+            raise ValueError(
+                f"Argument `{name}` of {OWNER}() is a torch call that cycles the momentum "
+                f"(cycle_momentum=True, torch's default), which only a whole spec passed as "
+                f"Scheduler(optimizer, spec) applies. Received: {name}={value!r}; pass the call as the "
+                f"schedule (per-group lists give per-group values), or add cycle_momentum=False"
+            )
+        return schedule
     raise TypeError(
         f"Argument `{name}` of {OWNER}() must be a schedule or a spec string (or a list or dict of "
         f"them). Received: {name}={value!r}"
