@@ -314,8 +314,10 @@ def cycled_momentum(spec: str) -> Any:
     return found[0] if len(found) == 1 else found
 
 
-def group_schedules(spec: str, groups: int) -> tuple[list[Schedule], list[Schedule] | None]:
+def group_schedules(spec: str, groups: int | None) -> tuple[list[Schedule], list[Schedule] | None]:
     """Each of `groups` parameter groups' rate schedule and cycled momentum, for a pasted spec.
+
+    `groups` None: as many as the per-group lists hold (one without lists).
 
     What `lrkit.Scheduler` applies for a spec string: torch's per-group lists (``max_lr=[0.1,
     0.01]``, `group_calls`) give each group its own schedule; a torch ``OneCycleLR``/``CyclicLR``
@@ -334,9 +336,9 @@ def group_schedules(spec: str, groups: int) -> tuple[list[Schedule], list[Schedu
 
     calls = group_calls(spec, groups=groups)
     if calls is None:
-        one = parse(spec)
+        one, count = parse(spec), groups or 1
         cycled = cycled_momentum(spec)
-        return [one] * groups, None if cycled is None else [cycled] * groups
+        return [one] * count, None if cycled is None else [cycled] * count
     rates = []
     for name, args, kwargs in calls:
         try:

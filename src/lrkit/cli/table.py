@@ -99,9 +99,8 @@ def preview_columns(args: argparse.Namespace) -> list[tuple[float, Any]]:
     """
     from lrkit._validate import MAX_STEPS as MAX_TOTAL
     from lrkit._validate import _short
-    from lrkit.config import build
     from lrkit.preview.table import MAX_STEPS
-    from lrkit.spec import group_calls, parse
+    from lrkit.spec import group_schedules
 
     if not 1 <= args.steps <= MAX_STEPS:
         steps = _short(args.steps)
@@ -111,15 +110,11 @@ def preview_columns(args: argparse.Namespace) -> list[tuple[float, Any]]:
         raise UsageError(f"argument --total: must be an int in [1, 2**53]. Received: {total}")
     lrs = _parse_lrs(args.lr)
     total = args.total or args.steps
-    calls = group_calls(args.spec, groups=len(lrs) if len(lrs) > 1 else None)
-    if calls is None:
-        schedule = parse(args.spec)
-        return [(base, schedule.resolve(total, base=base)) for base in lrs]
-    bases = lrs * len(calls) if len(lrs) == 1 else lrs
-    return [
-        (base, build(name, call_args, kwargs).resolve(total, base=base))
-        for (name, call_args, kwargs), base in zip(calls, bases, strict=True)
-    ]
+    rates, _ = group_schedules(args.spec, groups=len(lrs) if len(lrs) > 1 else None)
+    bases = lrs * len(rates) if len(lrs) == 1 else lrs
+    if len(rates) == 1:  # one schedule for every --lr rate
+        return [(base, rates[0].resolve(total, base=base)) for base in lrs]
+    return [(base, schedule.resolve(total, base=base)) for schedule, base in zip(rates, bases, strict=True)]
 
 
 def write(text: str) -> int:
