@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from lrkit import SpecError, cosine, parse, warmup
+from lrkit import SpecError, constant, cosine, parse, warmup
 
 
 def test_parse_builds_equal_schedules_and_repr_round_trips():
@@ -17,8 +17,9 @@ def test_parse_builds_equal_schedules_and_repr_round_trips():
 def test_lists_tuples_negative_numbers_and_none():
     s = parse("sequence((constant(1.0), linear(1.0, 0.0, None)), [+3])")
     assert s.boundaries == (3,)
+    assert parse("constant(-1.0)") == constant(-1.0)  # a signed value, as optax's
     with pytest.raises(SpecError, match="must be"):
-        parse("constant(-1.0)")
+        parse("step_decay(5, gamma=-1.0)")
 
 
 @pytest.mark.parametrize(

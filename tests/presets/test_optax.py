@@ -85,7 +85,7 @@ def test_plateau_matches_stored_scales(case):
     ("call", "message"),
     [
         (
-            lambda: O.linear_schedule(1.0, -0.5, transition_steps=3),
+            lambda: O.linear_schedule(1.0, float("nan"), transition_steps=3),
             "Argument `end_value` of optax.linear_schedule()",
         ),
         (

@@ -90,7 +90,7 @@ def test_resolve_checks_its_arguments():
         ({"steps": 1.5}, ValueError, r"float in \(0, 1\]"),
         ({"steps": "10"}, TypeError, "Received: steps='10'"),
         ({"steps": True}, TypeError, "Received: steps=True"),
-        ({"start": -0.1}, ValueError, "Received: start=-0.1"),
+        ({"start": math.inf}, ValueError, "Received: start=inf"),
         ({"end": math.nan}, ValueError, "Received: end=nan"),
     ],
 )

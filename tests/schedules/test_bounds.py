@@ -72,8 +72,8 @@ def test_spec_multiplication_by_a_number_is_scale():
 @pytest.mark.parametrize("build", [floor, ceiling])
 def test_value_errors(build):
     name = build.name
-    with pytest.raises(ValueError, match=rf"`value` of {name}\(\) must be a finite number in \[0, inf\]"):
-        build(cosine(), -0.1)
+    with pytest.raises(ValueError, match=rf"`value` of {name}\(\) must be a finite number"):
+        build(cosine(), math.inf)
     with pytest.raises(ValueError, match="Received: value=nan"):
         build(cosine(), float("nan"))
     with pytest.raises(TypeError, match=rf"Argument `schedule` of {name}\(\) must be a schedule"):
@@ -81,8 +81,8 @@ def test_value_errors(build):
 
 
 def test_scale_errors():
-    with pytest.raises(ValueError, match=r"Argument `factor` of scale\(\) must be .* Received: factor=-2"):
-        scale(cosine(), -2)
+    with pytest.raises(ValueError, match=r"Argument `factor` of scale\(\) must be .* Received: factor=-inf"):
+        scale(cosine(), -math.inf)
     with pytest.raises(ValueError, match="factor=inf"):
         scale(cosine(), math.inf)
     with pytest.raises(TypeError, match="Received: factor='x'"):

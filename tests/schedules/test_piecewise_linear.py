@@ -80,9 +80,9 @@ def test_absolute_values_and_single_point() -> None:
         (lambda: piecewise_linear(3, [1]), TypeError, r"Argument `steps`"),  # type: ignore[arg-type]
         (lambda: piecewise_linear([0, 2], [1.0]), ValueError, r"Argument `values`.*one value per position"),
         (
-            lambda: piecewise_linear([0, 2], [1.0, -1.0]),
+            lambda: piecewise_linear([0, 2], [1.0, float("-inf")]),
             ValueError,
-            r"Argument `values`.*Received: values=-1.0",
+            r"Argument `values`.*Received: values=-inf",
         ),
         (lambda: piecewise_linear([0, 2], 1.0), TypeError, r"Argument `values`"),  # type: ignore[arg-type]
     ],

@@ -114,7 +114,7 @@ def test_lengths_resolve() -> None:
         ({"steps": -3}, ValueError, r"Received: steps=-3"),
         ({"steps": 1.01}, ValueError, r"Received: steps=1.01"),
         ({"steps": "10"}, TypeError, r"Argument `steps`"),
-        ({"start": -0.1}, ValueError, r"Argument `start`.*Received: start=-0.1"),
+        ({"start": math.nan}, ValueError, r"Argument `start`.*Received: start=nan"),
         ({"end": math.nan}, ValueError, r"Argument `end`.*Received: end=nan"),
     ],
 )

@@ -193,9 +193,9 @@ def test_piecewise_constant_single_value() -> None:
             r"Argument `values`.*one more value than boundaries",
         ),
         (
-            lambda: piecewise_constant([3], [1.0, -0.1]),
+            lambda: piecewise_constant([3], [1.0, float("nan")]),
             ValueError,
-            r"Argument `values`.*Received: values=-0.1",
+            r"Argument `values`.*Received: values=nan",
         ),
         (lambda: piecewise_constant([3], "ab"), TypeError, r"Argument `values`.*a list of factors"),
         (

@@ -11,7 +11,10 @@ Conventions follow optax: ``count`` starts at 0; a boundary ``b`` acts at ``coun
 Where optax logs and falls back (``transition_steps <= 0``, ``decay_rate == 0``, a negative
 ``transition_begin`` in ``exponential_decay``, ``polynomial_schedule``, ``linear_schedule`` and
 ``warmup_constant_schedule``), lrkit gives optax's result and warns with optax's sentence.
-A ``decay_rate > 1`` (growth) is accepted, as in optax.
+A ``decay_rate > 1`` (growth) is accepted, as in optax. So are negative values (``init_value``,
+``peak_value``, ``end_value``, ``alpha``): optax computes them with the same formulas, and so does
+lrkit (``lrkit table`` prints optax's numbers); `lrkit.Scheduler` refuses to write a negative
+learning rate, as torch's optimizers do ("Invalid learning rate").
 
 No new math lives here: every function returns a composition of the core's primitives.
 
@@ -66,7 +69,8 @@ __all__ = [
 
 
 def _value(owner: str, name: str, value: Any) -> float:
-    return check_number(owner, name, value, low=0.0)
+    """A value of the schedule: any finite number (optax takes negative values too)."""
+    return check_number(owner, name, value)
 
 
 def _fallback(sentence: str) -> None:
@@ -107,7 +111,14 @@ def _pairs(owner: str, boundaries_and_scales: Any) -> list[tuple[int, float]]:
     steps = [check_int(owner, "boundaries_and_scales", step, low=0) for step, _ in items]
     if len(set(steps)) != len(steps):
         raise fail(owner, "boundaries_and_scales", boundaries_and_scales, "distinct steps")
-    scales = [check_number(owner, "boundaries_and_scales", s, low=0.0) for _, s in items]
+    scales = [check_number(owner, "boundaries_and_scales", s) for _, s in items]
+    if any(s < 0.0 for s in scales):  # optax's own check and sentence
+        raise fail(
+            owner,
+            "boundaries_and_scales",
+            boundaries_and_scales,
+            f"non-negative scales (optax: '`{owner[len('optax.') :]}` expects non-negative scale factors')",
+        )
     return sorted(zip(steps, scales, strict=True))
 
 
@@ -131,10 +142,10 @@ def constant_schedule(value: float) -> Schedule:
     """optax's ``constant_schedule``: `value` at every count. lrkit: ``constant(value)``.
 
     Args:
-        value: the value, >= 0.
+        value: the value, any finite number (negative too, as in optax).
 
     Raises:
-        ValueError: a negative or non-finite `value`.
+        ValueError: a non-finite `value`.
 
     Example:
         >>> constant_schedule(0.3)(1000)
@@ -153,9 +164,9 @@ def polynomial_schedule(
     ``polynomial(I, E, power=power, steps=T)`` behind ``constant(I)`` for ``B`` steps.
 
     Args:
-        init_value: ``I``, >= 0.
-        end_value: ``E``, >= 0.
-        power: > 0.
+        init_value: ``I``, any finite number (negative too, as in optax).
+        end_value: ``E``, any finite number.
+        power: >= 0 (0: the constant ``I``, as optax's ``0 ** 0 == 1``).
         transition_steps: ``T``, an int (``T <= 0``: the constant ``I``, as optax, with its
             logged sentence as a warning).
         transition_begin: ``B``, an int (< 0 counts as 0, as in optax, with a warning).
@@ -171,9 +182,9 @@ def polynomial_schedule(
     owner = "optax.polynomial_schedule"
     init = _value(owner, "init_value", init_value)
     end = _value(owner, "end_value", end_value)
-    exponent = check_number(owner, "power", power, low=0.0, low_open=True)
+    exponent = check_number(owner, "power", power, low=0.0)
     steps, begin = _polynomial_lengths(owner, transition_steps, transition_begin)
-    if steps <= 0:
+    if steps <= 0 or exponent == 0.0:  # optax: (1 - p) ** 0 is 1 at every count, the end too
         return _constant(init)
     return _begin(owner, polynomial(init, end, power=exponent, steps=steps), init, begin)
 
@@ -206,8 +217,8 @@ def linear_schedule(
     behind ``constant(I)`` for ``B`` steps.
 
     Args:
-        init_value: ``I``, >= 0.
-        end_value: ``E``, >= 0.
+        init_value: ``I``, any finite number (negative too, as in optax).
+        end_value: ``E``, any finite number.
         transition_steps: ``T``, an int (``T <= 0``: the constant ``I``, as in optax, with a
             warning).
         transition_begin: ``B``, an int (< 0 counts as 0, as in optax, with a warning).
@@ -237,9 +248,9 @@ def piecewise_constant_schedule(init_value: float, boundaries_and_scales: Any = 
     acts at ``t = b``, as in optax).
 
     Args:
-        init_value: >= 0.
-        boundaries_and_scales: ``{step: scale}`` (steps >= 0, scales >= 0); in a spec, a list of
-            ``[step, scale]`` pairs. None: a constant.
+        init_value: any finite number (negative too, as in optax).
+        boundaries_and_scales: ``{step: scale}`` (steps >= 0, scales >= 0 as optax requires); in
+            a spec, a list of ``[step, scale]`` pairs. None: a constant.
 
     Raises:
         ValueError: a negative scale or step; TypeError: not a dict or list of pairs.
@@ -273,7 +284,7 @@ def piecewise_interpolate_schedule(
 
     Args:
         interpolate_type: "linear" or "cosine".
-        init_value: ``v_0``, >= 0.
+        init_value: ``v_0``, any finite number (negative too, as in optax).
         boundaries_and_scales: ``{step: scale}``, or a list of ``[step, scale]`` pairs.
 
     Raises:
@@ -319,13 +330,15 @@ def exponential_decay(
     lrkit warns with optax's sentence (`UserWarning`).
 
     Args:
-        init_value: >= 0.
+        init_value: any finite number (negative too, as in optax: the curve rises to 0, or
+            falls without bound when ``decay_rate > 1``).
         transition_steps: an int (<= 0: the constant `init_value`).
-        decay_rate: >= 0; above 1 the value grows (a run long enough to overflow the float range
+        decay_rate: >= 0 (optax's fractional powers of a negative rate are NaN: refused); above
+            1 the value grows (a run long enough to overflow the float range
             without an `end_value` is refused, naming the step).
         transition_begin: an int (< 0 counts as 0).
         staircase: decay in whole intervals of `transition_steps`.
-        end_value: the bound, >= 0, or None.
+        end_value: the bound, any finite number, or None.
 
     Raises:
         ValueError: an argument outside its range.
@@ -366,7 +379,7 @@ def exponential_decay(
         begin = 0
     # NOTE: optax clips every value, the ones before `transition_begin` too.
     clip = init if end is None else (max(init, end) if rate < 1.0 else min(init, end))
-    if rate == 1.0 or init == 0.0 or (rate > 1.0 and end is not None and end <= init):
+    if rate == 1.0 or init == 0.0 or (rate > 1.0 and init > 0.0 and end is not None and end <= init):
         return _constant(clip)  # flat: rate 1, 0 times anything, or a growth already at its ceiling
     return _decay(init, every, rate, staircase, end, begin)
 
@@ -374,8 +387,10 @@ def exponential_decay(
 def _decay(init: float, every: int, rate: float, staircase: bool, end: float | None, begin: int) -> Schedule:
     """`exponential_decay` past its constant cases: ``init * rate ** p`` bounded by `end`, from `begin`."""
     curve: Schedule = scale(exponential(rate=rate, every=every, staircase=staircase), init)
-    if end is not None and rate < 1.0:
-        curve = floor(curve, end)
+    if end is not None and (rate < 1.0 or init < 0.0):
+        # optax's clip: a floor while decaying, a ceiling for a growth; a negative `init` growing
+        # moves away from 0, below its ceiling (which acts first, then never again).
+        curve = floor(curve, end) if rate < 1.0 else ceiling(curve, end)
     elif end is not None:
         # A growth reaches its ceiling `end` at a step known from the logs; the curve is read up to
         # a little past it (one more interval for rounding), then `end` holds: the power is never
@@ -402,9 +417,10 @@ def cosine_decay_schedule(
     ``cosine(I, a * I, steps=T, exponent=p)``.
 
     Args:
-        init_value: ``I``, >= 0.
+        init_value: ``I``, any finite number (negative too, as in optax).
         decay_steps: ``T``, an int >= 1.
-        alpha: ``a``, the floor as a fraction of `init_value`, in [0, 1].
+        alpha: ``a``, the end as a fraction of `init_value`, any finite number (optax does not
+            bound it: above 1 the curve rises).
         exponent: ``p``, > 0.
 
     Raises:
@@ -420,7 +436,7 @@ def cosine_decay_schedule(
     owner = "optax.cosine_decay_schedule"
     init = _value(owner, "init_value", init_value)
     steps = check_int(owner, "decay_steps", decay_steps, low=1)
-    a = check_number(owner, "alpha", alpha, low=0.0, high=1.0)
+    a = check_number(owner, "alpha", alpha)
     return _cosine(init, init * a, steps=steps, exponent=exponent)
 
 
@@ -431,8 +447,8 @@ def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps:
     lrkit: ``linear(init_value, peak_value, steps=warmup_steps)``.
 
     Args:
-        init_value: >= 0.
-        peak_value: >= 0.
+        init_value: any finite number (negative too, as in optax).
+        peak_value: any finite number.
         warmup_steps: an int (optax's ``linear_schedule``: ``<= 0`` gives ``init_value``
             forever, with optax's sentence as a warning).
 
@@ -474,11 +490,11 @@ def warmup_cosine_decay_schedule(
     ``warmup(cosine(P, E, steps=D - W, exponent=p), steps=W, start=I)``.
 
     Args:
-        init_value: ``I``, >= 0.
-        peak_value: ``P``, >= 0 (with ``P = 0`` optax decays to 0, not to ``E``).
+        init_value: ``I``, any finite number (negative too, as in optax).
+        peak_value: ``P``, any finite number (with ``P = 0`` optax decays to 0, not to ``E``).
         warmup_steps: ``W``, an int >= 0.
         decay_steps: ``D``, an int > W.
-        end_value: ``E``, >= 0. Default 0.
+        end_value: ``E``, any finite number. Default 0.
         exponent: ``p``, > 0. Default 1.
 
     Raises:
@@ -518,8 +534,8 @@ def warmup_exponential_decay_schedule(
     clock. lrkit: ``warmup(<optax.exponential_decay(P, ...)>, steps=W, start=I)``.
 
     Args:
-        init_value: ``I``, >= 0.
-        peak_value: ``P``, >= 0.
+        init_value: ``I``, any finite number (negative too, as in optax).
+        peak_value: ``P``, any finite number.
         warmup_steps: ``W``, an int >= 0.
         transition_steps, decay_rate, transition_begin, staircase, end_value: as in
             `exponential_decay`.
@@ -536,7 +552,12 @@ def warmup_exponential_decay_schedule(
     init = _value(owner, "init_value", init_value)
     peak = _value(owner, "peak_value", peak_value)
     decay = exponential_decay(peak, transition_steps, decay_rate, transition_begin, staircase, end_value)
-    return _warm(owner, decay, init, warmup_steps)
+    steps = check_int(owner, "warmup_steps", warmup_steps, low=0)
+    if steps and decay(0) != peak:
+        # `end_value` bounds the decay from its first count: optax's ramp still ends at `peak_value`
+        # and the decay takes over at `warmup_steps` (a jump); lrkit's warmup would ramp to it.
+        return sequence((_linear(init, peak, steps=steps), decay), (steps,))
+    return _warm(owner, decay, init, steps)
 
 
 @register("optax.join_schedules")
@@ -638,7 +659,7 @@ def linear_onecycle_schedule(
 
     Args:
         transition_steps: ``T``, an int >= 1.
-        peak_value: ``P``, >= 0.
+        peak_value: ``P``, any finite number (negative too, as in optax).
         pct_start: in (0, 1). pct_final: in (pct_start, 1). The three points must be distinct
             whole steps.
         div_factor: ``d``, > 0. final_div_factor: ``f``, > 0.
@@ -687,7 +708,7 @@ def cosine_onecycle_schedule(
 
     Args:
         transition_steps: ``T``, an int >= 1.
-        peak_value: ``P``, >= 0.
+        peak_value: ``P``, any finite number (negative too, as in optax).
         pct_start: in (0, 1), with ``0 < int(pct_start * T) < T``.
         div_factor: ``d``, > 0. final_div_factor: ``f``, > 0.
 
@@ -771,7 +792,7 @@ def reduce_on_plateau(
         threshold=r if r or not a else a,
         threshold_mode="rel" if r or not a else "abs",
         cooldown=cooldown,
-        min=_value(owner, "min_scale", min_scale),
+        min=check_number(owner, "min_scale", min_scale, low=0.0),
         eps=0.0,
         convention="keras",
     )

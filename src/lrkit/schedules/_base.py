@@ -183,11 +183,17 @@ class Run:
         return value.value / self.base
 
 
-def check_value(owner: str, name: str, value: Any) -> Any:
-    """A value field: a finite factor >= 0, or an `absolute` value."""
+def check_value(owner: str, name: str, value: Any, *, signed: bool = False) -> Any:
+    """A value field: a finite factor >= 0 (any finite number if `signed`), or an `absolute` value.
+
+    `signed` fields are those of the shapes whose formula holds for any sign (constant, linear,
+    cosine, polynomial, piecewise values, scale, floor, ceiling, a linear or cosine warmup's
+    start), as optax's schedules take negative values: a schedule is negative only where a
+    negative number was given, and `lrkit.Scheduler` refuses to write a negative rate.
+    """
     if isinstance(value, Absolute):
         return value
-    return check_number(owner, name, value, low=0.0)
+    return check_number(owner, name, value, low=-math.inf if signed else 0.0)
 
 
 def check_schedules(owner: str, name: str, items: Any) -> tuple[Schedule, ...]:

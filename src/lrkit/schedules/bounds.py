@@ -27,11 +27,11 @@ class Floor(Schedule):
 
     Args:
         schedule: the schedule to bound.
-        value: the lower bound, a factor >= 0 (or `absolute(v)`, a value of the hyperparameter).
+        value: the lower bound, any finite factor (or `absolute(v)`, a value of the hyperparameter).
 
     Raises:
         TypeError: `schedule` is not a schedule.
-        ValueError: `value` is negative, NaN or infinite.
+        ValueError: `value` is NaN or infinite.
 
     Example:
         >>> from lrkit import floor, linear
@@ -48,7 +48,7 @@ class Floor(Schedule):
 
     def __post_init__(self) -> None:
         _check_schedule("floor", self.schedule)
-        object.__setattr__(self, "value", check_value("floor", "value", self.value))
+        object.__setattr__(self, "value", check_value("floor", "value", self.value, signed=True))
 
     @property
     def horizon(self) -> float | None:
@@ -67,11 +67,11 @@ class Ceiling(Schedule):
 
     Args:
         schedule: the schedule to bound.
-        value: the upper bound, a factor >= 0 (or `absolute(v)`, a value of the hyperparameter).
+        value: the upper bound, any finite factor (or `absolute(v)`, a value of the hyperparameter).
 
     Raises:
         TypeError: `schedule` is not a schedule.
-        ValueError: `value` is negative, NaN or infinite.
+        ValueError: `value` is NaN or infinite.
 
     Example:
         >>> from lrkit import ceiling, linear
@@ -88,7 +88,7 @@ class Ceiling(Schedule):
 
     def __post_init__(self) -> None:
         _check_schedule("ceiling", self.schedule)
-        object.__setattr__(self, "value", check_value("ceiling", "value", self.value))
+        object.__setattr__(self, "value", check_value("ceiling", "value", self.value, signed=True))
 
     @property
     def horizon(self) -> float | None:
@@ -111,11 +111,11 @@ class Scale(Schedule):
 
     Args:
         schedule: the schedule to scale.
-        factor: the multiplier, a factor >= 0 (or `absolute(v)`, a value of the hyperparameter).
+        factor: the multiplier, any finite factor (or `absolute(v)`, a value of the hyperparameter).
 
     Raises:
         TypeError: `schedule` is not a schedule.
-        ValueError: `factor` is negative, NaN or infinite.
+        ValueError: `factor` is NaN or infinite.
 
     Example:
         >>> from lrkit import cosine, parse, scale
@@ -134,7 +134,7 @@ class Scale(Schedule):
 
     def __post_init__(self) -> None:
         _check_schedule("scale", self.schedule)
-        object.__setattr__(self, "factor", check_value("scale", "factor", self.factor))
+        object.__setattr__(self, "factor", check_value("scale", "factor", self.factor, signed=True))
 
     @property
     def horizon(self) -> float | None:

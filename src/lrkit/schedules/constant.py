@@ -18,7 +18,7 @@ class Constant(Schedule):
     Open-ended: it needs no total. Its horizon is step 0.
 
     Args:
-        value: the factor, a finite number >= 0 (or `absolute(v)`). Default 1.
+        value: the factor, any finite number (or `absolute(v)`). Default 1.
 
     Example:
         >>> from lrkit import constant
@@ -32,7 +32,7 @@ class Constant(Schedule):
     positional = ("value",)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "value", check_value("constant", "value", self.value))
+        object.__setattr__(self, "value", check_value("constant", "value", self.value, signed=True))
 
     @property
     def horizon(self) -> float:

@@ -25,8 +25,8 @@ class Cosine(Schedule):
     period ``2T``, as torch's CosineAnnealingLR does).
 
     Args:
-        start: the factor at step 0, >= 0 (or `absolute(v)`). Default 1.
-        end: the floor, reached at `steps`, >= 0 (or `absolute(v)`). Default 0.
+        start: the factor at step 0, any finite number (or `absolute(v)`). Default 1.
+        end: the floor, reached at `steps`, any finite number (or `absolute(v)`). Default 0.
         steps: the length: int steps, a float fraction of the run, or None for the rest of the run.
         exponent: the power applied to the half-cosine, > 0 (optax's `exponent`). Default 1.
 
@@ -48,8 +48,8 @@ class Cosine(Schedule):
     values = ("start", "end")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_value("cosine", "start", self.start))
-        object.__setattr__(self, "end", check_value("cosine", "end", self.end))
+        object.__setattr__(self, "start", check_value("cosine", "start", self.start, signed=True))
+        object.__setattr__(self, "end", check_value("cosine", "end", self.end, signed=True))
         object.__setattr__(self, "steps", check_length("cosine", "steps", self.steps))
         exponent = check_number("cosine", "exponent", self.exponent, low=0.0, low_open=True)
         object.__setattr__(self, "exponent", exponent)

@@ -22,8 +22,8 @@ class Linear(Schedule):
     Boundaries: ``f(0) = start``, ``f(T) = end`` exactly, and ``end`` for every ``t > T``.
 
     Args:
-        start: the factor at step 0, >= 0 (or `absolute(v)`). Default 1.
-        end: the factor from step `steps` on, >= 0 (or `absolute(v)`). Default 0.
+        start: the factor at step 0, any finite number (or `absolute(v)`). Default 1.
+        end: the factor from step `steps` on, any finite number (or `absolute(v)`). Default 0.
         steps: the length: int steps, a float fraction of the run, or None for the rest of the run.
 
     Example:
@@ -41,8 +41,8 @@ class Linear(Schedule):
     values = ("start", "end")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_value("linear", "start", self.start))
-        object.__setattr__(self, "end", check_value("linear", "end", self.end))
+        object.__setattr__(self, "start", check_value("linear", "start", self.start, signed=True))
+        object.__setattr__(self, "end", check_value("linear", "end", self.end, signed=True))
         object.__setattr__(self, "steps", check_length("linear", "steps", self.steps))
 
     @property

@@ -64,7 +64,7 @@ class PiecewiseLinear(Schedule):
     Args:
         steps: strictly increasing positions: ints >= 0 (steps) or floats in [0, 1] (fractions of
             the run, rounded up to whole steps); the first may be 0.
-        values: one factor >= 0 (or `absolute(v)`) per position.
+        values: one finite factor (or `absolute(v)`) per position.
 
     Raises:
         ValueError: positions out of order or repeated (also once fractions are rounded to steps),
@@ -90,7 +90,7 @@ class PiecewiseLinear(Schedule):
         items = self.values.tolist() if isinstance(self.values, np.ndarray) else self.values
         if isinstance(items, (str, bytes)) or not isinstance(items, (list, tuple)):
             raise fail("piecewise_linear", "values", items, "a list of factors", kind=TypeError)
-        values = tuple(check_value("piecewise_linear", "values", item) for item in items)
+        values = tuple(check_value("piecewise_linear", "values", item, signed=True) for item in items)
         if len(values) != len(steps):
             raise fail(
                 "piecewise_linear", "values", list(items), f"one value per position ({len(steps)} values)"

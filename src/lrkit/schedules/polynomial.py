@@ -25,13 +25,13 @@ class Polynomial(Schedule):
     Boundaries: ``f(0) = start``, ``f(T) = end`` exactly, and `end` for every ``t > T``.
 
     Args:
-        start: the factor at step 0, >= 0 (or `absolute(v)`). Default 1.
-        end: the factor from step `steps` on, >= 0 (or `absolute(v)`). Default 0.
+        start: the factor at step 0, any finite number (or `absolute(v)`). Default 1.
+        end: the factor from step `steps` on, any finite number (or `absolute(v)`). Default 0.
         power: the exponent, a finite number > 0. Default 1.
         steps: the length: int steps, a float fraction of the run, or None for the rest of the run.
 
     Raises:
-        ValueError: `power` <= 0, a negative value, a length that is not a positive int or a
+        ValueError: `power` <= 0, a non-finite value, a length that is not a positive int or a
             fraction in (0, 1].
 
     Example:
@@ -50,8 +50,8 @@ class Polynomial(Schedule):
     values = ("start", "end")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", check_value("polynomial", "start", self.start))
-        object.__setattr__(self, "end", check_value("polynomial", "end", self.end))
+        object.__setattr__(self, "start", check_value("polynomial", "start", self.start, signed=True))
+        object.__setattr__(self, "end", check_value("polynomial", "end", self.end, signed=True))
         power = check_number("polynomial", "power", self.power, low=0.0, low_open=True)
         object.__setattr__(self, "power", power)
         object.__setattr__(self, "steps", check_length("polynomial", "steps", self.steps))

@@ -121,7 +121,7 @@ def _values(owner: str, values: Any) -> tuple[Any, ...]:
     items = values.tolist() if isinstance(values, np.ndarray) else values
     if isinstance(items, (str, bytes)) or not isinstance(items, (list, tuple)):
         raise fail(owner, "values", items, "a list of factors", kind=TypeError)
-    return tuple(check_value(owner, "values", item) for item in items)
+    return tuple(check_value(owner, "values", item, signed=True) for item in items)
 
 
 def _positions(owner: str, name: str, values: Any, *, increasing: bool) -> tuple[int | float, ...]:
@@ -218,10 +218,11 @@ class PiecewiseConstant(Schedule):
     Args:
         boundaries: strictly increasing positions: int steps (>= 1) or float fractions of the run in
             (0, 1], not a mix.
-        values: ``len(boundaries) + 1`` factors >= 0 (each may be `absolute(v)`).
+        values: ``len(boundaries) + 1`` finite factors (each may be `absolute(v)`).
 
     Raises:
-        ValueError: boundaries out of order or equal, a wrong number of values, a negative value.
+        ValueError: boundaries out of order or equal, a wrong number of values, a value that is
+            not finite.
             Fractions that round to the same step act there together (the value between them
             holds for no step).
 

@@ -9,7 +9,15 @@ from typing import Any
 import numpy as np
 
 from lrkit._validate import check_choice, check_length, fail
-from lrkit.schedules._base import FloatArray, Run, Schedule, check_value, scalar_power, schedule_class
+from lrkit.schedules._base import (
+    Absolute,
+    FloatArray,
+    Run,
+    Schedule,
+    check_value,
+    scalar_power,
+    schedule_class,
+)
 
 __all__ = ["Warmup", "warmup"]
 
@@ -39,12 +47,14 @@ class Warmup(Schedule):
     Args:
         schedule: the schedule to warm up into.
         steps: the ramp's length: int steps or a float fraction of the run.
-        start: the factor at step 0, >= 0 (or `absolute(v)`). Default 0.
+        start: the factor at step 0, any finite number (or `absolute(v)`); > 0 for an exponential
+            ramp. Default 0.
         shape: "linear", "cosine" or "exponential".
         clock: "local" or "global", see above.
 
     Raises:
-        ValueError: `steps` longer than the run once its total is known; an exponential ramp from 0.
+        ValueError: `steps` longer than the run once its total is known; an exponential ramp from a
+            `start` <= 0.
 
     Example:
         >>> from lrkit import cosine, warmup
@@ -67,10 +77,10 @@ class Warmup(Schedule):
         if not isinstance(self.schedule, Schedule):
             raise fail("warmup", "schedule", self.schedule, "a schedule", kind=TypeError)
         object.__setattr__(self, "steps", check_length("warmup", "steps", self.steps, allow_none=False))
-        object.__setattr__(self, "start", check_value("warmup", "start", self.start))
+        object.__setattr__(self, "start", check_value("warmup", "start", self.start, signed=True))
         check_choice("warmup", "shape", self.shape, SHAPES)
         check_choice("warmup", "clock", self.clock, CLOCKS)
-        if self.shape == "exponential" and self.start == 0.0:
+        if self.shape == "exponential" and not (isinstance(self.start, Absolute) or self.start > 0.0):
             raise fail("warmup", "start", self.start, "> 0 with shape='exponential' (a geometric ramp)")
 
     def _resolve(self, run: Run) -> Schedule:
