@@ -23,7 +23,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import lrkit
@@ -253,6 +253,8 @@ def test_states_load_whole_or_not_at_all(edits, edit_state):
 
 @FUZZ
 @given(text=spec_text(), total=st.integers(1, 10**4), seek=st.integers(0, 2**53))
+@example(text="optax.linear_schedule(0.1, -0.1, 4)", total=10, seek=5)  # signed values: refused
+@example(text="constant(-1.0)", total=10, seek=0)
 def test_a_scheduler_writes_only_finite_nonnegative_rates(text, total, seek):
     try:
         schedule = lrkit.parse(text)

@@ -187,3 +187,41 @@ def test_table_prints_the_signed_values_optax_gives():
     fn = optax.warmup_cosine_decay_schedule(-0.1, 0.2, 2, 6, end_value=-0.05)
     assert_matches(np.array([float(lr) for _, lr in rows]), [float(fn(t)) for t in range(8)])
     assert any(float(lr) < 0 for _, lr in rows)
+
+
+@pytest.mark.parametrize(
+    ("spec", "first_bad"),
+    [
+        ("optax.constant_schedule(-1.0)", 0),
+        ("optax.linear_schedule(0.1, -0.1, 4)", 3),
+        ("optax.cosine_decay_schedule(0.1, 10, alpha=-0.5)", 7),
+    ],
+)
+def test_a_scheduler_refuses_a_negative_rate_as_torch_does(spec, first_bad):
+    """torch's optimizers refuse a negative learning rate ("Invalid learning rate"); so does
+    lrkit.Scheduler, at the update that would write one (at construction for step 0), writing
+    nothing. Every update before it is written as usual."""
+    import torch
+
+    import lrkit
+
+    with pytest.raises(ValueError, match="Invalid learning rate") as theirs:
+        torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=-0.1)
+    assert "Invalid learning rate" in str(theirs.value)
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    schedule = lrkit.parse(spec)
+    if not first_bad:  # the rate at step 0 is written when the scheduler is built
+        with pytest.raises(ValueError, match=r"Invalid learning rate: the 'lr' schedule .* negative factor"):
+            lrkit.Scheduler(opt, schedule)
+        assert opt.param_groups[0]["lr"] == 1.0
+        return
+    sched = lrkit.Scheduler(opt, schedule)
+    for _ in range(first_bad - 1):
+        opt.step()
+        sched.step()
+    before = opt.param_groups[0]["lr"]
+    assert before >= 0.0
+    opt.step()
+    with pytest.raises(ValueError, match=rf"negative factor .* at position {float(first_bad)!r}"):
+        sched.step()
+    assert opt.param_groups[0]["lr"] == before  # nothing written

@@ -24,7 +24,7 @@ from lrkit.scheduler._engine import OWNER, _check_betas
 from lrkit.scheduler._observe import Observing
 from lrkit.scheduler._plans import PlanChanges
 from lrkit.scheduler._record import Record, Recording
-from lrkit.scheduler._track import NonFiniteValueError
+from lrkit.scheduler._track import NegativeValueError, NonFiniteValueError
 from lrkit.schedules._base import Schedule
 
 __all__ = ["AFTER_END", "Record", "ScheduleEndError", "ScheduleEndWarning", "Scheduler"]
@@ -215,7 +215,7 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
                 if schedule is not None:
                     f = schedule._at(p)
                     x = f * peak
-                    if x - x != 0.0:  # inf or NaN: see Track.compute (nothing is written)
+                    if x - x != 0.0 or f < 0.0:  # inf, NaN or negative: see Track.compute (nothing written)
                         self._apply_nonfinite(u)  # raises, or (check_finite False) writes them
                     values = [b * f for b in bases]
                     for group, v in zip(groups, values, strict=True):
@@ -225,7 +225,7 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
                     planned: list[list[float]] | None
                     try:
                         planned = [track.compute(p) for track in self._tracks]
-                    except NonFiniteValueError:
+                    except (NonFiniteValueError, NegativeValueError):
                         self._apply_nonfinite(u)  # raises, or (check_finite False) wrote every track
                         planned = None
                     if planned is not None:
@@ -264,8 +264,8 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
                 self._past_end(used)
 
     def _apply_nonfinite(self, u: int) -> None:
-        """The fast path met a non-finite value: the general path's error (nothing written), or, with
-        ``check_finite`` False, its `on_nonfinite` call and the write of every track."""
+        """The fast path met a non-finite or negative value: the general path's error (nothing
+        written), or, with ``check_finite`` False, its `on_nonfinite` call and the write of every track."""
         updates = self._updates
         self._updates = u
         try:

@@ -27,6 +27,24 @@ class NonFiniteValueError(ValueError):
     """A scheduled value became infinite or NaN; it was not written into the optimizer."""
 
 
+class NegativeValueError(ValueError):
+    """A scheduled value became negative (a schedule given a negative value); it was not written."""
+
+
+#: torch's optimizers' words for a negative value of each hyperparameter ("Invalid learning rate").
+_INVALID = {"lr": "Invalid learning rate", "momentum": "Invalid momentum value"}
+
+
+def negative(key: str, schedule: Schedule, t: float, factor: float) -> NegativeValueError:
+    """The error for a negative factor (a schedule given a negative value, as optax allows)."""
+    words = _INVALID.get(key, f"Invalid {key} value")
+    return NegativeValueError(
+        f"lrkit.Scheduler: {words}: the {key!r} schedule {schedule!r} gives the negative factor "
+        f"{factor!r} at position {t!r}; torch's optimizers refuse a negative {key!r}, so nothing was "
+        f"written into the optimizer (`lrkit table` shows such values; a scheduler cannot apply them)"
+    )
+
+
 def nonfinite(key: str, schedule: Schedule, t: float, factor: float, peak: float) -> NonFiniteValueError:
     """The error for a factor whose product with a base is not finite (nothing is written)."""
     return NonFiniteValueError(
@@ -155,20 +173,29 @@ class Track:
         Raises:
             NonFiniteValueError: `strict` and a value would be infinite or NaN (checked once per
                 distinct schedule: ``factor * max|base|`` finite implies every ``factor * base`` finite).
+            NegativeValueError: `strict` and a factor is negative (torch's "Invalid learning rate").
         """
         single = self._single
         if single is not None:
             f = single._at(t)
             x = f * self.peak
-            if x - x != 0.0 and strict:
-                raise nonfinite(self.key, single, t, f, self.peak)
+            if strict and (x - x != 0.0 or f < 0.0):
+                raise (
+                    nonfinite(self.key, single, t, f, self.peak)
+                    if x - x != 0.0
+                    else negative(self.key, single, t, f)
+                )
             return [b * f for b in self.bases]
         values = [0.0] * len(self.bases)
         for schedule, index, bases, peak in self._slots:
             f = schedule._at(t)
             x = f * peak
-            if x - x != 0.0 and strict:
-                raise nonfinite(self.key, schedule, t, f, peak)
+            if strict and (x - x != 0.0 or f < 0.0):
+                raise (
+                    nonfinite(self.key, schedule, t, f, peak)
+                    if x - x != 0.0
+                    else negative(self.key, schedule, t, f)
+                )
             for i, b in zip(index, bases, strict=True):
                 values[i] = b * f
         return values
