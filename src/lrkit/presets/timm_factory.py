@@ -100,52 +100,40 @@ def create_scheduler_v2(
                 noise_range = noise_range[0]
         else:
             noise_range = noise * t_initial
-    warm: dict[str, Any] = {"warmup_lr_init": warmup_lr, "warmup_t": warmup_t, "warmup_prefix": warmup_prefix}
+    # The arguments timm's factory passes alike to its classes, written once: `noisy` and `warm` to
+    # every class, `common` adds the warmup prefix and the stepping unit (all but plateau and wsd),
+    # `cycled` the cycle arguments (cosine, tanh, poly).
     noisy = {
         "noise_range_t": noise_range,
         "noise_pct": noise_pct,
         "noise_std": noise_std,
         "noise_seed": noise_seed,
     }
-    cycles: dict[str, Any] = {"cycle_mul": cycle_mul, "cycle_decay": cycle_decay, "cycle_limit": cycle_limit}
-    epochs = step_on_epochs
+    warm: dict[str, Any] = {"warmup_lr_init": warmup_lr, "warmup_t": warmup_t}
+    common: dict[str, Any] = {**warm, "warmup_prefix": warmup_prefix, "t_in_epochs": step_on_epochs, **noisy}
+    cycled: dict[str, Any] = {"t_initial": t_initial, "lr_min": min_lr, **common}
+    cycled.update(cycle_mul=cycle_mul, cycle_decay=cycle_decay, cycle_limit=cycle_limit)
     if sched == "cosine":
-        return T.CosineLRScheduler(
-            t_initial=t_initial, lr_min=min_lr, t_in_epochs=epochs, **cycles, **warm, **noisy, k_decay=k_decay
-        )
+        return T.CosineLRScheduler(**cycled, k_decay=k_decay)
     if sched == "tanh":
-        return T.TanhLRScheduler(
-            t_initial=t_initial, lr_min=min_lr, t_in_epochs=epochs, **cycles, **warm, **noisy
-        )
+        return T.TanhLRScheduler(**cycled)
+    if sched == "poly":
+        return T.PolyLRScheduler(power=decay_rate, k_decay=k_decay, **cycled)  # decay_rate is the power
     if sched == "step":
-        return T.StepLRScheduler(decay_t=decay_t, decay_rate=decay_rate, t_in_epochs=epochs, **warm, **noisy)
+        return T.StepLRScheduler(decay_t=decay_t, decay_rate=decay_rate, **common)
     if sched == "constant":
-        return T.StepLRScheduler(decay_t=1, decay_rate=1.0, t_in_epochs=epochs, **warm, **noisy)
+        return T.StepLRScheduler(decay_t=1, decay_rate=1.0, **common)
     if sched == "multistep":
-        return T.MultiStepLRScheduler(
-            decay_t=milestones, decay_rate=decay_rate, t_in_epochs=epochs, **warm, **noisy
-        )
+        return T.MultiStepLRScheduler(decay_t=milestones, decay_rate=decay_rate, **common)
     if sched == "plateau":
         if not step_on_epochs:
             raise fail(owner, "step_on_epochs", step_on_epochs, "True for 'plateau' (timm: per epoch only)")
-        warm.pop("warmup_prefix")
         return T.PlateauLRScheduler(
             decay_rate=decay_rate,
             patience_t=patience_epochs,
             cooldown_t=0,
-            **warm,
             lr_min=min_lr,
             mode=plateau_mode,
-            **noisy,
-        )
-    if sched == "poly":
-        return T.PolyLRScheduler(
-            power=decay_rate,
-            t_initial=t_initial,
-            lr_min=min_lr,
-            t_in_epochs=epochs,
-            k_decay=k_decay,
-            **cycles,
             **warm,
             **noisy,
         )
@@ -167,9 +155,8 @@ def create_scheduler_v2(
             stable_fn="rsqrt" if sched == "rsqrt" else "constant",
             stable_timescale=timescale_t,
             decay_fn=decay_fn or ("linear" if sched == "rsqrt" else "1-sqrt"),
-            t_in_epochs=epochs,
-            warmup_t=warmup_t,
-            warmup_lr_init=warmup_lr,
+            t_in_epochs=step_on_epochs,
+            **warm,
             **noisy,
         )
     return _constant(1.0)  # "none": timm returns no scheduler, the optimizer's rate stays
