@@ -15,7 +15,7 @@ from contextlib import redirect_stdout
 
 import numpy as np
 import pytest
-from _reference import assert_matches
+from _reference import assert_matches, replay_plateau
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -225,3 +225,21 @@ def test_a_scheduler_refuses_a_negative_rate_as_torch_does(spec, first_bad):
     with pytest.raises(ValueError, match=rf"negative factor .* at position {float(first_bad)!r}"):
         sched.step()
     assert opt.param_groups[0]["lr"] == before  # nothing written
+
+
+@pytest.mark.parametrize("min_scale", [-1.0, -1e-3, 0.0])
+def test_reduce_on_plateau_with_a_floor_at_or_below_zero_matches_live_optax(min_scale):
+    """optax floors the scale with max(scale * factor, min_scale); its scale stays above 0."""
+    optax = _optax()
+    import jax.numpy as jnp
+
+    losses = [1.0] * 12
+    kwargs = {"factor": 0.5, "patience": 2, "min_scale": min_scale}
+    tx = optax.contrib.reduce_on_plateau(**kwargs)
+    params = {"w": jnp.zeros(1)}
+    state = tx.init(params)
+    expected = []
+    for loss in losses:
+        _, state = tx.update({"w": jnp.ones(1)}, state, params, value=jnp.asarray(loss))
+        expected.append(float(state.scale))
+    assert_matches(np.array(replay_plateau(O.reduce_on_plateau(**kwargs), losses, 1.0)), expected)

@@ -764,7 +764,8 @@ def reduce_on_plateau(
         cooldown: an int >= 0.
         accumulation_size: must be 1 (optax's averaging of several losses per evaluation is not
             a plateau option: average the metric before observing it).
-        min_scale: the floor, >= 0.
+        min_scale: the floor, any finite number (<= 0: no floor, as in optax, whose scale stays
+            above 0).
 
     Raises:
         ValueError: both `rtol` and `atol` > 0, ``accumulation_size != 1``, an argument out of range.
@@ -792,7 +793,8 @@ def reduce_on_plateau(
         threshold=r if r or not a else a,
         threshold_mode="rel" if r or not a else "abs",
         cooldown=cooldown,
-        min=check_number(owner, "min_scale", min_scale, low=0.0),
+        # optax: max(scale * factor, min_scale) with a scale > 0, so a min_scale <= 0 never acts
+        min=max(check_number(owner, "min_scale", min_scale), 0.0),
         eps=0.0,
         convention="keras",
     )
