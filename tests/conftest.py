@@ -2,6 +2,10 @@
 
 import pytest
 
+# NOTE: not collected as a module for its doctests (--doctest-modules): under the rootdir import mode
+# every conftest.py is the module "conftest", and this one would clash with tests/compat/conftest.py
+collect_ignore = ["conftest.py"]
+
 
 def _edit_state(state, path, value):
     """Set ``state[path[0]][path[1]]...`` to `value` in place; `value` ``KeyError`` deletes the key."""
