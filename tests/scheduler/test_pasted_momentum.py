@@ -230,3 +230,39 @@ def test_a_cycled_momentum_inside_a_list_or_dict_is_an_error_not_dropped(schedul
         else {"default": "CyclicLR(opt, 0.01, 0.1, cycle_momentum=False)"}
     )
     Scheduler(make("sgd", 2), calm)
+
+
+@pytest.mark.parametrize("groups", [1, 3])
+def test_the_several_track_fast_path_equals_the_general_path_bit_for_bit(groups):
+    # history=True takes the general path (Track.compute, _check_betas, Track.write) at every step
+    spec = "OneCycleLR(optimizer, max_lr=0.1, total_steps=40, three_phase=True)"
+    fast_opt, slow_opt = make("sgd", groups), make("sgd", groups)
+    fast, slow = Scheduler(fast_opt, spec), Scheduler(slow_opt, spec, history=True)
+    got, want = rows(fast_opt, fast, 40), rows(slow_opt, slow, 40)
+    # one group: every track is one schedule over float groups, inlined (`_floats_fast`); three
+    # groups with other base rates resolve one schedule per group: the general path
+    assert fast._fast is not None
+    assert fast._floats_only == (groups == 1)
+    assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("history", [False, True])
+def test_a_momentum_leaving_0_1_mid_run_stops_the_step_with_nothing_written(history):
+    # no total: the run-wide check cannot run, so the step checks: 0.9 * (1 + 0.2 * t / 8) reaches 1
+    # first at t = 5 (history=True takes the general path, False the inlined one)
+    opt = make("sgd", 2)
+    sched = Scheduler(
+        opt, "cosine(steps=100)", hparams={"momentum": "linear(start=1.0, end=1.2, steps=8)"}, history=history
+    )
+    for group in opt.param_groups:
+        for p in group["params"]:
+            p.grad = torch.ones_like(p)
+    for _ in range(4):
+        opt.step()
+        sched.step()
+    before = [(g["lr"], g["momentum"]) for g in opt.param_groups]
+    assert before[0][1] == pytest.approx(0.9 * (1 + 0.2 * 4 / 8))
+    opt.step()
+    with pytest.raises(ValueError, match=r"momentum and betas must stay in \[0, 1\)"):
+        sched.step()
+    assert [(g["lr"], g["momentum"]) for g in opt.param_groups] == before  # neither lr nor momentum written

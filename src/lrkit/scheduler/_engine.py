@@ -97,6 +97,7 @@ class Engine(LRScheduler):
     _hooks: list[Callable[[Any], None]]
     #: `step`'s fast path: (the one lr schedule or None for "every track", bases, group dicts).
     _fast: tuple[Schedule | None, list[float], list[dict[str, Any]], float] | None
+    _floats_only: bool
     # torch's LRScheduler surface
     last_epoch: int
     _step_count: int
@@ -258,12 +259,52 @@ class Engine(LRScheduler):
         An exception raised here stops the write (nothing changes).
         """
 
+    def _apply_nonfinite(self, u: int) -> None:
+        """The fast path met a non-finite or negative value: the general path's error (nothing
+        written), or, with ``check_finite`` False, its `on_nonfinite` call and the write of every track."""
+        updates = self._updates
+        self._updates = u
+        try:
+            self._apply()
+        finally:
+            self._updates = updates
+
+    def _floats_fast(self, p: float, u: int) -> bool:
+        """`step`'s fast path for several tracks, each one schedule over float groups (a pasted
+        OneCycleLR/CyclicLR: the lr and its cycled momentum): `Track.compute`, the [0, 1) check of
+        momentum and `Track.write` inlined, every track computed before any is written. False when
+        a track is not of that kind (the caller takes the general way)."""
+        rows = []
+        check = self.check_betas
+        for track in self._tracks:
+            single = track._single
+            if single is None or not track.fast_floats:
+                return False
+            f = single._at(p)
+            x = f * track.peak
+            if x - x != 0.0 or f < 0.0:  # inf, NaN or negative: the general path's error or write
+                self._apply_nonfinite(u)
+                return True
+            values = [b * f for b in track.bases]
+            if check and track.is_beta:
+                for v in values:
+                    if not 0.0 <= v < 1.0:
+                        _check_betas(track.key, values, p)  # raises
+            rows.append(values)
+        for track, values in zip(self._tracks, rows, strict=True):
+            track.values = values
+            key = track.access.key
+            for group, v in zip(track._groups, values, strict=True):
+                group[key] = v
+        return True
+
     def _refresh_fast(self) -> None:
         """Choose `step`'s fast path: possible when the position is a plain count of updates.
 
         `_fast` is ``(schedule, bases, groups)`` when one lr schedule is shared by float groups and
         nothing else is scheduled (no method call at all per step); ``(None, [], [])`` for any
-        tracks (other hyperparameters, tensor values), evaluated directly; None for the general path
+        tracks (other hyperparameters, tensor values), evaluated directly (inlined by `Scheduler._floats_fast`
+        when `_floats_only`: every track is one schedule over float groups); None for the general path
         (another unit, an extension or anneal, history or hooks, a scaler or wrapper flag to read, a
         transform). With the step watch of `_detect`, `step` takes the fast path only after an
         ``optimizer.step()`` call that got no GradScaler verdict.
@@ -279,3 +320,6 @@ class Engine(LRScheduler):
             self._fast = (lr._single, lr.bases, lr._groups, lr.peak)
         else:
             self._fast = (None, [], [], 0.0)
+        # several tracks, each one schedule over float groups: `Scheduler._floats_fast` (which checks
+        # it again at each step)
+        self._floats_only = all(t._single is not None and t.fast_floats for t in self._tracks)

@@ -163,6 +163,7 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
         self._history = []
         self._hooks = []
         self._fast = None
+        self._floats_only = False
         # The part of torch's LRScheduler surface that trainers read.
         self.last_epoch = 0
         self._step_count = 1
@@ -221,6 +222,8 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
                     for group, v in zip(groups, values, strict=True):
                         group["lr"] = v
                     self._lr.values = values
+                elif self._floats_only and self._floats_fast(p, u):
+                    pass  # several single-schedule float tracks (lr and a cycled momentum), written
                 else:
                     planned: list[list[float]] | None
                     try:
@@ -262,16 +265,6 @@ class Scheduler(Adapter, Observing, PlanChanges, Recording):
             self._apply()
             if past:
                 self._past_end(used)
-
-    def _apply_nonfinite(self, u: int) -> None:
-        """The fast path met a non-finite or negative value: the general path's error (nothing
-        written), or, with ``check_finite`` False, its `on_nonfinite` call and the write of every track."""
-        updates = self._updates
-        self._updates = u
-        try:
-            self._apply()
-        finally:
-            self._updates = updates
 
     def _past_end(self, used: float) -> None:
         """The update just made ran past the end of the run: raise, or warn once."""
